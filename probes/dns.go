@@ -1,0 +1,239 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Answer is one DNS response as a probe saw it.
+type Answer struct {
+	Name   string
+	Type   uint16
+	Server string
+	Rcode  int
+	// AD is the DNSSEC "authenticated data" bit of the response: the
+	// resolver asserts it validated the answer.
+	AD      bool
+	Records []dns.RR
+}
+
+// Rcode names.
+func (a *Answer) RcodeString() string { return dns.RcodeToString[a.Rcode] }
+
+// Evidence renders the question and answer for a report.
+func (a *Answer) Evidence() Evidence {
+	var lines []string
+	for _, rr := range a.Records {
+		lines = append(lines, strings.ReplaceAll(rr.String(), "\t", " "))
+	}
+	recv := fmt.Sprintf("%s ad=%t", a.RcodeString(), a.AD)
+	if len(lines) > 0 {
+		recv += "\n" + strings.Join(lines, "\n")
+	}
+	return Evidence{Kind: "dns", Sent: fmt.Sprintf("%s %s @%s", a.Name, dns.TypeToString[a.Type], a.Server), Received: recv}
+}
+
+// Resolver asks DNS questions. Implementations must honour ctx.
+type Resolver interface {
+	Query(ctx context.Context, name string, qtype uint16) (*Answer, error)
+}
+
+// DNSResolver asks the given servers (host:port) with miekg/dns, with the
+// DO bit set so the AD bit of a validating resolver is meaningful.
+type DNSResolver struct {
+	Servers []string
+	Timeout time.Duration
+}
+
+// NewDNSResolver asks server (host:port, port 53 if omitted).
+func NewDNSResolver(server string) *DNSResolver {
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(strings.Trim(server, "[]"), "53")
+	}
+	return &DNSResolver{Servers: []string{server}}
+}
+
+// Query implements Resolver. It tries each server in turn, retries over TCP
+// when the UDP answer is truncated, and bounds each exchange.
+func (r *DNSResolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.RecursionDesired = true
+	m.SetEdns0(4096, true)
+	m.AuthenticatedData = true
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	var lastErr error
+	for _, s := range r.Servers {
+		for _, netw := range []string{"udp", "tcp"} {
+			c := &dns.Client{Net: netw, Timeout: timeout}
+			qctx, cancel := context.WithTimeout(ctx, timeout)
+			resp, _, err := c.ExchangeContext(qctx, m, s)
+			cancel()
+			if err != nil {
+				lastErr = err
+				break
+			}
+			if resp.Truncated && netw == "udp" {
+				continue
+			}
+			return &Answer{Name: dns.Fqdn(name), Type: qtype, Server: s, Rcode: resp.Rcode, AD: resp.AuthenticatedData, Records: resp.Answer}, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if lastErr == nil {
+		lastErr = errors.New("no DNS server configured")
+	}
+	return nil, fmt.Errorf("DNS query %s %s failed: %w", name, dns.TypeToString[qtype], lastErr)
+}
+
+// SystemResolver answers A/AAAA like the operating system does (so
+// /etc/hosts and "localhost" work) and asks the nameservers of
+// /etc/resolv.conf for every other type.
+type SystemResolver struct {
+	dns *DNSResolver
+}
+
+// NewSystemResolver reads /etc/resolv.conf.
+func NewSystemResolver() *SystemResolver {
+	r := &DNSResolver{}
+	if cc, err := dns.ClientConfigFromFile("/etc/resolv.conf"); err == nil {
+		for _, s := range cc.Servers {
+			r.Servers = append(r.Servers, net.JoinHostPort(s, cc.Port))
+		}
+	}
+	return &SystemResolver{dns: r}
+}
+
+// Query implements Resolver.
+func (s *SystemResolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	if qtype != dns.TypeA && qtype != dns.TypeAAAA {
+		return s.dns.Query(ctx, name, qtype)
+	}
+	network := "ip4"
+	if qtype == dns.TypeAAAA {
+		network = "ip6"
+	}
+	ans := &Answer{Name: dns.Fqdn(name), Type: qtype, Server: "system"}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, name)
+	if err != nil {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			ans.Rcode = dns.RcodeNameError
+			return ans, nil
+		}
+		return nil, err
+	}
+	for _, ip := range ips {
+		hdr := dns.RR_Header{Name: dns.Fqdn(name), Rrtype: qtype, Class: dns.ClassINET}
+		if qtype == dns.TypeA {
+			ans.Records = append(ans.Records, &dns.A{Hdr: hdr, A: ip.AsSlice()})
+		} else {
+			ans.Records = append(ans.Records, &dns.AAAA{Hdr: hdr, AAAA: ip.AsSlice()})
+		}
+	}
+	return ans, nil
+}
+
+// LookupAddrs asks for A and AAAA (concurrently) and returns every address,
+// IPv4 first, sorted. It fails when neither yields an address.
+func LookupAddrs(ctx context.Context, r Resolver, host string) ([]netip.Addr, []Evidence, error) {
+	type res struct {
+		a   *Answer
+		err error
+	}
+	ch := make(chan res, 2)
+	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		go func() {
+			a, err := r.Query(ctx, host, t)
+			ch <- res{a, err}
+		}()
+	}
+	var addrs []netip.Addr
+	var ev []Evidence
+	var errs []string
+	nx := 0
+	for i := 0; i < 2; i++ {
+		x := <-ch
+		if x.err != nil {
+			errs = append(errs, x.err.Error())
+			continue
+		}
+		ev = append(ev, x.a.Evidence())
+		if x.a.Rcode == dns.RcodeNameError {
+			nx++
+		}
+		for _, rr := range x.a.Records {
+			switch v := rr.(type) {
+			case *dns.A:
+				if a, ok := netip.AddrFromSlice(v.A); ok {
+					addrs = append(addrs, a.Unmap())
+				}
+			case *dns.AAAA:
+				if a, ok := netip.AddrFromSlice(v.AAAA); ok {
+					addrs = append(addrs, a)
+				}
+			}
+		}
+	}
+	sort.Slice(ev, func(i, j int) bool { return ev[i].Sent < ev[j].Sent })
+	sort.Slice(addrs, func(i, j int) bool {
+		if addrs[i].Is4() != addrs[j].Is4() {
+			return addrs[i].Is4()
+		}
+		return addrs[i].Less(addrs[j])
+	})
+	if len(addrs) == 0 {
+		switch {
+		case len(errs) > 0:
+			return nil, ev, fmt.Errorf("cannot resolve %s: %s", host, errs[0])
+		case nx > 0:
+			return nil, ev, fmt.Errorf("unknown host %s (NXDOMAIN)", host)
+		default:
+			return nil, ev, fmt.Errorf("host %s has no A or AAAA records", host)
+		}
+	}
+	return addrs, ev, nil
+}
+
+// ClassifyNetError maps a dial or I/O error to an observation status.
+func ClassifyNetError(err error) Status {
+	if err == nil {
+		return StatusOK
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return StatusRefused
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return StatusTimeout
+	case errors.As(err, &ne) && ne.Timeout():
+		return StatusTimeout
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EADDRNOTAVAIL):
+		return StatusUnreachable
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return StatusProtocolError
+	case errors.Is(err, context.Canceled):
+		return StatusError
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return StatusDNSError
+	}
+	return StatusUnreachable
+}

@@ -1,0 +1,176 @@
+package probes
+
+import (
+	"context"
+	stdtls "crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dialer opens connections. *net.Dialer satisfies it.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Handshaker runs a TLS client handshake over an established connection.
+type Handshaker interface {
+	Handshake(ctx context.Context, conn net.Conn, cfg *stdtls.Config) (*stdtls.Conn, error)
+}
+
+// Clock tells the time. Criteria never read it; probes and the report do.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// FixedClock always returns T (for tests and golden files).
+type FixedClock struct{ T time.Time }
+
+func (c FixedClock) Now() time.Time { return c.T }
+
+// StdHandshaker uses crypto/tls.
+type StdHandshaker struct{}
+
+func (StdHandshaker) Handshake(ctx context.Context, conn net.Conn, cfg *stdtls.Config) (*stdtls.Conn, error) {
+	c := stdtls.Client(conn, cfg)
+	if err := c.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Env holds every side effect a probe may have. Build one per scan; the
+// zero value is filled with real implementations by the runner.
+type Env struct {
+	Dialer     Dialer
+	Resolver   Resolver
+	Handshaker Handshaker
+	HTTP       *http.Client
+	Clock      Clock
+	Logger     *slog.Logger
+	// Roots are the trust anchors for certificate verification: the system
+	// pool plus --ca-file. Nil means the system pool only.
+	Roots *x509.CertPool
+	// Connect maps "name:port" to "host:port": where to dial instead
+	// (--connect, like curl's --connect-to).
+	Connect map[string]string
+	// MaxRead bounds the bytes read from any one peer connection
+	// (default 1 MiB).
+	MaxRead int64
+	// IOTimeout bounds a single network exchange (default 5s).
+	IOTimeout time.Duration
+}
+
+func (e *Env) fill() {
+	if e.Dialer == nil {
+		e.Dialer = &net.Dialer{Timeout: 5 * time.Second}
+	}
+	if e.Resolver == nil {
+		e.Resolver = NewSystemResolver()
+	}
+	if e.Handshaker == nil {
+		e.Handshaker = StdHandshaker{}
+	}
+	if e.Clock == nil {
+		e.Clock = SystemClock{}
+	}
+	if e.Logger == nil {
+		e.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.MaxRead <= 0 {
+		e.MaxRead = 1 << 20
+	}
+	if e.IOTimeout <= 0 {
+		e.IOTimeout = 5 * time.Second
+	}
+	if e.HTTP == nil {
+		e.HTTP = &http.Client{
+			Timeout: 10 * time.Second,
+			Transport: &http.Transport{
+				DialContext:            e.Dialer.DialContext,
+				TLSClientConfig:        &stdtls.Config{RootCAs: e.Roots},
+				TLSHandshakeTimeout:    5 * time.Second,
+				ResponseHeaderTimeout:  5 * time.Second,
+				MaxResponseHeaderBytes: 64 << 10,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+}
+
+// Filled returns e with every unset field given its real default. Use it
+// when calling probe code outside the runner.
+func (e *Env) Filled() *Env { e.fill(); return e }
+
+// Endpoint is one network address that serves a name.
+type Endpoint struct {
+	// Name is the host name the endpoint serves (for SNI and certificate
+	// checks); Addr is the "ip:port" we dial.
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+	// Via says how Addr was found: "literal", "dns", "connect-override".
+	Via string `json:"via"`
+}
+
+// ResolveEndpoints returns every address that serves host:port: the
+// --connect override if one matches, the literal IP, or every A and AAAA
+// record. Evidence records the DNS answers. An error means no endpoint.
+func (e *Env) ResolveEndpoints(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
+	e.fill()
+	key := net.JoinHostPort(strings.ToLower(strings.TrimSuffix(host, ".")), strconv.Itoa(port))
+	if to, ok := e.Connect[key]; ok {
+		ev := []Evidence{{Kind: "note", Detail: fmt.Sprintf("--connect %s=%s", key, to)}}
+		h, p, err := net.SplitHostPort(to)
+		if err != nil {
+			return nil, ev, StatusError, fmt.Errorf("bad --connect target %q: %v", to, err)
+		}
+		if _, err := netip.ParseAddr(h); err == nil {
+			return []Endpoint{{Name: host, Addr: to, Via: "connect-override"}}, ev, StatusOK, nil
+		}
+		pn, _ := strconv.Atoi(p)
+		eps, ev2, st, err := e.lookupAddrs(ctx, h, pn)
+		for i := range eps {
+			eps[i].Name = host
+			eps[i].Via = "connect-override"
+		}
+		return eps, append(ev, ev2...), st, err
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return []Endpoint{{Name: host, Addr: net.JoinHostPort(a.String(), strconv.Itoa(port)), Via: "literal"}}, nil, StatusOK, nil
+	}
+	return e.lookupAddrs(ctx, host, port)
+}
+
+func (e *Env) lookupAddrs(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
+	addrs, ev, err := LookupAddrs(ctx, e.Resolver, host)
+	if err != nil {
+		return nil, ev, StatusDNSError, err
+	}
+	var eps []Endpoint
+	for _, a := range addrs {
+		eps = append(eps, Endpoint{Name: host, Addr: net.JoinHostPort(a.String(), strconv.Itoa(port)), Via: "dns"})
+	}
+	return eps, ev, StatusOK, nil
+}
+
+// Dial opens a TCP connection to addr, bounded by ctx and IOTimeout.
+func (e *Env) Dial(ctx context.Context, addr string) (net.Conn, Status, error) {
+	e.fill()
+	dctx, cancel := context.WithTimeout(ctx, e.IOTimeout)
+	defer cancel()
+	c, err := e.Dialer.DialContext(dctx, "tcp", addr)
+	if err != nil {
+		return nil, ClassifyNetError(err), err
+	}
+	return c, StatusOK, nil
+}
