@@ -1,0 +1,164 @@
+package probes
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func fn(id ID, needs []ID, f func(ctx context.Context, in Results) Observation) Probe {
+	return Func{Name: id, Needs: needs, Fn: func(ctx context.Context, _ *Env, in Results) Observation { return f(ctx, in) }}
+}
+
+func ok(ctx context.Context, in Results) Observation { return Observation{Status: StatusOK} }
+
+func TestOrderAndMissingAndCycle(t *testing.T) {
+	r, err := NewRegistry(fn("c", []ID{"b"}, ok), fn("b", []ID{"a"}, ok), fn("a", nil, ok), fn("d", nil, ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := r.Order()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := map[ID]int{}
+	for i, id := range order {
+		pos[id] = i
+	}
+	if !(pos["a"] < pos["b"] && pos["b"] < pos["c"]) {
+		t.Fatalf("bad order %v", order)
+	}
+	if _, err := NewRegistry(fn("a", nil, ok), fn("a", nil, ok)); err == nil {
+		t.Fatal("duplicate accepted")
+	}
+	r, _ = NewRegistry(fn("a", []ID{"zz"}, ok))
+	if _, err := r.Order(); err == nil || !strings.Contains(err.Error(), "zz") {
+		t.Fatalf("missing dependency not reported: %v", err)
+	}
+	r, _ = NewRegistry(fn("a", []ID{"b"}, ok), fn("b", []ID{"a"}, ok))
+	if _, err := r.Order(); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Fatalf("cycle not reported: %v", err)
+	}
+}
+
+func TestRunDepFailedPanicTimeout(t *testing.T) {
+	var ran atomic.Int32
+	r, _ := NewRegistry(
+		fn("root", nil, func(ctx context.Context, in Results) Observation {
+			return Observation{Status: StatusRefused, Reason: "connection refused"}
+		}),
+		fn("child", []ID{"root"}, func(ctx context.Context, in Results) Observation { ran.Add(1); return Observation{Status: StatusOK} }),
+		fn("grandchild", []ID{"child"}, func(ctx context.Context, in Results) Observation { ran.Add(1); return Observation{Status: StatusOK} }),
+		fn("panics", nil, func(ctx context.Context, in Results) Observation { panic("boom") }),
+		Func{Name: "slow", Limit: 50 * time.Millisecond, Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+			<-ctx.Done()
+			return Observation{Status: StatusTimeout, Reason: "gave up"}
+		}},
+		Func{Name: "stubborn", Limit: 20 * time.Millisecond, Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+			time.Sleep(5 * time.Second) // ignores its context
+			return Observation{Status: StatusOK}
+		}},
+		fn("reader", []ID{"ok1"}, func(ctx context.Context, in Results) Observation {
+			if in.Get("ok1") == nil || in.Get("ok1").Data != 42 {
+				return Observation{Status: StatusError, Reason: "input missing"}
+			}
+			return Observation{Status: StatusOK}
+		}),
+		fn("ok1", nil, func(ctx context.Context, in Results) Observation { return Observation{Status: StatusOK, Data: 42} }),
+	)
+	start := time.Now()
+	res, err := Run(context.Background(), &Env{}, r, RunOptions{Grace: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("runner waited for a probe that ignores its context")
+	}
+	want := map[ID]Status{"root": StatusRefused, "child": StatusDepFailed, "grandchild": StatusDepFailed,
+		"panics": StatusError, "slow": StatusTimeout, "stubborn": StatusTimeout, "reader": StatusOK, "ok1": StatusOK}
+	for id, st := range want {
+		if res[id] == nil || res[id].Status != st {
+			t.Errorf("%s: got %+v, want %s", id, res[id], st)
+		}
+		if res[id] != nil && res[id].Probe != id {
+			t.Errorf("%s: Probe field %q", id, res[id].Probe)
+		}
+	}
+	if ran.Load() != 0 {
+		t.Errorf("dependent probes ran after their input failed")
+	}
+	if !strings.Contains(res["panics"].Reason, "boom") {
+		t.Errorf("panic reason lost: %q", res["panics"].Reason)
+	}
+	if !strings.Contains(res["child"].Reason, "root: refused") {
+		t.Errorf("dep-failed reason: %q", res["child"].Reason)
+	}
+}
+
+func TestRunConcurrencyBound(t *testing.T) {
+	var cur, peak atomic.Int32
+	var ps []Probe
+	for i := 0; i < 20; i++ {
+		ps = append(ps, Func{Name: ID("p" + string(rune('a'+i))), Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+			n := cur.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+			cur.Add(-1)
+			return Observation{Status: StatusOK}
+		}})
+	}
+	r, _ := NewRegistry(ps...)
+	if _, err := Run(context.Background(), nil, r, RunOptions{Concurrency: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if peak.Load() > 3 {
+		t.Fatalf("peak concurrency %d > 3", peak.Load())
+	}
+	if peak.Load() < 2 {
+		t.Fatalf("probes did not run concurrently (peak %d)", peak.Load())
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, _ := NewRegistry(Func{Name: "a", Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+		if ctx.Err() != nil {
+			return Observation{Status: StatusError, Reason: ctx.Err().Error()}
+		}
+		return Observation{Status: StatusOK}
+	}})
+	res, _ := Run(ctx, nil, r, RunOptions{})
+	if res["a"].Status != StatusError {
+		t.Fatalf("cancelled scan: %+v", res["a"])
+	}
+}
+
+func BenchmarkRunner(b *testing.B) {
+	var ps []Probe
+	for i := 0; i < 50; i++ {
+		var needs []ID
+		if i > 0 {
+			needs = []ID{ID(rune('A' + (i-1)%26)) + ID(rune('0'+(i-1)/26))}
+		}
+		ps = append(ps, fn(ID(rune('A'+i%26))+ID(rune('0'+i/26)), needs, ok))
+	}
+	r, err := NewRegistry(ps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := (&Env{}).Filled()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(context.Background(), env, r, RunOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
