@@ -146,7 +146,7 @@ func BenchmarkRunner(b *testing.B) {
 	for i := 0; i < 50; i++ {
 		var needs []ID
 		if i > 0 {
-			needs = []ID{ID(rune('A' + (i-1)%26)) + ID(rune('0'+(i-1)/26))}
+			needs = []ID{ID(rune('A'+(i-1)%26)) + ID(rune('0'+(i-1)/26))}
 		}
 		ps = append(ps, fn(ID(rune('A'+i%26))+ID(rune('0'+i/26)), needs, ok))
 	}
