@@ -1,0 +1,188 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+)
+
+// Text helpers for the terminal renderer. Everything a server sent us (and
+// so everything in a report) is untrusted: clean escapes what a terminal
+// would interpret, so a hostile peer's stanza cannot clear the screen,
+// rewrite the title bar or reorder text with bidi controls.
+
+// clean returns s with control characters (except newline), DEL, C1
+// controls, bidi controls and invalid UTF-8 escaped in Go syntax (\x1b,
+// \u202e, \xff). CRLF and lone CR become newlines in effect (CRLF) or \r;
+// a tab becomes four spaces. Trailing white space is removed.
+func clean(s string) string {
+	if isPlain(s) {
+		return strings.TrimRight(s, " \n")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			// CRLF: the LF that follows does the work.
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == '\t':
+			b.WriteString("    ")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f, isBidi(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return strings.TrimRight(b.String(), " \n")
+}
+
+// isPlain reports whether s is printable ASCII (plus newline), the common
+// case, which clean can return as it is.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 0x20 && c != '\n') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isBidi reports whether r is a bidirectional formatting character.
+func isBidi(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// oneLine is clean with newlines folded into spaces, for cells and titles.
+func oneLine(s string) string {
+	s = clean(s)
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// width is the display width of s in terminal columns, ANSI codes excluded.
+// It follows the same East Asian width setting as tablewriter, so our
+// wrapping and its column sizing agree.
+func width(s string) int { return twwidth.Width(s) }
+
+// wrap breaks s into lines of at most w display columns. Each logical line
+// (split at \n) is wrapped at spaces; a word longer than w is broken. A
+// wrapped line continues at the indentation of its logical line, unless
+// that indentation would leave less than half the width. Lines carry no
+// trailing spaces. An empty s gives no lines.
+func wrap(s string, w int) []string { return wrap2(s, w, w) }
+
+// wrap2 is wrap with the first output line limited to first columns and the
+// others to rest (for text that follows a label on its first line).
+func wrap2(s string, first, rest int) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for i, line := range strings.Split(s, "\n") {
+		fw := rest
+		if i == 0 {
+			fw = first
+		}
+		out = append(out, wrapLine(line, max(fw, 1), max(rest, 1))...)
+	}
+	return out
+}
+
+func wrapLine(line string, first, rest int) []string {
+	if width(line) <= first {
+		return []string{strings.TrimRight(line, " ")}
+	}
+	body := strings.TrimLeft(line, " ")
+	indent := line[:len(line)-len(body)]
+	if width(indent) > min(first, rest)/2 {
+		indent = ""
+	}
+	iw := width(indent)
+
+	var out []string
+	w := first
+	cur, cw := indent, iw
+	fresh := true // nothing but indentation on cur yet
+	flush := func() {
+		out = append(out, strings.TrimRight(cur, " "))
+		cur, cw, fresh, w = indent, iw, true, rest
+	}
+	for _, word := range strings.Split(body, " ") {
+		ww := width(word)
+		if !fresh {
+			if cw+1+ww <= w {
+				cur += " " + word
+				cw += 1 + ww
+				continue
+			}
+			flush()
+		}
+		for cw+ww > w {
+			head, tail := cut(word, w-cw)
+			cur += head
+			flush()
+			word, ww = tail, width(tail)
+		}
+		cur += word
+		cw += ww
+		fresh = false
+	}
+	if !fresh || len(out) == 0 {
+		out = append(out, strings.TrimRight(cur, " "))
+	}
+	return out
+}
+
+// cut splits s after at most w display columns; the head has at least one
+// rune so that a caller looping on cut always makes progress.
+func cut(s string, w int) (head, rest string) {
+	used := 0
+	for i, r := range s {
+		rw := width(string(r))
+		if used+rw > w && i > 0 {
+			return s[:i], s[i:]
+		}
+		used += rw
+	}
+	return s, ""
+}
+
+// wrapLimit wraps s to w columns and keeps at most max lines; if lines were
+// dropped, the last kept line is replaced by a "…" line saying how much is
+// missing. Only the first max*w*4 bytes of s are looked at, so a huge value
+// costs no more than a small one.
+func wrapLimit(s string, w, max int) []string {
+	total := len(s)
+	capped := false
+	if limit := max * w * 4; len(s) > limit {
+		s = s[:limit]
+		capped = true
+	}
+	lines := wrap(clean(s), w)
+	if !capped && len(lines) <= max {
+		return lines
+	}
+	keep := max - 1
+	more := fmt.Sprintf("… %d more lines", len(lines)-keep)
+	if capped {
+		more = fmt.Sprintf("… truncated (%d bytes in all)", total)
+	}
+	if width(more) > w {
+		more = "…"
+	}
+	return append(lines[:keep:keep], more)
+}
