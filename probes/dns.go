@@ -237,3 +237,19 @@ func ClassifyNetError(err error) Status {
 	}
 	return StatusUnreachable
 }
+
+// ShortNetError describes a dial or I/O error in a few words
+// ("connection refused", "timeout", "no route to host", …).
+func ShortNetError(err error) string {
+	switch ClassifyNetError(err) {
+	case StatusRefused:
+		return "connection refused"
+	case StatusTimeout:
+		return "timeout (no answer)"
+	}
+	var se syscall.Errno
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return err.Error()
+}

@@ -228,6 +228,7 @@ type CertInfo struct {
 	IsCA         bool      `json:"is_ca"`
 	SelfSigned   bool      `json:"self_signed"`
 	SHA256       string    `json:"sha256"`
+	OCSPServers  []string  `json:"ocsp_servers,omitempty"`
 	DER          []byte    `json:"-"`
 }
 

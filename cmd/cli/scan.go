@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imscore/imscore/criteria"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/tls"
+)
+
+// scanOptions are the flags every scan takes.
+type scanOptions struct {
+	format       string
+	out          string
+	timeout      time.Duration
+	resolver     string
+	connect      []string
+	caFile       string
+	account      string
+	passwordFile string
+	failUnder    string
+	require      []string
+	concurrency  int
+}
+
+var formats = []string{"table", "json"}
+
+func (o *scanOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "table", "output format: "+strings.Join(formats, "|"))
+	f.StringVarP(&o.out, "output", "o", "", "write the report to FILE instead of standard output")
+	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up on the whole scan after this long")
+	f.StringVar(&o.resolver, "resolver", "", "DNS server to ask, HOST:PORT (default: the system's)")
+	f.StringArrayVar(&o.connect, "connect", nil, "dial HOST:PORT instead of NAME:PORT, as NAME:PORT=HOST:PORT (repeatable; like curl --connect-to)")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra trusted root certificates (private CAs, tests)")
+	f.StringVar(&o.account, "account", "", "log in as JID for logged-in checks; password from $IMSCORE_PASSWORD or --password-file")
+	f.StringVar(&o.passwordFile, "password-file", "", "file holding the --account password (never pass it on the command line)")
+	f.StringVar(&o.failUnder, "fail-under", "", "exit 1 when the grade is worse than GRADE (A+, A, B, C, D, E, T, F)")
+	f.StringSliceVar(&o.require, "require", nil, "exit 1 unless these criterion IDs pass (comma-separated or repeated)")
+	f.IntVar(&o.concurrency, "concurrency", 8, "how many probes may run at once")
+}
+
+// validate checks flags that do not depend on the target.
+func (o *scanOptions) validate() error {
+	if !contains(formats, o.format) {
+		return usageErr("unknown --format %q (want one of: %s)", o.format, strings.Join(formats, ", "))
+	}
+	if o.failUnder != "" && (report.GradeRank(o.failUnder) < 0 || o.failUnder == "?") {
+		return usageErr("unknown --fail-under grade %q (want one of A+, A, B, C, D, E, T, F)", o.failUnder)
+	}
+	for _, id := range o.require {
+		if _, ok := criteria.Lookup(id); !ok {
+			return usageErr("--require: unknown criterion %q (see 'imscore criteria')", id)
+		}
+	}
+	if o.timeout <= 0 {
+		return usageErr("--timeout must be positive")
+	}
+	if o.concurrency < 1 || o.concurrency > 64 {
+		return usageErr("--concurrency must be between 1 and 64")
+	}
+	return nil
+}
+
+// env builds the scan's Env from the flags.
+func (o *scanOptions) env() (*probes.Env, error) {
+	env := &probes.Env{}
+	if o.resolver != "" {
+		host, port, err := net.SplitHostPort(o.resolver)
+		if err != nil {
+			host, port = o.resolver, "53"
+		}
+		if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil {
+			return nil, usageErr("--resolver %q: want an IP address with an optional port", o.resolver)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return nil, usageErr("--resolver %q: bad port", o.resolver)
+		}
+		env.Resolver = probes.NewDNSResolver(net.JoinHostPort(strings.Trim(host, "[]"), port))
+	}
+	if len(o.connect) > 0 {
+		env.Connect = map[string]string{}
+		for _, c := range o.connect {
+			from, to, ok := strings.Cut(c, "=")
+			fh, fp, err1 := net.SplitHostPort(from)
+			th, tp, err2 := net.SplitHostPort(to)
+			if !ok || err1 != nil || err2 != nil || fh == "" || th == "" || !validPort(fp) || !validPort(tp) {
+				return nil, usageErr("--connect %q: want NAME:PORT=HOST:PORT", c)
+			}
+			env.Connect[net.JoinHostPort(strings.ToLower(strings.TrimSuffix(fh, ".")), fp)] = net.JoinHostPort(th, tp)
+		}
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if o.caFile != "" {
+		pem, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return nil, usageErr("--ca-file: %v", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("--ca-file %s: no PEM certificate found", o.caFile)
+		}
+	}
+	env.Roots = pool
+	return env, nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
+	scan := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan a server and write a graded report",
+		Long:  "Scan a server and write a graded report. See 'imscore scan tls --help'.",
+	}
+	scan.AddCommand(newScanTLSCmd(stdout, stderr))
+	return scan
+}
+
+func newScanTLSCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o scanOptions
+	var starttls, sni, xmppDomain string
+	cmd := &cobra.Command{
+		Use:   "tls HOST:PORT",
+		Short: "Grade the TLS configuration of one service (direct TLS or XMPP STARTTLS)",
+		Long: `Grade the TLS configuration of one service: protocol versions (SSLv2 to
+TLS 1.3), cipher suites and their order, forward secrecy, key-exchange groups
+(including post-quantum X25519MLKEM768), the certificate chain (trust,
+validity, name, key, signature), OCSP stapling and DANE.
+
+Every address HOST resolves to is scanned; each criterion takes the worst.
+For XMPP, --starttls xmpp-client (port 5222) or xmpp-server (5269) first
+negotiates STARTTLS with a stream to --xmpp-domain, and the certificate is
+checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
+		Example: `  imscore scan tls mail.example.org:443
+  imscore scan tls xmpp.example.org:5222 --starttls xmpp-client --xmpp-domain example.org
+  imscore scan tls 127.0.0.1:8443 --sni test.example --ca-file testca.pem --format json -o r.json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("scan tls needs exactly one HOST:PORT argument")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if o.account != "" || o.passwordFile != "" {
+				return usageErr("scan tls does not log in: --account and --password-file are for xmpp and matrix scans")
+			}
+			host, port, err := parseHostPort(args[0], 443)
+			if err != nil {
+				return err
+			}
+			if starttls != "" && !contains(tls.StartTLSModes, starttls) {
+				return usageErr("unknown --starttls %q (want xmpp-client or xmpp-server)", starttls)
+			}
+			if starttls != "" && xmppDomain == "" {
+				if net.ParseIP(host) != nil {
+					return usageErr("--starttls %s needs --xmpp-domain when the host is an IP address", starttls)
+				}
+				xmppDomain = host
+			}
+			t := tls.Target{Host: host, Port: port, SNI: sni, StartTLS: starttls, XMPPDomain: xmppDomain}
+			rt := report.Target{Kind: "tls", Name: args[0], Host: host, Port: port, StartTLS: starttls, SNI: t.ServerName(), XMPPDomain: xmppDomain}
+			return runScan(cmd.Context(), &o, "tls", rt, tls.Probes(t, tls.DefaultIDs), tlsScannable, stdout, stderr)
+		},
+	}
+	o.register(cmd)
+	cmd.Flags().StringVar(&starttls, "starttls", "", "negotiate STARTTLS first: xmpp-client or xmpp-server")
+	cmd.Flags().StringVar(&sni, "sni", "", "server name to send in SNI and to check the certificate against (default: HOST)")
+	cmd.Flags().StringVar(&xmppDomain, "xmpp-domain", "", "XMPP domain: the to= of the STARTTLS stream and the identity the certificate must match")
+	return cmd
+}
+
+// parseHostPort splits HOST:PORT ([v6]:PORT allowed); the port defaults.
+func parseHostPort(s string, def int) (string, int, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		if strings.Count(s, ":") == 0 || (strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]")) {
+			host, port = strings.Trim(s, "[]"), strconv.Itoa(def)
+		} else {
+			return "", 0, usageErr("%q: want HOST:PORT", s)
+		}
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", 0, usageErr("%q: bad port %q", s, port)
+	}
+	if host == "" || strings.ContainsAny(host, " /\\@\t\n") || len(host) > 253 {
+		return "", 0, usageErr("%q: bad host name", s)
+	}
+	return strings.TrimSuffix(host, "."), p, nil
+}
+
+// tlsScannable decides whether a TLS scan reached the server at all. When
+// it did not, the scan ends with exit code 3 and this reason.
+func tlsScannable(res probes.Results) error {
+	ids := tls.DefaultIDs
+	if o := res.Get(ids.Endpoints); o == nil || o.Status != probes.StatusOK {
+		return fmt.Errorf("%s", reasonOf(o))
+	}
+	hs, vs := res.Get(ids.Handshake), res.Get(ids.Versions)
+	if hs.Status != probes.StatusOK && vs.Status != probes.StatusOK {
+		r := reasonOf(vs)
+		if hs.Status == probes.StatusTimeout || (vs.Status != probes.StatusTimeout && hs.Status != probes.StatusTLSError) {
+			r = reasonOf(hs)
+		}
+		return fmt.Errorf("%s", r)
+	}
+	return nil
+}
+
+func reasonOf(o *probes.Observation) string {
+	if o == nil {
+		return "probe did not run"
+	}
+	if o.Reason != "" {
+		return o.Reason
+	}
+	return string(o.Status)
+}
+
+// runScan runs the probes, builds and writes the report, and maps the
+// outcome to an exit code.
+func runScan(ctx context.Context, o *scanOptions, kind string, target report.Target, ps []probes.Probe, scannable func(probes.Results) error, stdout, stderr io.Writer) error {
+	env, err := o.env()
+	if err != nil {
+		return err
+	}
+	reg, err := probes.NewRegistry(ps...)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	env.Filled()
+	start := env.Clock.Now()
+	res, err := probes.Run(ctx, env, reg, probes.RunOptions{Concurrency: o.concurrency})
+	if err != nil {
+		return err
+	}
+	dur := env.Clock.Now().Sub(start)
+	v, c := buildInfo()
+	if d, ok := probes.Data[*tls.EndpointsData](res, tls.DefaultIDs.Endpoints); ok {
+		target.Endpoints = d.Endpoints
+	}
+	rep, err := criteria.Assemble(kind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
+	if err != nil {
+		return err
+	}
+	if serr := scannable(res); serr != nil {
+		// Keep the (mostly error) report for CI artefacts when asked to
+		// write a file; never print a grade for a server we did not reach.
+		if o.out != "" {
+			_ = writeReport(rep, o, stdout)
+		}
+		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %v", target.Name, serr)}
+	}
+	if err := writeReport(rep, o, stdout); err != nil {
+		return &exitError{code: ExitCannotScan, msg: err.Error()}
+	}
+	return policy(rep, o)
+}
+
+func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {
+	w := stdout
+	var f *os.File
+	if o.out != "" {
+		if dir := filepath.Dir(o.out); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return fmt.Errorf("cannot write %s: %v", o.out, err)
+			}
+		}
+		var err error
+		f, err = os.Create(o.out)
+		if err != nil {
+			return fmt.Errorf("cannot write report: %v", err)
+		}
+		w = f
+	}
+	err := render(w, rep, o.format, o.out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "")
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func render(w io.Writer, rep *report.Report, format string, color bool) error {
+	switch format {
+	case "json":
+		return report.WriteJSON(w, rep)
+	case "table":
+		return report.WriteTable(w, rep, report.TableOptions{Color: color, Width: 100})
+	}
+	return fmt.Errorf("unknown format %q", format)
+}
+
+// policy applies --fail-under and --require.
+func policy(rep *report.Report, o *scanOptions) error {
+	if o.failUnder != "" && report.GradeRank(rep.Grade) > report.GradeRank(o.failUnder) {
+		return &exitError{code: ExitPolicy, msg: fmt.Sprintf("grade %s is below --fail-under %s", rep.Grade, o.failUnder)}
+	}
+	var bad []string
+	for _, id := range o.require {
+		found := false
+		for _, f := range rep.Findings {
+			if f.Criterion == id {
+				found = true
+				if f.Status != report.Pass {
+					bad = append(bad, fmt.Sprintf("%s is %s", id, f.Status))
+				}
+			}
+		}
+		if !found {
+			bad = append(bad, id+" does not apply to this scan")
+		}
+	}
+	if len(bad) > 0 {
+		return &exitError{code: ExitPolicy, msg: "required criteria did not pass: " + strings.Join(bad, "; ")}
+	}
+	return nil
+}

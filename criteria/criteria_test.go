@@ -1,0 +1,92 @@
+package criteria
+
+import (
+	"testing"
+
+	"github.com/imscore/imscore/report"
+)
+
+// The TLS criterion IDs promised in DESIGN.md (public contract), plus the
+// ones the spine issue adds.
+var contractTLS = []string{
+	"tls.protocol.no-ssl", "tls.protocol.no-tls10-11", "tls.protocol.tls13", "tls.cipher.no-weak",
+	"tls.cipher.forward-secrecy", "tls.cert.trusted", "tls.cert.valid-now", "tls.cert.name-match",
+	"tls.cert.key-strength", "tls.ocsp-stapling", "tls.dane", "tls.kex.post-quantum",
+}
+
+func TestCatalogueAndEvaluatorsMatch(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := map[string]bool{}
+	for _, m := range all {
+		meta[m.ID] = true
+		if _, ok := evaluators[m.ID]; !ok {
+			t.Errorf("criterion %s has metadata but no evaluator", m.ID)
+		}
+		if m.Area == "" {
+			t.Errorf("criterion %s has no area", m.ID)
+		}
+		for _, st := range []string{"pass"} {
+			if m.Statuses[st] == "" && m.Severity != "info" && m.ID != "tls.kex.post-quantum" {
+				t.Errorf("criterion %s does not document status %s", m.ID, st)
+			}
+		}
+	}
+	for _, id := range EvaluatorIDs() {
+		if !meta[id] {
+			t.Errorf("evaluator %s has no metadata", id)
+		}
+	}
+	for _, id := range contractTLS {
+		if !meta[id] {
+			t.Errorf("contract criterion %s missing", id)
+		}
+	}
+}
+
+func f(id, area string, st report.Status, w int) report.Finding {
+	return report.Finding{Criterion: id, Area: area, Status: st, Weight: w}
+}
+
+func TestScore(t *testing.T) {
+	cases := []struct {
+		name      string
+		findings  []report.Finding
+		caps      []report.Cap
+		wantScore int
+		wantGrade string
+	}{
+		{"all pass", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Pass, 5)}, nil, 100, "A+"},
+		{"info and skip leave the denominator", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Info, 5), f("c", "tls", report.Skip, 5)}, nil, 100, "A+"},
+		{"warn is half", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Warn, 10)}, nil, 75, "B"},
+		{"fail is zero, no A+ with a fail", []report.Finding{f("a", "tls", report.Pass, 99), f("b", "tls", report.Fail, 1)}, nil, 99, "A"},
+		{"cap B", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Fail, 1)}, []report.Cap{{Criterion: "b", Grade: "B"}}, 90, "B"},
+		{"cap T beats B", []report.Finding{f("a", "tls", report.Pass, 10)}, []report.Cap{{Criterion: "x", Grade: "B"}, {Criterion: "y", Grade: "T"}}, 100, "T"},
+		{"cap F beats T", []report.Finding{f("a", "tls", report.Pass, 10)}, []report.Cap{{Criterion: "x", Grade: "F"}, {Criterion: "y", Grade: "T"}}, 100, "F"},
+		{"too much error", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Error, 6)}, nil, 100, "?"},
+		{"some error is fine", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Error, 4)}, nil, 100, "A+"},
+		{"nothing measured", []report.Finding{f("a", "tls", report.Skip, 10)}, nil, 0, "?"},
+		{"all fail", []report.Finding{f("a", "tls", report.Fail, 10)}, nil, 0, "F"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := Score(c.findings, c.caps)
+			if s.Score != c.wantScore || s.Grade != c.wantGrade {
+				t.Fatalf("got %d %s, want %d %s", s.Score, s.Grade, c.wantScore, c.wantGrade)
+			}
+			if len(s.Areas) != 1 || s.Areas[0].ID != "tls" {
+				t.Fatalf("areas %+v", s.Areas)
+			}
+		})
+	}
+}
+
+func TestGradeThresholds(t *testing.T) {
+	for score, want := range map[int]string{100: "A+", 95: "A+", 94: "A", 85: "A", 84: "B", 70: "B", 69: "C", 55: "C", 54: "D", 40: "D", 39: "E", 25: "E", 24: "F", 0: "F"} {
+		if g := gradeFor(score, false); g != want {
+			t.Errorf("score %d: %s, want %s", score, g, want)
+		}
+	}
+}

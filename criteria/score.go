@@ -1,0 +1,142 @@
+package criteria
+
+import (
+	"github.com/imscore/imscore/report"
+)
+
+// Grade thresholds on the 0..100 score. See README "How the grade is
+// computed".
+var thresholds = []struct {
+	Min   int
+	Grade string
+}{
+	{95, "A+"}, {85, "A"}, {70, "B"}, {55, "C"}, {40, "D"}, {25, "E"}, {0, "F"},
+}
+
+// Points: a pass earns 2 points per unit of weight, a warn 1, a fail 0, out
+// of 2 per unit. info, skip and error findings leave the denominator.
+const (
+	passPoints = 2
+	warnPoints = 1
+)
+
+// Scored is the outcome of scoring.
+type Scored struct {
+	Grade string
+	Score int
+	Areas []report.Area
+	Caps  []report.Cap
+}
+
+// gradeFor maps a score to a grade before caps.
+func gradeFor(score int, anyFail bool) string {
+	for _, t := range thresholds {
+		if score >= t.Min {
+			if t.Grade == "A+" && anyFail {
+				return "A"
+			}
+			return t.Grade
+		}
+	}
+	return "F"
+}
+
+// worse returns the worse of two grades (by report.GradeOrder).
+func worse(a, b string) string {
+	if report.GradeRank(b) > report.GradeRank(a) {
+		return b
+	}
+	return a
+}
+
+// unmeasured reports whether too much could not be measured to grade:
+// more than a third of the applicable weight ended in error, or nothing was
+// scored at all.
+func unmeasured(errW, measuredW int) bool {
+	return measuredW == 0 || errW*3 > errW+measuredW
+}
+
+type tally struct {
+	earned, possible, errW, measuredW int
+	anyFail                           bool
+}
+
+func (t *tally) add(f report.Finding) {
+	w := f.Weight
+	switch f.Status {
+	case report.Pass:
+		t.earned += passPoints * w
+	case report.Warn:
+		t.earned += warnPoints * w
+	case report.Fail:
+		t.anyFail = true
+	case report.Error:
+		t.errW += w
+		return
+	default: // info, skip
+		return
+	}
+	t.possible += passPoints * w
+	t.measuredW += w
+}
+
+func (t *tally) score() int {
+	if t.possible == 0 {
+		return 0
+	}
+	return t.earned * 100 / t.possible
+}
+
+// Score computes area scores, the overall score and the grade from findings
+// and caps, deterministically with integer arithmetic. Areas appear in the
+// order of the criteria data files.
+func Score(findings []report.Finding, caps []report.Cap) Scored {
+	byArea := map[string]*tally{}
+	var total tally
+	for _, f := range findings {
+		t := byArea[f.Area]
+		if t == nil {
+			t = &tally{}
+			byArea[f.Area] = t
+		}
+		t.add(f)
+		total.add(f)
+	}
+	areaOf := map[string]string{}
+	for _, f := range findings {
+		areaOf[f.Criterion] = f.Area
+	}
+	var out Scored
+	for _, a := range Areas() {
+		t := byArea[a.ID]
+		if t == nil {
+			continue
+		}
+		g := gradeFor(t.score(), t.anyFail)
+		for _, c := range caps {
+			if areaOf[c.Criterion] == a.ID {
+				g = worse(g, c.Grade)
+			}
+		}
+		if unmeasured(t.errW, t.measuredW) {
+			g = "?"
+		}
+		out.Areas = append(out.Areas, report.Area{
+			ID: a.ID, Score: t.score(), Grade: g,
+			Earned: t.earned, Possible: t.possible, ErrorWeight: t.errW,
+		})
+	}
+	out.Score = total.score()
+	out.Grade = gradeFor(out.Score, total.anyFail)
+	for _, c := range caps {
+		out.Grade = worse(out.Grade, c.Grade)
+	}
+	out.Caps = caps
+	if out.Caps == nil {
+		out.Caps = []report.Cap{}
+	}
+	if unmeasured(total.errW, total.measuredW) {
+		out.Grade = "?"
+	}
+	return out
+}

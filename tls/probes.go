@@ -1,0 +1,511 @@
+package tls
+
+import (
+	"context"
+	stdtls "crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/imscore/imscore/probes"
+)
+
+// Target is one TLS service to scan.
+type Target struct {
+	// Host is the name (or IP literal) the user gave; Port the TCP port.
+	Host string
+	Port int
+	// SNI overrides the server_name sent (default: Host when it is a name;
+	// for XMPP STARTTLS the XMPP domain, RFC 7590 §3.1).
+	SNI string
+	// StartTLS is "", "xmpp-client" or "xmpp-server".
+	StartTLS string
+	// XMPPDomain is the to= of the stream for STARTTLS and adds the XMPP
+	// reference identities (SRV-ID, XmppAddr) for the name check.
+	XMPPDomain string
+	// ALPN protocols offered in the full handshake (e.g. xmpp-client).
+	ALPN []string
+}
+
+// ServerName is the SNI value to send ("" for IP literals).
+func (t Target) ServerName() string {
+	n := t.SNI
+	if n == "" && t.StartTLS != "" && t.XMPPDomain != "" {
+		n = t.XMPPDomain
+	}
+	if n == "" {
+		n = t.Host
+	}
+	n = strings.TrimSuffix(strings.Trim(n, "[]"), ".")
+	if net.ParseIP(n) != nil {
+		return ""
+	}
+	return n
+}
+
+// References are the identities the certificate must match.
+func (t Target) References() ReferenceIDs {
+	var r ReferenceIDs
+	if t.XMPPDomain != "" {
+		r.DNS = append(r.DNS, t.XMPPDomain)
+		svc := "_xmpp-client."
+		if t.StartTLS == StartTLSXMPPServer {
+			svc = "_xmpp-server."
+		}
+		r.SRV = append(r.SRV, svc+strings.ToLower(t.XMPPDomain))
+		r.XMPP = append(r.XMPP, t.XMPPDomain)
+		return r
+	}
+	if t.SNI != "" {
+		r.DNS = append(r.DNS, t.SNI)
+	} else {
+		r.DNS = append(r.DNS, strings.Trim(t.Host, "[]"))
+	}
+	return r
+}
+
+// IDs are the probe IDs of one TLS target, so that several targets (c2s,
+// s2s, federation) can be scanned in one run under different prefixes.
+type IDs struct {
+	Endpoints, Handshake, Versions, Ciphers, Groups, DANE probes.ID
+}
+
+// DefaultIDs are the IDs of a plain `scan tls`.
+var DefaultIDs = PrefixIDs("tls.")
+
+// PrefixIDs returns the probe IDs under prefix (e.g. "xmpp.c2s.tls.").
+func PrefixIDs(prefix string) IDs {
+	return IDs{
+		Endpoints: probes.ID(prefix + "endpoints"),
+		Handshake: probes.ID(prefix + "handshake"),
+		Versions:  probes.ID(prefix + "versions"),
+		Ciphers:   probes.ID(prefix + "ciphers"),
+		Groups:    probes.ID(prefix + "groups"),
+		DANE:      probes.ID(prefix + "dane"),
+	}
+}
+
+// endpointConcurrency bounds how many endpoints of one target are scanned
+// at once.
+const endpointConcurrency = 4
+
+// Probes returns the probes that scan t.
+func Probes(t Target, ids IDs) []probes.Probe {
+	return []probes.Probe{
+		probes.Func{Name: ids.Endpoints, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+			return endpointsProbe(ctx, env, t)
+		}},
+		probes.Func{Name: ids.Handshake, Needs: []probes.ID{ids.Endpoints}, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return handshakeProbe(ctx, env, t, in, ids)
+		}},
+		probes.Func{Name: ids.Versions, Needs: []probes.ID{ids.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return versionsProbe(ctx, env, t, in, ids)
+		}},
+		probes.Func{Name: ids.Ciphers, Needs: []probes.ID{ids.Endpoints, ids.Versions}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return ciphersProbe(ctx, env, t, in, ids)
+		}},
+		probes.Func{Name: ids.Groups, Needs: []probes.ID{ids.Endpoints, ids.Versions}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return groupsProbe(ctx, env, t, in, ids)
+		}},
+		probes.Func{Name: ids.DANE, Needs: []probes.ID{ids.Handshake}, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return daneProbe(ctx, env, t, in, ids)
+		}},
+	}
+}
+
+func endpointsProbe(ctx context.Context, env *probes.Env, t Target) probes.Observation {
+	eps, ev, st, err := env.ResolveEndpoints(ctx, t.Host, t.Port)
+	if err != nil {
+		return probes.Observation{Status: st, Reason: err.Error(), Evidence: ev}
+	}
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: &EndpointsData{Host: t.Host, Port: t.Port, Endpoints: eps}}
+}
+
+// connector returns a Connector for one endpoint: TCP, then STARTTLS when
+// the target asks for it.
+func connector(env *probes.Env, t Target, ep probes.Endpoint) Connector {
+	return func(ctx context.Context) (net.Conn, error) {
+		c, st, err := env.Dial(ctx, ep.Addr)
+		if err != nil {
+			return nil, &ProbeError{Status: st, Err: fmt.Errorf("%s: %s", ep.Addr, probes.ShortNetError(err))}
+		}
+		if t.StartTLS != "" {
+			if _, err := StartTLS(ctx, c, t.StartTLS, t.XMPPDomain); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+		return c, nil
+	}
+}
+
+// forEndpoint runs fn for every endpoint, a few at a time, and returns the
+// results in endpoint order.
+func forEndpoint[T any](ctx context.Context, eps []probes.Endpoint, fn func(context.Context, probes.Endpoint) T) []T {
+	out := make([]T, len(eps))
+	sem := make(chan struct{}, endpointConcurrency)
+	var wg sync.WaitGroup
+	for i, ep := range eps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = fn(ctx, ep)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// overall turns per-endpoint statuses into the probe's status: OK when at
+// least one endpoint was measured, else the first endpoint's failure.
+func overall(rs []EndpointResult) (probes.Status, string) {
+	if len(rs) == 0 {
+		return probes.StatusError, "no endpoints to scan (bug: endpoints input missing)"
+	}
+	for _, r := range rs {
+		if r.Status == probes.StatusOK {
+			return probes.StatusOK, ""
+		}
+	}
+	var reasons []string
+	for _, r := range rs {
+		reasons = append(reasons, r.Reason)
+	}
+	return rs[0].Status, strings.Join(reasons, "; ")
+}
+
+func endpointsOf(in probes.Results, ids IDs) []probes.Endpoint {
+	d, _ := probes.Data[*EndpointsData](in, ids.Endpoints)
+	if d == nil {
+		return nil
+	}
+	return d.Endpoints
+}
+
+func failed(ep probes.Endpoint, err error) EndpointResult {
+	return EndpointResult{Endpoint: ep, Status: StatusOf(err), Reason: err.Error()}
+}
+
+// goSuites are every suite crypto/tls can negotiate, insecure ones
+// included, so the full handshake reaches legacy servers.
+func goSuites() []uint16 {
+	var ids []uint16
+	for _, s := range stdtls.CipherSuites() {
+		ids = append(ids, s.ID)
+	}
+	for _, s := range stdtls.InsecureCipherSuites() {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+	refs := t.References()
+	now := env.Clock.Now()
+	sni := t.ServerName()
+	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointHandshake {
+		h := EndpointHandshake{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}, CheckedAt: now.UTC()}
+		dial := connector(env, t, ep)
+		conn, err := dial(ctx)
+		if err != nil {
+			h.EndpointResult = failed(ep, err)
+			return h
+		}
+		defer conn.Close()
+		if d, ok := ctx.Deadline(); ok {
+			conn.SetDeadline(d)
+		}
+		cfg := &stdtls.Config{
+			ServerName:         sni,
+			InsecureSkipVerify: true, // verified below, separately for trust, validity and name
+			MinVersion:         stdtls.VersionTLS10,
+			MaxVersion:         stdtls.VersionTLS13,
+			CipherSuites:       goSuites(),
+			NextProtos:         t.ALPN,
+		}
+		hctx, cancel := context.WithTimeout(ctx, env.IOTimeout)
+		defer cancel()
+		var chain []*x509.Certificate
+		tc, err := env.Handshaker.Handshake(hctx, conn, cfg)
+		if err == nil {
+			st := tc.ConnectionState()
+			h.Version = Version(st.Version)
+			h.CipherSuite = stdtls.CipherSuiteName(st.CipherSuite)
+			h.ALPN = st.NegotiatedProtocol
+			h.ChainSource = "handshake"
+			chain = st.PeerCertificates
+			if len(st.OCSPResponse) > 0 && len(chain) > 0 {
+				h.OCSPStapled = true
+				var issuer *x509.Certificate
+				if len(chain) > 1 {
+					issuer = chain[1]
+				}
+				h.OCSPStatus, h.OCSPNextUpdate = StapledOCSP(st.OCSPResponse, chain[0], issuer)
+			}
+			tc.Close()
+		} else {
+			// crypto/tls could not complete (e.g. only suites it lacks, or a
+			// key it refuses): read the chain from a raw TLS <= 1.2 handshake.
+			herr := err
+			for _, v := range []Version{VersionTLS12, VersionTLS10} {
+				ders, ferr := FetchChain(ctx, dial, sni, v)
+				if ferr != nil || len(ders) == 0 {
+					continue
+				}
+				for _, d := range ders {
+					if c, perr := x509.ParseCertificate(d); perr == nil {
+						chain = append(chain, c)
+					}
+				}
+				if len(chain) > 0 {
+					h.ChainSource = "raw"
+					h.Version = v
+					h.Reason = "crypto/tls handshake failed (" + herr.Error() + "); chain read from a raw " + v.String() + " handshake"
+					break
+				}
+			}
+			if len(chain) == 0 {
+				st := StatusOf(herr)
+				if st == probes.StatusProtocolError || st == probes.StatusUnreachable {
+					st = probes.StatusTLSError
+				}
+				h.EndpointResult = EndpointResult{Endpoint: ep, Status: st, Reason: "TLS handshake failed: " + herr.Error()}
+				return h
+			}
+		}
+		for _, c := range chain {
+			h.Chain = append(h.Chain, Describe(c))
+		}
+		v := Verify(chain, env.Roots, now)
+		h.Trusted, h.TrustError, h.VerifiedChain = v.Trusted, v.TrustError, v.VerifiedChain
+		h.ValidNow, h.ValidityError, h.DaysLeft = v.ValidNow, v.ValidityError, v.DaysLeft
+		h.NameMatch, h.MatchedName, h.MatchedBy = MatchName(chain[0], refs)
+		return h
+	})
+	var heads []EndpointResult
+	var ev []probes.Evidence
+	for _, h := range res {
+		heads = append(heads, h.EndpointResult)
+		ev = append(ev, handshakeEvidence(h))
+	}
+	st, reason := overall(heads)
+	return probes.Observation{Status: st, Reason: reason, Evidence: ev, Data: &HandshakeData{Names: refs.Names(), Endpoints: res}}
+}
+
+func handshakeEvidence(h EndpointHandshake) probes.Evidence {
+	e := probes.Evidence{Endpoint: h.Endpoint.Addr, Kind: "tls-handshake"}
+	if h.Status != probes.StatusOK {
+		e.Detail = string(h.Status) + ": " + h.Reason
+		return e
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", h.Version, h.CipherSuite)
+	for i, c := range h.Chain {
+		fmt.Fprintf(&b, "\n#%d %s (issuer %s) %s-%d %s, %s..%s", i, c.Subject, c.Issuer, c.KeyType, c.KeyBits, c.SignatureAlg,
+			c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02"))
+	}
+	e.Received = b.String()
+	return e
+}
+
+func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+	sni := t.ServerName()
+	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointVersions {
+		vs, err := ScanVersions(ctx, connector(env, t, ep), sni)
+		if err != nil {
+			return EndpointVersions{EndpointResult: failed(ep, err), VersionScan: vs}
+		}
+		r := EndpointVersions{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}, VersionScan: vs}
+		any := false
+		for _, v := range vs.Versions {
+			any = any || v.Supported
+		}
+		if !any {
+			r.Status = probes.StatusTLSError
+			r.Reason = "no SSL/TLS version was accepted: " + versionAnswers(vs)
+		}
+		return r
+	})
+	var heads []EndpointResult
+	var ev []probes.Evidence
+	for _, r := range res {
+		heads = append(heads, r.EndpointResult)
+		e := probes.Evidence{Endpoint: r.Endpoint.Addr, Kind: "tls-handshake", Sent: "ClientHello offering one version at a time"}
+		if r.Status == probes.StatusOK || len(r.Versions) > 0 {
+			e.Received = versionAnswers(r.VersionScan)
+		} else {
+			e.Detail = string(r.Status) + ": " + r.Reason
+		}
+		ev = append(ev, e)
+	}
+	st, reason := overall(heads)
+	return probes.Observation{Status: st, Reason: reason, Evidence: ev, Data: &VersionsData{Endpoints: res}}
+}
+
+func versionAnswers(vs VersionScan) string {
+	var lines []string
+	for _, v := range vs.Versions {
+		s := v.Version.String() + ": " + v.Answer
+		if v.Error != "" {
+			s += " (" + v.Error + ")"
+		}
+		lines = append(lines, s)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// supported returns the versions an endpoint accepted.
+func supported(vs VersionScan) []Version {
+	var out []Version
+	for _, v := range vs.Versions {
+		if v.Supported {
+			out = append(out, v.Version)
+		}
+	}
+	return out
+}
+
+func versionsOf(in probes.Results, ids IDs) map[string]EndpointVersions {
+	out := map[string]EndpointVersions{}
+	if d, _ := probes.Data[*VersionsData](in, ids.Versions); d != nil {
+		for _, e := range d.Endpoints {
+			out[e.Endpoint.Addr] = e
+		}
+	}
+	return out
+}
+
+func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+	sni := t.ServerName()
+	vers := versionsOf(in, ids)
+	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointCiphers {
+		r := EndpointCiphers{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}}
+		ev, ok := vers[ep.Addr]
+		if !ok || ev.Status != probes.StatusOK {
+			r.Status, r.Reason = probes.StatusDepFailed, "versions of this endpoint unknown"
+			return r
+		}
+		for _, v := range supported(ev.VersionScan) {
+			if v == VersionSSL2 {
+				continue // SSLv2 has its own cipher kinds; its presence alone fails the grade
+			}
+			cs, err := ScanCiphers(ctx, connector(env, t, ep), sni, v)
+			r.Handshakes += cs.Handshakes
+			if err != nil {
+				cs.Error = err.Error()
+			}
+			r.Scans = append(r.Scans, cs)
+		}
+		return r
+	})
+	var heads []EndpointResult
+	var evs []probes.Evidence
+	for _, r := range res {
+		heads = append(heads, r.EndpointResult)
+		var lines []string
+		for _, s := range r.Scans {
+			var names []string
+			for _, su := range s.Suites {
+				names = append(names, su.Name)
+			}
+			line := fmt.Sprintf("%s (%s order): %s", s.Version, s.ServerOrder, strings.Join(names, ", "))
+			if s.Error != "" {
+				line += " [error: " + s.Error + "]"
+			}
+			lines = append(lines, line)
+		}
+		evs = append(evs, probes.Evidence{Endpoint: r.Endpoint.Addr, Kind: "tls-handshake", Sent: fmt.Sprintf("%d ClientHellos (accepted suites removed and retried)", r.Handshakes), Received: strings.Join(lines, "\n")})
+	}
+	st, reason := overall(heads)
+	return probes.Observation{Status: st, Reason: reason, Evidence: evs, Data: &CiphersData{Endpoints: res}}
+}
+
+func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+	sni := t.ServerName()
+	vers := versionsOf(in, ids)
+	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointGroups {
+		r := EndpointGroups{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}}
+		ev, ok := vers[ep.Addr]
+		if !ok || ev.Status != probes.StatusOK {
+			r.Status, r.Reason = probes.StatusDepFailed, "versions of this endpoint unknown"
+			return r
+		}
+		gs, err := ScanGroups(ctx, connector(env, t, ep), sni, supported(ev.VersionScan))
+		r.GroupScan = gs
+		if err != nil {
+			r.EndpointResult = failed(ep, err)
+		}
+		return r
+	})
+	var heads []EndpointResult
+	var evs []probes.Evidence
+	for _, r := range res {
+		heads = append(heads, r.EndpointResult)
+		var names []string
+		for _, g := range r.Supported {
+			names = append(names, g.Name)
+		}
+		recv := fmt.Sprintf("%s groups: %s", r.Version, strings.Join(names, ", "))
+		if len(r.DHBits) > 0 {
+			recv += fmt.Sprintf("\nDHE modulus sizes: %v", r.DHBits)
+		}
+		if r.Status != probes.StatusOK {
+			recv = string(r.Status) + ": " + r.Reason
+		}
+		evs = append(evs, probes.Evidence{Endpoint: r.Endpoint.Addr, Kind: "tls-handshake", Sent: "ClientHello offering one group at a time", Received: recv})
+	}
+	st, reason := overall(heads)
+	return probes.Observation{Status: st, Reason: reason, Evidence: evs, Data: &GroupsData{Endpoints: res}}
+}
+
+func daneProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+	host := strings.Trim(t.Host, "[]")
+	if net.ParseIP(host) != nil {
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "target is an IP address: no TLSA name to ask"}
+	}
+	name := TLSAName(host, t.Port)
+	ans, err := env.Resolver.Query(ctx, name, dns.TypeTLSA)
+	if err != nil {
+		return probes.Observation{Status: probes.StatusDNSError, Reason: err.Error()}
+	}
+	d := &DANEData{Name: name, Rcode: ans.RcodeString(), AD: ans.AD, Records: ParseTLSA(ans.Records)}
+	ev := []probes.Evidence{ans.Evidence()}
+	if ans.Rcode != dns.RcodeSuccess && ans.Rcode != dns.RcodeNameError {
+		return probes.Observation{Status: probes.StatusDNSError, Reason: "TLSA query answered " + ans.RcodeString(), Evidence: ev, Data: d}
+	}
+	hs, _ := probes.Data[*HandshakeData](in, ids.Handshake)
+	if hs != nil && len(d.Records) > 0 {
+		for _, h := range hs.Endpoints {
+			e := EndpointDANE{EndpointResult: h.EndpointResult}
+			if h.Status == probes.StatusOK {
+				var chain []*x509.Certificate
+				for _, ci := range h.Chain {
+					if c, err := x509.ParseCertificate(ci.DER); err == nil {
+						chain = append(chain, c)
+					}
+				}
+				for i := range d.Records {
+					ok, note := MatchTLSA(d.Records[i], chain, h.Trusted)
+					if ok {
+						d.Records[i].Matched = true
+						e.Matched = true
+					}
+					if d.Records[i].Note == "" || ok {
+						d.Records[i].Note = note
+					}
+				}
+			}
+			d.Endpoints = append(d.Endpoints, e)
+		}
+	}
+	sort.SliceStable(d.Endpoints, func(i, j int) bool { return d.Endpoints[i].Endpoint.Addr < d.Endpoints[j].Endpoint.Addr })
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: d}
+}
