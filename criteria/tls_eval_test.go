@@ -10,7 +10,9 @@ import (
 	"github.com/imscore/imscore/tls"
 )
 
-func ep(addr string) probes.Endpoint { return probes.Endpoint{Name: "test.example", Addr: addr, Via: "dns"} }
+func ep(addr string) probes.Endpoint {
+	return probes.Endpoint{Name: "test.example", Addr: addr, Via: "dns"}
+}
 
 func okHead(addr string) tls.EndpointResult {
 	return tls.EndpointResult{Endpoint: ep(addr), Status: probes.StatusOK}

@@ -171,8 +171,8 @@ func indent(s, prefix string) string {
 func newRenderCmd(stdout io.Writer) *cobra.Command {
 	var format, out string
 	cmd := &cobra.Command{
-		Use:   "render REPORT.json",
-		Short: "Render a saved JSON report in another format (table, json)",
+		Use:     "render REPORT.json",
+		Short:   "Render a saved JSON report in another format (table, json)",
 		Example: "  imscore scan tls example.org:443 --format json -o r.json\n  imscore render r.json",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
