@@ -2,6 +2,7 @@ package tls
 
 import (
 	"context"
+	"errors"
 	stdtls "crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -255,6 +256,10 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 			// crypto/tls could not complete (e.g. only suites it lacks, or a
 			// key it refuses): read the chain from a raw TLS <= 1.2 handshake.
 			herr := err
+			if StatusOf(herr) == probes.StatusTimeout || errors.Is(herr, context.DeadlineExceeded) {
+				h.EndpointResult = EndpointResult{Endpoint: ep, Status: probes.StatusTimeout, Reason: "TLS handshake: no answer (timeout)"}
+				return h
+			}
 			for _, v := range []Version{VersionTLS12, VersionTLS10} {
 				ders, ferr := FetchChain(ctx, dial, sni, v)
 				if ferr != nil || len(ders) == 0 {

@@ -350,3 +350,8 @@ func policy(rep *report.Report, o *scanOptions) error {
 	}
 	return nil
 }
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

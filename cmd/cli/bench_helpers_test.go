@@ -1,0 +1,13 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/imscore/imscore/criteria"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+)
+
+func assembleForBench(res probes.Results) (*report.Report, error) {
+	return criteria.Assemble("tls", report.Target{Kind: "tls", Name: "bench"}, res, report.Tool{Name: "imscore"}, time.Now(), 0)
+}
