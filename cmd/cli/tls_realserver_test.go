@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/imscore/imscore/fixtures/testenv"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
@@ -32,12 +34,12 @@ func scanJSON(t *testing.T, args ...string) (int, *report.Report, string) {
 	all := append([]string{"scan", "tls"}, args...)
 	all = append(all, "--format", "json", "-o", out)
 	code := Main(context.Background(), all, &stdout, &stderr)
-	f, err := os.Open(out)
+	raw, err := os.ReadFile(out)
 	if err != nil {
 		return code, nil, stderr.String()
 	}
-	defer f.Close()
-	rep, err := report.ReadJSON(f)
+	validateSchema(t, raw)
+	rep, err := report.ReadJSON(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("report unreadable: %v", err)
 	}
@@ -417,4 +419,29 @@ func fakeServer(t *testing.T, serve func(net.Conn)) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// validateSchema checks real scanner output against the shipped JSON Schema.
+func validateSchema(t *testing.T, raw []byte) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(report.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	const url = "https://github.com/imscore/imscore/report/schema/report.v1.json"
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("report does not match report.v1.json: %v", err)
+	}
 }
