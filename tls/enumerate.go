@@ -36,7 +36,7 @@ type rawProber struct {
 
 // exchange opens a fresh connection, sends hello and reads the reply.
 func (p *rawProber) exchange(ctx context.Context, hello []byte, opts rawReadOpts) rawReply {
-	if err := ctx.Err(); err != nil {
+	if err := rawCtxErr(ctx); err != nil {
 		return rawReply{kind: rawReplyDialError, err: err}
 	}
 	hctx, cancel := context.WithTimeout(ctx, rawHandshakeTimeout)
@@ -60,10 +60,23 @@ func (p *rawProber) exchange(ctx context.Context, hello []byte, opts rawReadOpts
 	} else {
 		r = rawReadReply(conn, opts)
 	}
-	if r.kind == rawReplyError && ctx.Err() != nil {
-		r.err = ctx.Err()
+	if err := rawCtxErr(ctx); r.kind == rawReplyError && err != nil {
+		r.err = err
 	}
 	return r
+}
+
+// rawCtxErr is ctx.Err(), also when the deadline has passed but the
+// context's timer has not fired yet (a connection deadline set from it can
+// expire first).
+func rawCtxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // rawErrString classifies an I/O error for evidence: "timeout", "reset",
@@ -105,11 +118,17 @@ func rawParallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// rawChunks splits ids into ClientHello-sized pieces.
-func rawChunks(ids []uint16) [][]uint16 {
+// rawChunks splits the suites offered for v into ClientHello-sized pieces.
+// SSLv3 ClientHellos have no extensions to pad with (see
+// rawBuildClientHello), so their chunks stay under 256 bytes instead.
+func rawChunks(v Version, ids []uint16) [][]uint16 {
+	size := rawMaxSuitesPerHello
+	if v == VersionSSL3 {
+		size = 100
+	}
 	var out [][]uint16
 	for len(ids) > 0 {
-		n := min(len(ids), rawMaxSuitesPerHello)
+		n := min(len(ids), size)
 		out = append(out, ids[:n:n])
 		ids = ids[n:]
 	}
@@ -117,13 +136,28 @@ func rawChunks(ids []uint16) [][]uint16 {
 }
 
 // rawSuitesFor returns the suites we offer for version v, in offer order.
-// Every TLS <= 1.2 suite is offered for every TLS <= 1.2 version: a server
-// that picks a suite its version does not allow is a finding, not noise.
+// Every TLS <= 1.2 suite is offered for every TLS version up to 1.2: a
+// server that picks a suite its version does not allow is a finding, not
+// noise. SSLv3 gets only the suites it can express (SHA-1 or MD5 MAC, no
+// AEAD), which keeps its extension-less ClientHellos small.
 func rawSuitesFor(v Version) []uint16 {
-	if v == VersionTLS13 {
+	switch v {
+	case VersionTLS13:
 		return rawTls13IDs
+	case VersionSSL3:
+		return rawSSL3Filter(rawOfferOrder)
 	}
 	return rawOfferOrder
+}
+
+func rawSSL3Filter(ids []uint16) []uint16 {
+	var out []uint16
+	for _, id := range ids {
+		if s := rawSuiteIndex[id]; !s.AEAD && (s.MAC == "SHA1" || s.MAC == "MD5") {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // helloFor builds the standard enumeration ClientHello for v and suites.
@@ -164,29 +198,38 @@ func rawDescribeOffer(v Version, suites []uint16, groups []uint16) string {
 	return sb.String()
 }
 
-// rawEvidence collects attempts, bounded.
+// rawEvidence collects attempts. Concurrent jobs add under their own key;
+// list returns them ordered by key (then in the order each job added them)
+// so that the evidence does not depend on scheduling, bounded to
+// rawMaxAttempts.
 type rawEvidence struct {
 	mu       sync.Mutex
-	attempts []Attempt
-	dropped  int
+	attempts []rawKeyedAttempt
 }
 
-func (e *rawEvidence) add(offered string, r rawReply) {
+type rawKeyedAttempt struct {
+	key int
+	a   Attempt
+}
+
+func (e *rawEvidence) add(key int, offered string, r rawReply) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.attempts) >= rawMaxAttempts {
-		e.dropped++
-		return
-	}
-	e.attempts = append(e.attempts, Attempt{Offered: offered, Answer: r.describe()})
+	e.attempts = append(e.attempts, rawKeyedAttempt{key, Attempt{Offered: offered, Answer: r.describe()}})
 }
 
 func (e *rawEvidence) list() []Attempt {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := append([]Attempt(nil), e.attempts...)
-	if e.dropped > 0 {
-		out = append(out, Attempt{Offered: fmt.Sprintf("%d more attempts", e.dropped), Answer: "not kept"})
+	sorted := append([]rawKeyedAttempt(nil), e.attempts...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].key < sorted[j].key })
+	var out []Attempt
+	for i, k := range sorted {
+		if i == rawMaxAttempts {
+			out = append(out, Attempt{Offered: fmt.Sprintf("%d more attempts", len(sorted)-i), Answer: "not kept"})
+			break
+		}
+		out = append(out, k.a)
 	}
 	return out
 }
@@ -197,6 +240,11 @@ func rawJudgeable(r rawReply) bool {
 	switch r.kind {
 	case rawReplyServerHello, rawReplyAlert, rawReplyClosed, rawReplySSL2:
 		return true
+	case rawReplyError:
+		// A TCP reset in answer to our ClientHello is a refusal, as
+		// many load balancers and older stacks answer an unsupported
+		// version; only silence (timeout) and garbage stay unjudged.
+		return rawErrString(r.err) == "reset"
 	}
 	return false
 }
@@ -216,7 +264,7 @@ func ScanVersions(ctx context.Context, dial Connector, sni string) (VersionScan,
 		out.Versions[i] = vs
 	})
 	out.Handshakes = int(p.handshakes.Load())
-	if err := ctx.Err(); err != nil {
+	if err := rawCtxErr(ctx); err != nil {
 		return out, err
 	}
 	if p.connected.Load() == 0 {
@@ -227,9 +275,9 @@ func ScanVersions(ctx context.Context, dial Connector, sni string) (VersionScan,
 }
 
 // versionProbe offers v alone. For TLS <= 1.2 the suites are offered in
-// rawChunks; later chunks are tried only when the server refused the first
-// with something other than protocol_version (that is, maybe for lack of a
-// common suite).
+// chunks; later chunks are tried only when the server refused the first
+// with an alert other than protocol_version or internal_error (that is,
+// maybe for lack of a common suite in the first chunk).
 func (p *rawProber) versionProbe(ctx context.Context, v Version) (VersionSupport, rawReply) {
 	vs := VersionSupport{Version: v}
 	var r rawReply
@@ -247,14 +295,15 @@ func (p *rawProber) versionProbe(ctx context.Context, v Version) (VersionSupport
 		vs.Supported = r.kind == rawReplyServerHello && r.hello.version == VersionTLS13
 	default:
 		var firstRefusal *rawReply
-		for _, chunk := range rawChunks(rawSuitesFor(v)) {
+		for _, chunk := range rawChunks(v, rawSuitesFor(v)) {
 			hello, err := p.helloFor(v, chunk)
 			if err != nil {
 				vs.Error = err.Error()
 				return vs, rawReply{kind: rawReplyError, err: err}
 			}
 			r = p.exchange(ctx, hello, rawReadOpts{})
-			if r.kind == rawReplyAlert && r.hello == nil && r.alert.desc != rawAlertProtocolVersion {
+			if r.kind == rawReplyAlert && r.hello == nil && r.alert.desc != rawAlertProtocolVersion &&
+				r.alert.desc != rawAlertInternalError {
 				if firstRefusal == nil {
 					rc := r
 					firstRefusal = &rc
@@ -280,12 +329,11 @@ func (p *rawProber) versionProbe(ctx context.Context, v Version) (VersionSupport
 type rawCipherRun struct {
 	accepted []uint16
 	err      string
-	dialFail bool
 }
 
 // discover offers suites, removes the one the server picks and retries
 // until the server refuses: the sslscan / IM Observatory method.
-func (p *rawProber) discover(ctx context.Context, v Version, suites []uint16, ev *rawEvidence) rawCipherRun {
+func (p *rawProber) discover(ctx context.Context, v Version, suites []uint16, ev *rawEvidence, key int) rawCipherRun {
 	var run rawCipherRun
 	remaining := append([]uint16(nil), suites...)
 	for iter := 0; len(remaining) > 0 && iter <= len(suites); iter++ {
@@ -295,16 +343,15 @@ func (p *rawProber) discover(ctx context.Context, v Version, suites []uint16, ev
 			return run
 		}
 		r := p.exchange(ctx, hello, rawReadOpts{})
-		ev.add(rawDescribeOffer(v, remaining, nil), r)
+		ev.add(key, rawDescribeOffer(v, remaining, nil), r)
 		switch r.kind {
 		case rawReplyServerHello:
 		case rawReplyAlert, rawReplyClosed:
 			return run
-		case rawReplyDialError:
-			run.dialFail = true
-			run.err = r.describe()
-			return run
 		default:
+			if rawJudgeable(r) { // a reset: the remaining suites are refused
+				return run
+			}
 			run.err = r.describe()
 			return run
 		}
@@ -333,13 +380,13 @@ func rawIndexOf(ids []uint16, id uint16) int {
 }
 
 // pick offers suites once and returns the suite chosen, or ok=false.
-func (p *rawProber) pick(ctx context.Context, v Version, suites []uint16, ev *rawEvidence) (uint16, bool) {
+func (p *rawProber) pick(ctx context.Context, v Version, suites []uint16, ev *rawEvidence, key int) (uint16, bool) {
 	hello, err := p.helloFor(v, suites)
 	if err != nil {
 		return 0, false
 	}
 	r := p.exchange(ctx, hello, rawReadOpts{})
-	ev.add(rawDescribeOffer(v, suites, nil), r)
+	ev.add(key, rawDescribeOffer(v, suites, nil), r)
 	if r.kind != rawReplyServerHello || r.hello.version != v || rawIndexOf(suites, r.hello.suite) < 0 {
 		return 0, false
 	}
@@ -355,7 +402,7 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 	finish := func(err error) (CipherScan, error) {
 		out.Handshakes = int(p.handshakes.Load())
 		out.Attempts = ev.list()
-		if cerr := ctx.Err(); err == nil && cerr != nil {
+		if cerr := rawCtxErr(ctx); err == nil && cerr != nil {
 			err = cerr
 		}
 		if err == nil && p.connected.Load() == 0 {
@@ -366,7 +413,7 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 	switch v {
 	case VersionSSL2:
 		r := p.exchange(ctx, rawBuildSSL2ClientHello(), rawReadOpts{ssl2: true})
-		ev.add("SSLv2 all cipher kinds", r)
+		ev.add(0, "SSLv2 all cipher kinds", r)
 		if !rawJudgeable(r) {
 			out.Error = r.describe()
 		} else if r.kind == rawReplySSL2 && r.ssl2.version == 0x0002 {
@@ -381,9 +428,10 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 		return finish(fmt.Errorf("unknown version %v", v))
 	}
 
-	parts := rawChunks(rawSuitesFor(v))
+	parts := rawChunks(v, rawSuitesFor(v))
 	runs := make([]rawCipherRun, len(parts))
-	rawParallel(len(parts), func(i int) { runs[i] = p.discover(ctx, v, parts[i], ev) })
+	rawParallel(len(parts), func(i int) { runs[i] = p.discover(ctx, v, parts[i], ev, i) })
+	orderKey := len(parts)
 	var accepted []uint16
 	contributing := 0
 	var errs []string
@@ -406,10 +454,10 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 		// handshake (it offered a superset in the same order).
 		fwd, fok := accepted[0], true
 		if contributing > 1 {
-			fwd, fok = p.pick(ctx, v, accepted, ev)
+			fwd, fok = p.pick(ctx, v, accepted, ev, orderKey)
 		}
 		rev := rawOrderTestList(accepted)
-		rpick, rok := p.pick(ctx, v, rev, ev)
+		rpick, rok := p.pick(ctx, v, rev, ev, orderKey)
 		switch {
 		case !fok || !rok:
 		case fwd == rpick:
@@ -424,7 +472,7 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 			ordered := []uint16{fwd}
 			rest := rawRemoveID(accepted, fwd)
 			for len(rest) > 1 {
-				s, ok := p.pick(ctx, v, rest, ev)
+				s, ok := p.pick(ctx, v, rest, ev, orderKey)
 				if !ok {
 					break
 				}
@@ -501,9 +549,11 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 		out.Error = "no TLS version to test groups with"
 		return out, nil
 	}
+	// SSLv3 ClientHellos carry no supported_groups, so curves are only
+	// tested with TLS.
 	var candidates []Group
 	for _, g := range rawGroupTable {
-		if has13 && rawGroupValidTLS13(g) || !has13 && rawGroupValidTLS12(g) {
+		if has13 && rawGroupValidTLS13(g) || !has13 && legacy >= VersionTLS10 && rawGroupValidTLS12(g) {
 			candidates = append(candidates, g)
 		}
 	}
@@ -525,7 +575,7 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 	}
 	rawParallel(jobs+dhJobs, func(i int) {
 		if i >= jobs {
-			bits := p.dhProbe(ctx, legacy, i-jobs == 1, ev)
+			bits := p.dhProbe(ctx, legacy, i-jobs == 1, ev, i)
 			if bits > 0 {
 				dhMu.Lock()
 				dh = append(dh, bits)
@@ -537,9 +587,9 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 		var verdict int
 		var errStr string
 		if has13 {
-			verdict, errStr = p.group13(ctx, g, ev)
+			verdict, errStr = p.group13(ctx, g, ev, i)
 		} else {
-			verdict, errStr = p.group12(ctx, legacy, g, ev)
+			verdict, errStr = p.group12(ctx, legacy, g, ev, i)
 		}
 		results[i] = result{verdict, errStr}
 	})
@@ -564,7 +614,7 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 	out.Error = strings.Join(errs, "; ")
 	out.Handshakes = int(p.handshakes.Load())
 	out.Attempts = ev.list()
-	if err := ctx.Err(); err != nil {
+	if err := rawCtxErr(ctx); err != nil {
 		return out, err
 	}
 	if p.connected.Load() == 0 {
@@ -574,7 +624,7 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 }
 
 // group13 tests one group with TLS 1.3.
-func (p *rawProber) group13(ctx context.Context, g Group, ev *rawEvidence) (int, string) {
+func (p *rawProber) group13(ctx context.Context, g Group, ev *rawEvidence, key int) (int, string) {
 	try := func(shares []uint16) (rawReply, error) {
 		hello, err := rawBuildClientHello(rawHelloSpec{
 			version: VersionTLS13, suites: rawTls13IDs, groups: []uint16{g.ID}, shares: shares, sni: p.sni,
@@ -589,7 +639,7 @@ func (p *rawProber) group13(ctx context.Context, g Group, ev *rawEvidence) (int,
 		} else {
 			offered += " empty key_share"
 		}
-		ev.add(offered, r)
+		ev.add(key, offered, r)
 		return r, nil
 	}
 	r, err := try(nil)
@@ -616,39 +666,40 @@ func (p *rawProber) group13(ctx context.Context, g Group, ev *rawEvidence) (int,
 	return 0, r.describe()
 }
 
-// rawEcdheSuites lists the ECDHE suites (RSA or ECDSA authenticated) in
-// offer order.
-func rawEcdheSuites() []uint16 {
-	var out []uint16
-	for _, id := range rawOfferOrder {
-		s := rawSuiteIndex[id]
-		if s.Kex == "ECDHE" && s.Auth != "anon" {
-			out = append(out, id)
-		}
-	}
-	return out[:min(len(out), rawMaxSuitesPerHello)]
+// rawEcdheSuites lists the ECDHE suites (RSA or ECDSA authenticated) we
+// offer with v, in offer order, as one ClientHello's worth.
+func rawEcdheSuites(v Version) []uint16 {
+	return rawFirstChunk(v, func(s Suite) bool { return s.Kex == "ECDHE" && s.Auth != "anon" })
 }
 
 // rawDheSuites lists the finite-field DHE suites (including anonymous DH,
-// which also sends ServerDHParams) in offer order.
-func rawDheSuites() []uint16 {
-	var out []uint16
-	for _, id := range rawOfferOrder {
-		if rawSuiteIndex[id].Kex == "DHE" {
-			out = append(out, id)
+// which also sends ServerDHParams) we offer with v, as one ClientHello's
+// worth.
+func rawDheSuites(v Version) []uint16 {
+	return rawFirstChunk(v, func(s Suite) bool { return s.Kex == "DHE" })
+}
+
+func rawFirstChunk(v Version, keep func(Suite) bool) []uint16 {
+	var ids []uint16
+	for _, id := range rawSuitesFor(v) {
+		if keep(rawSuiteIndex[id]) {
+			ids = append(ids, id)
 		}
 	}
-	return out[:min(len(out), rawMaxSuitesPerHello)]
+	if c := rawChunks(v, ids); len(c) > 0 {
+		return c[0]
+	}
+	return nil
 }
 
 // group12 tests one elliptic curve with TLS <= 1.2.
-func (p *rawProber) group12(ctx context.Context, v Version, g Group, ev *rawEvidence) (int, string) {
-	hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: rawEcdheSuites(), groups: []uint16{g.ID}, sni: p.sni})
+func (p *rawProber) group12(ctx context.Context, v Version, g Group, ev *rawEvidence, key int) (int, string) {
+	hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: rawEcdheSuites(v), groups: []uint16{g.ID}, sni: p.sni})
 	if err != nil {
 		return 0, err.Error()
 	}
 	r := p.exchange(ctx, hello, rawReadOpts{ske: true})
-	ev.add(rawDescribeOffer(v, nil, []uint16{g.ID})+" ECDHE suites", r)
+	ev.add(key, rawDescribeOffer(v, nil, []uint16{g.ID})+" ECDHE suites", r)
 	switch r.kind {
 	case rawReplyServerHello:
 		s, _ := SuiteByID(r.hello.suite)
@@ -669,12 +720,12 @@ func (p *rawProber) group12(ctx context.Context, v Version, g Group, ev *rawEvid
 // withFFDHE offers the RFC 7919 groups in supported_groups (a server that
 // implements RFC 7919 then uses one of them); without, the server uses its
 // own parameters, which is what legacy clients get.
-func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *rawEvidence) int {
+func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *rawEvidence, key int) int {
 	groups := rawGroupsTLS12()
 	if withFFDHE {
 		groups = rawFfdheGroups()
 	}
-	hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: rawDheSuites(), groups: groups, sni: p.sni})
+	hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: rawDheSuites(v), groups: groups, sni: p.sni})
 	if err != nil {
 		return 0
 	}
@@ -683,7 +734,7 @@ func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *
 	if withFFDHE {
 		offered += " with ffdhe groups"
 	}
-	ev.add(offered, r)
+	ev.add(key, offered, r)
 	if r.kind == rawReplyServerHello && r.ske != nil {
 		return r.ske.dhBits
 	}

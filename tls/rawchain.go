@@ -48,7 +48,11 @@ func FetchChain(ctx context.Context, dial Connector, sni string, v Version) ([][
 		return nil, fmt.Errorf("unknown version %v", v)
 	}
 	var last rawReply
-	for _, chunk := range rawChunks(rawCertSuites()) {
+	suites := rawCertSuites()
+	if v == VersionSSL3 {
+		suites = rawSSL3Filter(suites)
+	}
+	for _, chunk := range rawChunks(v, suites) {
 		hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: chunk, groups: rawGroupsTLS12(), sni: p.sni})
 		if err != nil {
 			return nil, err

@@ -212,6 +212,7 @@ var rawAlertNames = map[uint8]string{
 const (
 	rawAlertHandshakeFailure = 40
 	rawAlertProtocolVersion  = 70
+	rawAlertInternalError    = 80
 )
 
 func (a rawAlertMsg) String() string {
