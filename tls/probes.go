@@ -2,9 +2,9 @@ package tls
 
 import (
 	"context"
-	"errors"
 	stdtls "crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
