@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/imscore/imscore/fixtures/testenv"
 	"github.com/imscore/imscore/report"
@@ -210,6 +211,13 @@ func TestRealTLSServers(t *testing.T) {
 	wrong, wrongKey := pki.Leaf(t, "wrong", testenv.LeafOptions{DNSNames: []string{"other.example"}, KeyType: "ecdsa256"})
 	selfSigned, selfSignedKey := pki.Leaf(t, "self", testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "ecdsa256", SelfSigned: true})
 	weakKey, weakKeyKey := pki.Leaf(t, "rsa1024", testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "rsa1024"})
+	sha1, sha1Key := pki.Leaf(t, "sha1", testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "ecdsa256", SHA1: true})
+	withOCSP := testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "ecdsa256", OCSPServer: []string{"http://ocsp.test.invalid/"}}
+	ocspGood, ocspGoodKey := pki.Leaf(t, "ocsp-good", withOCSP)
+	ocspRevoked, ocspRevokedKey := pki.Leaf(t, "ocsp-revoked", withOCSP)
+	ocspNone, ocspNoneKey := pki.Leaf(t, "ocsp-none", withOCSP)
+	goodResp := pki.OCSPResponse(t, ocspGood, ocsp.Good)
+	revokedResp := pki.OCSPResponse(t, ocspRevoked, ocsp.Revoked)
 
 	cases := []struct {
 		name  string
@@ -239,6 +247,18 @@ func TestRealTLSServers(t *testing.T) {
 		{"RSA 1024", func(t *testing.T) *testenv.Server {
 			return testenv.StartNginx(t, testenv.NginxOptions{Cert: weakKey, Key: weakKeyKey, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate + ":@SECLEVEL=0"})
 		}, base().with("tls.cert.key-strength", F), "B"},
+		{"SHA-1 signed certificate", func(t *testing.T) *testenv.Server {
+			return testenv.StartNginx(t, testenv.NginxOptions{Cert: sha1, Key: sha1Key, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate + ":@SECLEVEL=0"})
+		}, base().with("tls.cert.signature", F, "tls.cert.trusted", F), "T"},
+		{"OCSP good response stapled", func(t *testing.T) *testenv.Server {
+			return testenv.StartNginx(t, testenv.NginxOptions{Cert: ocspGood, Key: ocspGoodKey, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate, StaplingFile: goodResp})
+		}, base().with("tls.ocsp-stapling", P), "A+"},
+		{"OCSP revoked response stapled", func(t *testing.T) *testenv.Server {
+			return testenv.StartNginx(t, testenv.NginxOptions{Cert: ocspRevoked, Key: ocspRevokedKey, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate, StaplingFile: revokedResp})
+		}, base().with("tls.ocsp-stapling", F), "F"},
+		{"OCSP responder named, nothing stapled", func(t *testing.T) *testenv.Server {
+			return testenv.StartNginx(t, testenv.NginxOptions{Cert: ocspNone, Key: ocspNoneKey, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate})
+		}, base().with("tls.ocsp-stapling", W), "A+"},
 		{"openssl s_server defaults", func(t *testing.T) *testenv.Server {
 			return testenv.StartOpenSSL(t, "-cert", goodRSA, "-key", goodRSAKey, "-cert_chain", pki.IntermediateFile)
 		}, base().with("tls.cipher.no-weak", W, "tls.cipher.forward-secrecy", W, "tls.cipher.server-order", W), "A"},
