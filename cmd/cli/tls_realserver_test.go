@@ -259,6 +259,10 @@ func TestRealTLSServers(t *testing.T) {
 		{"OCSP responder named, nothing stapled", func(t *testing.T) *testenv.Server {
 			return testenv.StartNginx(t, testenv.NginxOptions{Cert: ocspNone, Key: ocspNoneKey, Protocols: "TLSv1.2 TLSv1.3", Ciphers: mozillaIntermediate})
 		}, base().with("tls.ocsp-stapling", W), "A+"},
+		{"DHE with a 1024-bit group, TLS 1.2 only", func(t *testing.T) *testenv.Server {
+			return testenv.StartOpenSSL(t, "-cert", goodRSA, "-key", goodRSAKey, "-cert_chain", pki.IntermediateFile, "-tls1_2",
+				"-cipher", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", "-dhparam", fixture(t, "tls", "dh1024.pem"))
+		}, base().with("tls.protocol.tls13", W, "tls.kex.strength", W), "B"},
 		{"openssl s_server defaults", func(t *testing.T) *testenv.Server {
 			return testenv.StartOpenSSL(t, "-cert", goodRSA, "-key", goodRSAKey, "-cert_chain", pki.IntermediateFile)
 		}, base().with("tls.cipher.no-weak", W, "tls.cipher.forward-secrecy", W, "tls.cipher.server-order", W), "A"},
@@ -464,4 +468,17 @@ func validateSchema(t *testing.T, raw []byte) {
 	if err := s.Validate(inst); err != nil {
 		t.Errorf("report does not match report.v1.json: %v", err)
 	}
+}
+
+// fixture returns the absolute path of a file under fixtures/.
+func fixture(t *testing.T, elem ...string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join(append([]string{"..", "..", "fixtures"}, elem...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
