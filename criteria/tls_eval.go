@@ -10,9 +10,47 @@ import (
 	"github.com/imscore/imscore/tls"
 )
 
-// tlsIDs returns the probe IDs the TLS criteria read for a target kind.
-func tlsIDs(kind string) tls.IDs {
-	return tls.DefaultIDs
+// tlsSet is one TLS service of a target whose results the tls.* criteria
+// judge: the single service of `scan tls`, or e.g. c2s and s2s of an XMPP
+// domain. Every endpoint of every set counts; the worst decides.
+type tlsSet struct {
+	Label string // "" for scan tls, else e.g. "c2s"
+	IDs   tls.IDs
+}
+
+// TLSSets maps a target kind to its TLS services (probe ID prefixes).
+// Probe packages of other kinds register theirs here.
+var TLSSets = map[string][]struct{ Label, Prefix string }{
+	"tls": {{"", "tls."}},
+}
+
+func tlsSets(in Input) []tlsSet {
+	var out []tlsSet
+	for _, s := range TLSSets[in.Kind] {
+		ids := tls.PrefixIDs(s.Prefix)
+		if len(TLSSets[in.Kind]) > 1 && in.Results.Get(ids.Endpoints) == nil {
+			continue // this service was not scanned (e.g. no SRV record)
+		}
+		out = append(out, tlsSet{Label: s.Label, IDs: ids})
+	}
+	return out
+}
+
+func (s tlsSet) name(addr string) string {
+	if s.Label == "" {
+		return addr
+	}
+	return s.Label + " " + addr
+}
+
+// missing is the per-set verdict when a set's probe did not succeed.
+func (s tlsSet) missing(in Input, id probes.ID, what string) epVerdict {
+	v := notMeasured(in, id, what)
+	summary := v.Summary
+	if s.Label != "" {
+		summary = s.Label + ": " + summary
+	}
+	return epVerdict{Endpoint: s.Label, Status: v.Status, Summary: summary, Evidence: v.Evidence}
 }
 
 func init() {
@@ -36,20 +74,23 @@ func init() {
 // --- protocol versions ---
 
 func versionEval(in Input, what string, fn func(e tls.EndpointVersions) epVerdict) Verdict {
-	id := tlsIDs(in.Kind).Versions
-	d, ok := probes.Data[*tls.VersionsData](in.Results, id)
-	if !ok {
-		return notMeasured(in, id, what)
-	}
 	var vs []epVerdict
-	for _, e := range d.Endpoints {
-		if e.Status != probes.StatusOK {
-			vs = append(vs, epVerdict{Endpoint: e.Endpoint.Addr, Status: report.Error, Summary: "not measured: " + e.Reason})
+	for _, set := range tlsSets(in) {
+		id := set.IDs.Versions
+		d, ok := probes.Data[*tls.VersionsData](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, what))
 			continue
 		}
-		v := fn(e)
-		v.Endpoint = e.Endpoint.Addr
-		vs = append(vs, v)
+		for _, e := range d.Endpoints {
+			if e.Status != probes.StatusOK {
+				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
+				continue
+			}
+			v := fn(e)
+			v.Endpoint = set.name(e.Endpoint.Addr)
+			vs = append(vs, v)
+		}
 	}
 	return combine(vs)
 }
@@ -151,32 +192,35 @@ func highest(e tls.EndpointVersions) tls.Version {
 // --- cipher suites ---
 
 func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict) Verdict {
-	id := tlsIDs(in.Kind).Ciphers
-	d, ok := probes.Data[*tls.CiphersData](in.Results, id)
-	if !ok {
-		return notMeasured(in, id, what)
-	}
 	var vs []epVerdict
-	for _, e := range d.Endpoints {
-		if e.Status != probes.StatusOK {
-			vs = append(vs, epVerdict{Endpoint: e.Endpoint.Addr, Status: report.Error, Summary: "not measured: " + e.Reason})
+	for _, set := range tlsSets(in) {
+		id := set.IDs.Ciphers
+		d, ok := probes.Data[*tls.CiphersData](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, what))
 			continue
 		}
-		var errs []string
-		for _, s := range e.Scans {
-			if s.Error != "" {
-				errs = append(errs, s.Version.String()+": "+s.Error)
+		for _, e := range d.Endpoints {
+			if e.Status != probes.StatusOK {
+				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
+				continue
 			}
+			var errs []string
+			for _, s := range e.Scans {
+				if s.Error != "" {
+					errs = append(errs, s.Version.String()+": "+s.Error)
+				}
+			}
+			v := fn(e)
+			if len(errs) > 0 && v.Status == report.Pass {
+				v = epVerdict{Status: report.Error, Summary: "cipher enumeration incomplete: " + strings.Join(errs, "; ")}
+			}
+			v.Endpoint = set.name(e.Endpoint.Addr)
+			if v.Evidence == nil {
+				v.Evidence = []probes.Evidence{cipherEvidence(e, nil)}
+			}
+			vs = append(vs, v)
 		}
-		v := fn(e)
-		if len(errs) > 0 && v.Status == report.Pass {
-			v = epVerdict{Status: report.Error, Summary: "cipher enumeration incomplete: " + strings.Join(errs, "; ")}
-		}
-		v.Endpoint = e.Endpoint.Addr
-		if v.Evidence == nil {
-			v.Evidence = []probes.Evidence{cipherEvidence(e, nil)}
-		}
-		vs = append(vs, v)
 	}
 	return combine(vs)
 }
@@ -308,23 +352,26 @@ func evalServerOrder(in Input) Verdict {
 // --- key exchange ---
 
 func groupEval(in Input, what string, fn func(e tls.EndpointGroups) epVerdict) Verdict {
-	id := tlsIDs(in.Kind).Groups
-	d, ok := probes.Data[*tls.GroupsData](in.Results, id)
-	if !ok {
-		return notMeasured(in, id, what)
-	}
 	var vs []epVerdict
-	for _, e := range d.Endpoints {
-		if e.Status != probes.StatusOK {
-			vs = append(vs, epVerdict{Endpoint: e.Endpoint.Addr, Status: report.Error, Summary: "not measured: " + e.Reason})
+	for _, set := range tlsSets(in) {
+		id := set.IDs.Groups
+		d, ok := probes.Data[*tls.GroupsData](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, what))
 			continue
 		}
-		v := fn(e)
-		v.Endpoint = e.Endpoint.Addr
-		if v.Evidence == nil {
-			v.Evidence = []probes.Evidence{groupEvidence(e)}
+		for _, e := range d.Endpoints {
+			if e.Status != probes.StatusOK {
+				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
+				continue
+			}
+			v := fn(e)
+			v.Endpoint = set.name(e.Endpoint.Addr)
+			if v.Evidence == nil {
+				v.Evidence = []probes.Evidence{groupEvidence(e)}
+			}
+			vs = append(vs, v)
 		}
-		vs = append(vs, v)
 	}
 	return combine(vs)
 }
@@ -397,24 +444,27 @@ func evalPostQuantum(in Input) Verdict {
 
 // --- certificate ---
 
-func certEval(in Input, what string, fn func(h tls.EndpointHandshake) epVerdict) Verdict {
-	id := tlsIDs(in.Kind).Handshake
-	d, ok := probes.Data[*tls.HandshakeData](in.Results, id)
-	if !ok {
-		return notMeasured(in, id, what)
-	}
+func certEval(in Input, what string, fn func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict) Verdict {
 	var vs []epVerdict
-	for _, h := range d.Endpoints {
-		if h.Status != probes.StatusOK || len(h.Chain) == 0 {
-			vs = append(vs, epVerdict{Endpoint: h.Endpoint.Addr, Status: report.Error, Summary: "no certificate: " + h.Reason})
+	for _, set := range tlsSets(in) {
+		id := set.IDs.Handshake
+		d, ok := probes.Data[*tls.HandshakeData](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, what))
 			continue
 		}
-		v := fn(h)
-		v.Endpoint = h.Endpoint.Addr
-		if v.Evidence == nil {
-			v.Evidence = []probes.Evidence{chainEvidence(h)}
+		for _, h := range d.Endpoints {
+			if h.Status != probes.StatusOK || len(h.Chain) == 0 {
+				vs = append(vs, epVerdict{Endpoint: set.name(h.Endpoint.Addr), Status: report.Error, Summary: "no certificate: " + h.Reason})
+				continue
+			}
+			v := fn(d, h)
+			v.Endpoint = set.name(h.Endpoint.Addr)
+			if v.Evidence == nil {
+				v.Evidence = []probes.Evidence{chainEvidence(h)}
+			}
+			vs = append(vs, v)
 		}
-		vs = append(vs, v)
 	}
 	return combine(vs)
 }
@@ -446,7 +496,7 @@ func chainEvidence(h tls.EndpointHandshake) probes.Evidence {
 }
 
 func evalTrusted(in Input) Verdict {
-	return certEval(in, "Certificate trust", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "Certificate trust", func(_ *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		if h.Trusted {
 			return epVerdict{Status: report.Pass, Summary: "chain verifies to a trusted root (" + h.VerifiedChain[len(h.VerifiedChain)-1] + ")"}
 		}
@@ -455,7 +505,7 @@ func evalTrusted(in Input) Verdict {
 }
 
 func evalValidNow(in Input) Verdict {
-	return certEval(in, "Certificate validity", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "Certificate validity", func(_ *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		switch {
 		case !h.ValidNow:
 			return epVerdict{Status: report.Fail, Summary: h.ValidityError}
@@ -467,9 +517,7 @@ func evalValidNow(in Input) Verdict {
 }
 
 func evalNameMatch(in Input) Verdict {
-	id := tlsIDs(in.Kind).Handshake
-	d, _ := probes.Data[*tls.HandshakeData](in.Results, id)
-	return certEval(in, "Certificate name", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "Certificate name", func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		refs := ""
 		if d != nil {
 			refs = strings.Join(d.Names, ", ")
@@ -498,7 +546,7 @@ func evalNameMatch(in Input) Verdict {
 }
 
 func evalKeyStrength(in Input) Verdict {
-	return certEval(in, "Certificate key", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "Certificate key", func(_ *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		l := h.Chain[0]
 		desc := fmt.Sprintf("%s %d bits", l.KeyType, l.KeyBits)
 		switch l.KeyType {
@@ -527,7 +575,7 @@ func evalKeyStrength(in Input) Verdict {
 }
 
 func evalSignature(in Input) Verdict {
-	return certEval(in, "Certificate signature", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "Certificate signature", func(_ *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		var weak []string
 		for i, c := range h.Chain {
 			if i > 0 && c.SelfSigned {
@@ -546,7 +594,7 @@ func evalSignature(in Input) Verdict {
 }
 
 func evalOCSP(in Input) Verdict {
-	return certEval(in, "OCSP stapling", func(h tls.EndpointHandshake) epVerdict {
+	return certEval(in, "OCSP stapling", func(_ *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
 		ev := []probes.Evidence{{Endpoint: h.Endpoint.Addr, Kind: "tls-handshake", Sent: "ClientHello with status_request",
 			Received: fmt.Sprintf("stapled=%t status=%s next_update=%s; OCSP responders in certificate: %s", h.OCSPStapled, h.OCSPStatus, h.OCSPNextUpdate, strings.Join(h.Chain[0].OCSPServers, ", "))}}
 		switch {
@@ -564,13 +612,22 @@ func evalOCSP(in Input) Verdict {
 }
 
 func evalDANE(in Input) Verdict {
-	id := tlsIDs(in.Kind).DANE
-	d, ok := probes.Data[*tls.DANEData](in.Results, id)
-	if !ok {
-		return notMeasured(in, id, "DANE")
+	var vs []epVerdict
+	for _, set := range tlsSets(in) {
+		id := set.IDs.DANE
+		d, ok := probes.Data[*tls.DANEData](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, "DANE"))
+			continue
+		}
+		v := daneVerdict(d, in.Results.Get(id).Evidence)
+		vs = append(vs, epVerdict{Endpoint: set.Label, Status: v.Status, Summary: v.Summary, Evidence: v.Evidence})
 	}
-	o := in.Results.Get(id)
-	ev := o.Evidence
+	v := combine(vs)
+	return v
+}
+
+func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 	if len(d.Records) == 0 {
 		return Verdict{Status: report.Info, Summary: "no TLSA records at " + d.Name + " (DANE not deployed)", Evidence: ev}
 	}
@@ -587,7 +644,7 @@ func evalDANE(in Input) Verdict {
 	for _, r := range d.Records {
 		notes = append(notes, fmt.Sprintf("TLSA %d %d %d %s…: %s", r.Usage, r.Selector, r.MatchingType, truncHex(r.Data), r.Note))
 	}
-	ev = append(ev, probes.Evidence{Kind: "note", Detail: strings.Join(notes, "\n")})
+	ev = append(append([]probes.Evidence(nil), ev...), probes.Evidence{Kind: "note", Detail: strings.Join(notes, "\n")})
 	sort.Strings(unmatched)
 	switch {
 	case len(d.Endpoints) == 0:

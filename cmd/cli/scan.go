@@ -141,7 +141,26 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long:  "Scan a server and write a graded report. See 'imscore scan tls --help'.",
 	}
 	scan.AddCommand(newScanTLSCmd(stdout, stderr))
+	for _, c := range scanCommands {
+		scan.AddCommand(c(stdout, stderr))
+	}
 	return scan
+}
+
+// scanCommands are further `scan KIND` commands (registered by the files
+// that implement them, e.g. scan xmpp).
+var scanCommands []func(stdout, stderr io.Writer) *cobra.Command
+
+// scanSpec is everything runScan needs to know about one kind of scan.
+type scanSpec struct {
+	Kind   string
+	Target report.Target
+	Probes []probes.Probe
+	// Scannable returns an error (the one-line reason for exit code 3)
+	// when the scan did not reach the service at all.
+	Scannable func(probes.Results) error
+	// Endpoints lists every address that was probed, for the report.
+	Endpoints func(probes.Results) []probes.Endpoint
 }
 
 func newScanTLSCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -190,7 +209,8 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 			}
 			t := tls.Target{Host: host, Port: port, SNI: sni, StartTLS: starttls, XMPPDomain: xmppDomain}
 			rt := report.Target{Kind: "tls", Name: args[0], Host: host, Port: port, StartTLS: starttls, SNI: t.ServerName(), XMPPDomain: xmppDomain}
-			return runScan(cmd.Context(), &o, "tls", rt, tls.Probes(t, tls.DefaultIDs), tlsScannable, stdout, stderr)
+			return runScan(cmd.Context(), &o, scanSpec{Kind: "tls", Target: rt, Probes: tls.Probes(t, tls.DefaultIDs),
+				Scannable: tlsScannable, Endpoints: tlsEndpoints}, stdout, stderr)
 		},
 	}
 	o.register(cmd)
@@ -238,6 +258,13 @@ func tlsScannable(res probes.Results) error {
 	return nil
 }
 
+func tlsEndpoints(res probes.Results) []probes.Endpoint {
+	if d, ok := probes.Data[*tls.EndpointsData](res, tls.DefaultIDs.Endpoints); ok {
+		return d.Endpoints
+	}
+	return nil
+}
+
 func reasonOf(o *probes.Observation) string {
 	if o == nil {
 		return "probe did not run"
@@ -250,12 +277,13 @@ func reasonOf(o *probes.Observation) string {
 
 // runScan runs the probes, builds and writes the report, and maps the
 // outcome to an exit code.
-func runScan(ctx context.Context, o *scanOptions, kind string, target report.Target, ps []probes.Probe, scannable func(probes.Results) error, stdout, stderr io.Writer) error {
+func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr io.Writer) error {
+	kind, target := spec.Kind, spec.Target
 	env, err := o.env()
 	if err != nil {
 		return err
 	}
-	reg, err := probes.NewRegistry(ps...)
+	reg, err := probes.NewRegistry(spec.Probes...)
 	if err != nil {
 		return err
 	}
@@ -269,14 +297,14 @@ func runScan(ctx context.Context, o *scanOptions, kind string, target report.Tar
 	}
 	dur := env.Clock.Now().Sub(start)
 	v, c := buildInfo()
-	if d, ok := probes.Data[*tls.EndpointsData](res, tls.DefaultIDs.Endpoints); ok {
-		target.Endpoints = d.Endpoints
+	if spec.Endpoints != nil {
+		target.Endpoints = spec.Endpoints(res)
 	}
 	rep, err := criteria.Assemble(kind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
 	if err != nil {
 		return err
 	}
-	if serr := scannable(res); serr != nil {
+	if serr := spec.Scannable(res); serr != nil {
 		// Keep the (mostly error) report for CI artefacts when asked to
 		// write a file; never print a grade for a server we did not reach.
 		if o.out != "" {
