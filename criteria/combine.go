@@ -16,6 +16,11 @@ type epVerdict struct {
 	Evidence  []probes.Evidence
 	Cap       string
 	CapReason string
+	// Seen marks a verdict that rests on something observed (e.g. a weak
+	// suite was accepted), so it holds even when the enumeration was
+	// incomplete. Verdicts that rest on absence ("no weak suite") need a
+	// complete enumeration and become errors otherwise.
+	Seen bool
 }
 
 // statusRank orders statuses from worst to best when combining endpoints: a

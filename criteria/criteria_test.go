@@ -66,7 +66,8 @@ func TestScore(t *testing.T) {
 		{"cap T beats B", []report.Finding{f("a", "tls", report.Pass, 10)}, []report.Cap{{Criterion: "x", Grade: "B"}, {Criterion: "y", Grade: "T"}}, 100, "T"},
 		{"cap F beats T", []report.Finding{f("a", "tls", report.Pass, 10)}, []report.Cap{{Criterion: "x", Grade: "F"}, {Criterion: "y", Grade: "T"}}, 100, "F"},
 		{"too much error", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Error, 6)}, nil, 100, "?"},
-		{"some error is fine", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Error, 4)}, nil, 100, "A+"},
+		{"some error: no A+", []report.Finding{f("a", "tls", report.Pass, 10), f("b", "tls", report.Error, 4)}, nil, 100, "A"},
+		{"critical error: no grade", []report.Finding{f("a", "tls", report.Pass, 30), {Criterion: "b", Area: "tls", Status: report.Error, Weight: 1, Severity: "critical"}}, nil, 100, "?"},
 		{"nothing measured", []report.Finding{f("a", "tls", report.Skip, 10)}, nil, 0, "?"},
 		{"all fail", []report.Finding{f("a", "tls", report.Fail, 10)}, nil, 0, "F"},
 	}

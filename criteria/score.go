@@ -28,11 +28,12 @@ type Scored struct {
 	Caps  []report.Cap
 }
 
-// gradeFor maps a score to a grade before caps.
-func gradeFor(score int, anyFail bool) string {
+// gradeFor maps a score to a grade before caps. A+ needs every scored
+// criterion measured and none failed.
+func gradeFor(score int, blemish bool) string {
 	for _, t := range thresholds {
 		if score >= t.Min {
-			if t.Grade == "A+" && anyFail {
+			if t.Grade == "A+" && blemish {
 				return "A"
 			}
 			return t.Grade
@@ -58,7 +59,10 @@ func unmeasured(errW, measuredW int) bool {
 
 type tally struct {
 	earned, possible, errW, measuredW int
-	anyFail                           bool
+	anyFail, anyError                 bool
+	// criticalError: a critical criterion could not be measured, so no
+	// grade can be given.
+	criticalError bool
 }
 
 func (t *tally) add(f report.Finding) {
@@ -72,6 +76,8 @@ func (t *tally) add(f report.Finding) {
 		t.anyFail = true
 	case report.Error:
 		t.errW += w
+		t.anyError = true
+		t.criticalError = t.criticalError || f.Severity == "critical"
 		return
 	default: // info, skip
 		return
@@ -112,13 +118,13 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 		if t == nil {
 			continue
 		}
-		g := gradeFor(t.score(), t.anyFail)
+		g := gradeFor(t.score(), t.anyFail || t.anyError)
 		for _, c := range caps {
 			if areaOf[c.Criterion] == a.ID {
 				g = worse(g, c.Grade)
 			}
 		}
-		if unmeasured(t.errW, t.measuredW) {
+		if unmeasured(t.errW, t.measuredW) || t.criticalError {
 			g = "?"
 		}
 		out.Areas = append(out.Areas, report.Area{
@@ -127,7 +133,7 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 		})
 	}
 	out.Score = total.score()
-	out.Grade = gradeFor(out.Score, total.anyFail)
+	out.Grade = gradeFor(out.Score, total.anyFail || total.anyError)
 	for _, c := range caps {
 		out.Grade = worse(out.Grade, c.Grade)
 	}
@@ -135,7 +141,7 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 	if out.Caps == nil {
 		out.Caps = []report.Cap{}
 	}
-	if unmeasured(total.errW, total.measuredW) {
+	if unmeasured(total.errW, total.measuredW) || total.criticalError {
 		out.Grade = "?"
 	}
 	return out

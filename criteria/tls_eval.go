@@ -212,8 +212,8 @@ func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict)
 				}
 			}
 			v := fn(e)
-			if len(errs) > 0 && v.Status == report.Pass {
-				v = epVerdict{Status: report.Error, Summary: "cipher enumeration incomplete: " + strings.Join(errs, "; ")}
+			if len(errs) > 0 && !v.Seen {
+				v = epVerdict{Status: report.Error, Summary: "cipher enumeration incomplete: " + strings.Join(errs, "; "), Evidence: []probes.Evidence{cipherEvidence(e, nil)}}
 			}
 			v.Endpoint = set.name(e.Endpoint.Addr)
 			if v.Evidence == nil {
@@ -276,10 +276,10 @@ func evalNoWeak(in Input) Verdict {
 		case len(fatalS) > 0:
 			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("NULL/EXPORT/anonymous suites accepted: %s", list(fatalS, 3)),
 				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, append(fatal, bad...)...) })},
-				Cap:      "F", CapReason: "NULL, EXPORT or anonymous cipher suites give no confidentiality or no authentication"}
+				Cap:      "F", CapReason: "NULL, EXPORT or anonymous cipher suites give no confidentiality or no authentication", Seen: true}
 		case len(badS) > 0:
 			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("broken ciphers accepted (RC4/DES/3DES/MD5): %s", list(badS, 3)),
-				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, bad...) })}}
+				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, bad...) })}, Seen: true}
 		case len(cbcS) > 0:
 			return epVerdict{Status: report.Warn, Summary: fmt.Sprintf("%d CBC-mode suites accepted, e.g. %s", len(cbcS), cbcS[0]),
 				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, "cbc") })}}
@@ -310,7 +310,7 @@ func evalForwardSecrecy(in Input) Verdict {
 		case len(fs) == 0:
 			return epVerdict{Status: report.Fail, Summary: "no forward-secret cipher suite accepted", Evidence: []probes.Evidence{cipherEvidence(e, nil)}}
 		case preferNonFS != "":
-			return epVerdict{Status: report.Fail, Summary: "server prefers a suite without forward secrecy: " + preferNonFS, Evidence: []probes.Evidence{cipherEvidence(e, nil)}}
+			return epVerdict{Status: report.Fail, Summary: "server prefers a suite without forward secrecy: " + preferNonFS, Evidence: []probes.Evidence{cipherEvidence(e, nil)}, Seen: true}
 		case len(nonFS) > 0:
 			return epVerdict{Status: report.Warn, Summary: fmt.Sprintf("%d suites without forward secrecy also accepted, e.g. %s", len(nonFS), nonFS[0]), Evidence: ev}
 		}
@@ -322,30 +322,37 @@ func strong(s tls.Suite) bool { return s.AEAD && s.FS }
 
 func evalServerOrder(in Input) Verdict {
 	return cipherEval(in, "Server cipher order", func(e tls.EndpointCiphers) epVerdict {
-		measured := false
-		var clientWeak []string
+		var clientWeak, unknown []string
+		measured, several := false, false
 		for _, s := range e.Scans {
 			allStrong := true
 			for _, su := range s.Suites {
 				allStrong = allStrong && strong(su)
 			}
-			switch s.ServerOrder {
-			case "server":
+			several = several || len(s.Suites) > 1
+			switch {
+			case allStrong || len(s.Suites) < 2:
+				// order does not matter
+			case s.ServerOrder == "server":
 				measured = true
-			case "client":
+			case s.ServerOrder == "client":
 				measured = true
-				if !allStrong {
-					clientWeak = append(clientWeak, s.Version.String())
-				}
+				clientWeak = append(clientWeak, s.Version.String())
+			case len(s.Suites) > 1:
+				unknown = append(unknown, s.Version.String())
 			}
 		}
 		switch {
 		case len(clientWeak) > 0:
 			return epVerdict{Status: report.Warn, Summary: "the client's order decides and weaker suites are accepted (" + strings.Join(clientWeak, ", ") + ")"}
+		case len(unknown) > 0:
+			return epVerdict{Status: report.Error, Summary: "the suite order could not be determined for " + strings.Join(unknown, ", ")}
+		case !several:
+			return epVerdict{Status: report.Skip, Summary: "at most one suite per version: there is no order to measure"}
 		case !measured:
-			return epVerdict{Status: report.Skip, Summary: "fewer than two suites per version: order cannot be measured"}
+			return epVerdict{Status: report.Pass, Summary: "only AEAD suites with forward secrecy are accepted: order does not matter"}
 		}
-		return epVerdict{Status: report.Pass, Summary: "server enforces its order, or only strong suites are accepted"}
+		return epVerdict{Status: report.Pass, Summary: "the server enforces its own order where weaker suites are accepted"}
 	})
 }
 
@@ -366,6 +373,9 @@ func groupEval(in Input, what string, fn func(e tls.EndpointGroups) epVerdict) V
 				continue
 			}
 			v := fn(e)
+			if e.Error != "" && !v.Seen {
+				v = epVerdict{Status: report.Error, Summary: "group enumeration incomplete: " + e.Error}
+			}
 			v.Endpoint = set.name(e.Endpoint.Addr)
 			if v.Evidence == nil {
 				v.Evidence = []probes.Evidence{groupEvidence(e)}
@@ -407,14 +417,15 @@ func evalKexStrength(in Input) Verdict {
 		}
 		switch {
 		case minDH > 0 && minDH < 1024:
-			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("DHE with a %d-bit modulus (Logjam)", minDH), Cap: "F", CapReason: "DH parameters below 1024 bits are broken (Logjam)"}
+			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("DHE with a %d-bit modulus (Logjam)", minDH), Cap: "F", CapReason: "DH parameters below 1024 bits are broken (Logjam)", Seen: true}
 		case len(weakCurves) > 0:
-			return epVerdict{Status: report.Fail, Summary: "curves below 224 bits accepted: " + strings.Join(weakCurves, ", "), Cap: "F", CapReason: "elliptic curves below 224 bits are too weak"}
+			return epVerdict{Status: report.Fail, Summary: "curves below 224 bits accepted: " + strings.Join(weakCurves, ", "), Cap: "F", CapReason: "elliptic curves below 224 bits are too weak", Seen: true}
 		case minDH > 0 && minDH < 2048:
 			return epVerdict{Status: report.Warn, Summary: fmt.Sprintf("DHE with a %d-bit modulus (2048 or more recommended)", minDH),
 				Cap: "B", CapReason: "DH parameters below 2048 bits"}
 		case len(smallCurves) > 0:
-			return epVerdict{Status: report.Warn, Summary: "curves below 256 bits accepted: " + strings.Join(smallCurves, ", ")}
+			return epVerdict{Status: report.Warn, Summary: "curves below 256 bits accepted: " + strings.Join(smallCurves, ", "),
+				Cap: "B", CapReason: "elliptic curves below 256 bits"}
 		}
 		s := "ECDHE groups of 256 bits or more"
 		if minDH > 0 {
@@ -434,7 +445,7 @@ func evalPostQuantum(in Input) Verdict {
 		}
 		switch {
 		case len(pq) > 0:
-			return epVerdict{Status: report.Info, Summary: "post-quantum hybrid key exchange accepted: " + strings.Join(pq, ", ")}
+			return epVerdict{Status: report.Info, Summary: "post-quantum hybrid key exchange accepted: " + strings.Join(pq, ", "), Seen: true}
 		case e.Version != tls.VersionTLS13:
 			return epVerdict{Status: report.Warn, Summary: "no TLS 1.3, so no post-quantum key exchange"}
 		}
@@ -631,12 +642,12 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 	if len(d.Records) == 0 {
 		return Verdict{Status: report.Info, Summary: "no TLSA records at " + d.Name + " (DANE not deployed)", Evidence: ev}
 	}
-	var unmatched []string
+	var unmatched, unmeasured []string
 	for _, e := range d.Endpoints {
-		if e.Status != probes.StatusOK {
-			return Verdict{Status: report.Error, Summary: "TLSA records exist but " + e.Endpoint.Addr + " served no chain to compare", Evidence: ev}
-		}
-		if !e.Matched {
+		switch {
+		case e.Status != probes.StatusOK:
+			unmeasured = append(unmeasured, e.Endpoint.Addr)
+		case !e.Matched:
 			unmatched = append(unmatched, e.Endpoint.Addr)
 		}
 	}
@@ -651,6 +662,8 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 		return Verdict{Status: report.Error, Summary: "TLSA records exist but no chain was fetched", Evidence: ev}
 	case len(unmatched) > 0:
 		return Verdict{Status: report.Fail, Summary: "no TLSA record matches the chain served by " + strings.Join(unmatched, ", "), Evidence: ev}
+	case len(unmeasured) > 0:
+		return Verdict{Status: report.Error, Summary: "TLSA records exist but " + strings.Join(unmeasured, ", ") + " served no chain to compare", Evidence: ev}
 	case !d.AD:
 		return Verdict{Status: report.Warn, Summary: "TLSA records match but the answer is not DNSSEC-authenticated (AD=0)", Evidence: ev}
 	}

@@ -229,3 +229,36 @@ func TestDANECriterion(t *testing.T) {
 		t.Errorf("n/a: %+v", v)
 	}
 }
+
+// An incomplete enumeration never yields a verdict that rests on absence.
+func TestIncompleteEnumeration(t *testing.T) {
+	ids := tls.DefaultIDs
+	nothing := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
+		{Version: tls.VersionTLS12, ServerOrder: "unknown", Error: "timeout"},
+	}}
+	res := results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{nothing}}))
+	for _, id := range []string{"tls.cipher.no-weak", "tls.cipher.forward-secrecy", "tls.cipher.server-order"} {
+		if v := eval(t, id, res); v.Status != report.Error {
+			t.Errorf("%s on a failed enumeration: %s (%s)", id, v.Status, v.Summary)
+		}
+	}
+	rc4 := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
+		{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: []tls.Suite{suite(t, 0x0005)}, Error: "timeout"},
+	}}
+	res = results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{rc4}}))
+	if v := eval(t, "tls.cipher.no-weak", res); v.Status != report.Fail {
+		t.Errorf("RC4 seen before the enumeration broke off: %s", v.Status)
+	}
+	g := tls.EndpointGroups{EndpointResult: okHead("127.0.0.1:443"), GroupScan: tls.GroupScan{Version: tls.VersionTLS13, Error: "timeout; timeout"}}
+	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
+	for _, id := range []string{"tls.kex.strength", "tls.kex.post-quantum"} {
+		if v := eval(t, id, res); v.Status != report.Error {
+			t.Errorf("%s on a failed group scan: %s (%s)", id, v.Status, v.Summary)
+		}
+	}
+	g.Supported = []tls.Group{{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}}
+	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
+	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Info {
+		t.Errorf("PQ group seen: %s", v.Status)
+	}
+}

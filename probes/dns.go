@@ -175,8 +175,14 @@ func LookupAddrs(ctx context.Context, r Resolver, host string) ([]netip.Addr, []
 			continue
 		}
 		ev = append(ev, x.a.Evidence())
-		if x.a.Rcode == dns.RcodeNameError {
+		switch x.a.Rcode {
+		case dns.RcodeSuccess:
+		case dns.RcodeNameError:
 			nx++
+		default:
+			// A SERVFAIL on AAAA (or A) hides endpoints: scanning only the
+			// others would grade a server we did not fully see.
+			errs = append(errs, fmt.Sprintf("%s %s answered %s", host, dns.TypeToString[x.a.Type], x.a.RcodeString()))
 		}
 		for _, rr := range x.a.Records {
 			switch v := rr.(type) {
@@ -198,6 +204,9 @@ func LookupAddrs(ctx context.Context, r Resolver, host string) ([]netip.Addr, []
 		}
 		return addrs[i].Less(addrs[j])
 	})
+	if len(errs) > 0 {
+		return nil, ev, fmt.Errorf("cannot resolve %s: %s", host, strings.Join(errs, "; "))
+	}
 	if len(addrs) == 0 {
 		switch {
 		case len(errs) > 0:

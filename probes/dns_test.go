@@ -129,3 +129,22 @@ func TestClassify(t *testing.T) {
 		t.Fatalf("closed port: %s %v", st, err)
 	}
 }
+
+func TestLookupAddrsFailsOnPartialServfail(t *testing.T) {
+	addr := startDNS(t, false, "half.test. 60 IN A 127.0.0.1")
+	// Wrap: answer SERVFAIL for AAAA.
+	r := &servfailAAAA{inner: NewDNSResolver(addr)}
+	_, _, err := LookupAddrs(context.Background(), r, "half.test")
+	if err == nil || !strings.Contains(err.Error(), "SERVFAIL") {
+		t.Fatalf("a SERVFAIL on AAAA was ignored: %v", err)
+	}
+}
+
+type servfailAAAA struct{ inner Resolver }
+
+func (s *servfailAAAA) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	if qtype == dns.TypeAAAA {
+		return &Answer{Name: dns.Fqdn(name), Type: qtype, Server: "test", Rcode: dns.RcodeServerFailure}, nil
+	}
+	return s.inner.Query(ctx, name, qtype)
+}

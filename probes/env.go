@@ -112,6 +112,10 @@ func (e *Env) fill() {
 // when calling probe code outside the runner.
 func (e *Env) Filled() *Env { e.fill(); return e }
 
+// MaxEndpoints bounds how many addresses of one name are scanned, so a
+// hostile zone cannot make a scan dial thousands of hosts.
+const MaxEndpoints = 16
+
 // Endpoint is one network address that serves a name.
 type Endpoint struct {
 	// Name is the host name the endpoint serves (for SNI and certificate
@@ -157,7 +161,16 @@ func (e *Env) lookupAddrs(ctx context.Context, host string, port int) ([]Endpoin
 		return nil, ev, StatusDNSError, err
 	}
 	var eps []Endpoint
+	seen := map[netip.Addr]bool{}
 	for _, a := range addrs {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		if len(eps) == MaxEndpoints {
+			ev = append(ev, Evidence{Kind: "note", Detail: fmt.Sprintf("%s has more than %d addresses: only the first %d are scanned", host, MaxEndpoints, MaxEndpoints)})
+			break
+		}
 		eps = append(eps, Endpoint{Name: host, Addr: net.JoinHostPort(a.String(), strconv.Itoa(port)), Via: "dns"})
 	}
 	return eps, ev, StatusOK, nil

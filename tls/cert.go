@@ -1,6 +1,7 @@
 package tls
 
 import (
+	"bytes"
 	"crypto/dsa" //nolint:staticcheck // to report DSA key sizes of legacy servers
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -67,7 +68,7 @@ func Describe(c *x509.Certificate) CertInfo {
 		ci.IPAddresses = append(ci.IPAddresses, ip.String())
 	}
 	ci.XMPPAddrs, ci.SRVNames = otherNames(c)
-	ci.SelfSigned = c.Subject.String() == c.Issuer.String() && c.CheckSignatureFrom(c) == nil
+	ci.SelfSigned = selfSigned(c)
 	switch k := c.PublicKey.(type) {
 	case *rsa.PublicKey:
 		ci.KeyType, ci.KeyBits = "RSA", k.N.BitLen()
@@ -84,6 +85,19 @@ func Describe(c *x509.Certificate) CertInfo {
 		}
 	}
 	return ci
+}
+
+// selfSigned reports whether c is signed by its own key. A root signed
+// with SHA-1 still counts (crypto/x509 refuses to check SHA-1 signatures,
+// but clients never check a trust anchor's self-signature).
+func selfSigned(c *x509.Certificate) bool {
+	if !bytes.Equal(c.RawSubject, c.RawIssuer) {
+		return false
+	}
+	err := c.CheckSignatureFrom(c)
+	var ia x509.InsecureAlgorithmError
+	return err == nil || errors.As(err, &ia) ||
+		(len(c.SubjectKeyId) > 0 && bytes.Equal(c.SubjectKeyId, c.AuthorityKeyId))
 }
 
 // otherNames extracts id-on-xmppAddr and id-on-dnsSRV otherName SANs.
@@ -208,11 +222,16 @@ type Verification struct {
 	ValidNow      bool
 	ValidityError string
 	DaysLeft      int
+	// Issuer is the leaf's issuer on the verified path (nil if untrusted).
+	Issuer *x509.Certificate
 }
 
-// Verify judges trust and validity of chain (leaf first) at time now,
-// separately: an expired but otherwise trusted chain is reported as trusted
-// and not valid now, so the report can say which is wrong.
+// Verify judges trust and validity of chain (leaf first, as sent) at time
+// now, separately: an expired but otherwise trusted chain is reported as
+// trusted and not valid now, so the report can say which is wrong. Validity
+// is judged on the path clients use — the verified chain when there is one
+// — so an unused expired extra certificate (an old cross-sign) does not
+// make a valid chain invalid.
 func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) Verification {
 	var v Verification
 	if len(chain) == 0 {
@@ -225,8 +244,48 @@ func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) Veri
 	if leaf.NotAfter.Before(now) {
 		v.DaysLeft = -int(now.Sub(leaf.NotAfter).Hours()/24) - 1
 	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	verify := func(at time.Time) ([][]*x509.Certificate, error) {
+		return leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	}
+	chains, err := verify(now)
+	if err != nil {
+		// Judge trust at a moment inside the leaf's validity, when every
+		// sent certificate is valid if possible, so that expiry is not
+		// also reported as distrust.
+		from, to := leaf.NotBefore, leaf.NotAfter
+		for _, c := range chain[1:] {
+			if c.NotBefore.After(from) {
+				from = c.NotBefore
+			}
+			if c.NotAfter.Before(to) {
+				to = c.NotAfter
+			}
+		}
+		if !to.After(from) {
+			from, to = leaf.NotBefore, leaf.NotAfter
+		}
+		chains, err = verify(from.Add(to.Sub(from) / 2))
+	}
+	path := chain[:1] // untrusted: only the leaf's own validity is certain
+	if err == nil {
+		v.Trusted = true
+		path = chains[0]
+		for _, c := range path {
+			v.VerifiedChain = append(v.VerifiedChain, nameOf(c))
+		}
+		if len(path) > 1 {
+			v.Issuer = path[1]
+		}
+	} else {
+		v.TrustError = describeVerifyError(err, chain)
+	}
 	v.ValidNow = true
-	for i, c := range chain {
+	for i, c := range path {
 		who := nameOf(c)
 		if i == 0 {
 			who = "the certificate (" + who + ")"
@@ -242,39 +301,6 @@ func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) Veri
 		if !v.ValidNow {
 			break
 		}
-	}
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
-	at := now
-	if !v.ValidNow {
-		// Judge trust at a moment inside the leaf's validity so that an
-		// expired certificate is not also reported as untrusted.
-		// Prefer a moment when every certificate of the chain is valid.
-		from, to := leaf.NotBefore, leaf.NotAfter
-		for _, c := range chain[1:] {
-			if c.NotBefore.After(from) {
-				from = c.NotBefore
-			}
-			if c.NotAfter.Before(to) {
-				to = c.NotAfter
-			}
-		}
-		if !to.After(from) {
-			from, to = leaf.NotBefore, leaf.NotAfter
-		}
-		at = from.Add(to.Sub(from) / 2)
-	}
-	opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-	chains, err := leaf.Verify(opts)
-	if err != nil {
-		v.TrustError = describeVerifyError(err, chain)
-		return v
-	}
-	v.Trusted = true
-	for _, c := range chains[0] {
-		v.VerifiedChain = append(v.VerifiedChain, nameOf(c))
 	}
 	return v
 }
@@ -313,14 +339,26 @@ func describeVerifyError(err error, chain []*x509.Certificate) string {
 	return err.Error()
 }
 
-// StapledOCSP parses a stapled OCSP response for leaf (issuer may be nil).
-func StapledOCSP(raw []byte, leaf, issuer *x509.Certificate) (status, nextUpdate string) {
+// StapledOCSP judges a stapled OCSP response for leaf: "good", "revoked",
+// "unknown", "expired" (outside thisUpdate..nextUpdate at now),
+// "unverified" (the issuer is unknown, so the signature cannot be checked)
+// or "unparseable" (including a bad signature).
+func StapledOCSP(raw []byte, leaf, issuer *x509.Certificate, now time.Time) (status, nextUpdate string) {
 	if len(raw) == 0 {
 		return "", ""
 	}
 	resp, err := ocsp.ParseResponseForCert(raw, leaf, issuer)
 	if err != nil {
 		return "unparseable", ""
+	}
+	if !resp.NextUpdate.IsZero() {
+		nextUpdate = resp.NextUpdate.UTC().Format(time.RFC3339)
+	}
+	switch {
+	case issuer == nil:
+		return "unverified", nextUpdate
+	case now.Before(resp.ThisUpdate.Add(-5*time.Minute)) || (!resp.NextUpdate.IsZero() && now.After(resp.NextUpdate)):
+		return "expired", nextUpdate
 	}
 	switch resp.Status {
 	case ocsp.Good:
@@ -329,9 +367,6 @@ func StapledOCSP(raw []byte, leaf, issuer *x509.Certificate) (status, nextUpdate
 		status = "revoked"
 	default:
 		status = "unknown"
-	}
-	if !resp.NextUpdate.IsZero() {
-		nextUpdate = resp.NextUpdate.UTC().Format(time.RFC3339)
 	}
 	return status, nextUpdate
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // otherNameSAN builds a subjectAltName extension holding dNSNames and
@@ -171,6 +173,12 @@ func TestMatchTLSA(t *testing.T) {
 	if ok, _ := MatchTLSA(TLSARecord{Usage: 3, Selector: 1, MatchingType: 1, Data: strings.Repeat("00", 32)}, chain, true); ok {
 		t.Error("wrong digest matched")
 	}
+	// A pinned CA that is sent along but did not issue the leaf.
+	oldCA := newCA(t)
+	sentAlong := []*x509.Certificate{leaf, ca.cert, oldCA.cert}
+	if ok, note := MatchTLSA(TLSARecord{Usage: 2, Selector: 0, MatchingType: 1, Data: sha256hex(oldCA.cert.Raw)}, sentAlong, false); ok {
+		t.Errorf("DANE-TA matched an anchor that does not issue the leaf: %s", note)
+	}
 	if n := TLSAName("XMPP.Example.Test", 5222); n != "_5222._tcp.xmpp.example.test." {
 		t.Errorf("TLSAName %s", n)
 	}
@@ -179,4 +187,48 @@ func TestMatchTLSA(t *testing.T) {
 func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+func TestVerifyIgnoresUnusedExpiredCert(t *testing.T) {
+	ca := newCA(t)
+	now := time.Now()
+	leaf := ca.issue(t, &x509.Certificate{NotBefore: now.Add(-time.Hour), NotAfter: now.Add(48 * time.Hour), DNSNames: []string{"x.test"}})
+	other := newCA(t)
+	stale := other.issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: "old cross-sign"}, NotBefore: now.AddDate(0, 0, -20), NotAfter: now.AddDate(0, 0, -10), IsCA: true, BasicConstraintsValid: true})
+	v := Verify([]*x509.Certificate{leaf, stale}, ca.pool, now)
+	if !v.Trusted || !v.ValidNow || v.Issuer == nil {
+		t.Fatalf("an unused expired extra certificate spoiled a valid chain: %+v", v)
+	}
+}
+
+func TestStapledOCSPJudgement(t *testing.T) {
+	ca := newCA(t)
+	now := time.Now()
+	leaf := ca.issue(t, &x509.Certificate{NotBefore: now.Add(-time.Hour), NotAfter: now.Add(48 * time.Hour), DNSNames: []string{"x.test"}})
+	resp := func(status int, this, next time.Time, signer *testCA) []byte {
+		der, err := ocsp.CreateResponse(signer.cert, signer.cert, ocsp.Response{Status: status, SerialNumber: leaf.SerialNumber,
+			ThisUpdate: this, NextUpdate: next, RevokedAt: this}, signer.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	cases := []struct {
+		name   string
+		raw    []byte
+		issuer *x509.Certificate
+		want   string
+	}{
+		{"good", resp(ocsp.Good, now.Add(-time.Hour), now.Add(time.Hour), ca), ca.cert, "good"},
+		{"revoked", resp(ocsp.Revoked, now.Add(-time.Hour), now.Add(time.Hour), ca), ca.cert, "revoked"},
+		{"stale", resp(ocsp.Good, now.AddDate(0, 0, -40), now.AddDate(0, 0, -30), ca), ca.cert, "expired"},
+		{"no issuer to check", resp(ocsp.Good, now.Add(-time.Hour), now.Add(time.Hour), ca), nil, "unverified"},
+		{"signed by a stranger", resp(ocsp.Good, now.Add(-time.Hour), now.Add(time.Hour), newCA(t)), ca.cert, "unparseable"},
+		{"garbage", []byte("not ocsp"), ca.cert, "unparseable"},
+	}
+	for _, c := range cases {
+		if got, _ := StapledOCSP(c.raw, leaf, c.issuer, now); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
 }

@@ -79,6 +79,13 @@ func MatchTLSA(rec TLSARecord, chain []*x509.Certificate, pkixTrusted bool) (boo
 			if (rec.Usage == 0 || rec.Usage == 1) && !pkixTrusted {
 				return false, "matches, but usage requires a PKIX-trusted chain and the chain is not trusted"
 			}
+			if rec.Usage == 0 || rec.Usage == 2 {
+				// The anchor must really issue the leaf's chain (RFC 7671
+				// §5.2.2), not merely be sent along with it.
+				if err := chainsTo(chain, c); err != nil {
+					return false, "matches " + nameOf(c) + ", but the leaf does not chain to it: " + err.Error()
+				}
+			}
 			return true, "matches " + nameOf(c)
 		}
 	}
@@ -86,4 +93,23 @@ func MatchTLSA(rec TLSARecord, chain []*x509.Certificate, pkixTrusted bool) (boo
 		return false, "usage 2 (DANE-TA) but the server sent no CA certificate"
 	}
 	return false, "no certificate of the chain matches"
+}
+
+// chainsTo verifies that chain[0] chains to anchor through the certificates
+// sent, judged at a moment inside the leaf's validity (expiry is reported by
+// tls.cert.valid-now, not here).
+func chainsTo(chain []*x509.Certificate, anchor *x509.Certificate) error {
+	roots := x509.NewCertPool()
+	roots.AddCert(anchor)
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		if c != anchor {
+			inter.AddCert(c)
+		}
+	}
+	leaf := chain[0]
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter,
+		CurrentTime: leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2),
+		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return err
 }

@@ -235,6 +235,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 		hctx, cancel := context.WithTimeout(ctx, env.IOTimeout)
 		defer cancel()
 		var chain []*x509.Certificate
+		var ocspRaw []byte
 		tc, err := env.Handshaker.Handshake(hctx, conn, cfg)
 		if err == nil {
 			st := tc.ConnectionState()
@@ -243,14 +244,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 			h.ALPN = st.NegotiatedProtocol
 			h.ChainSource = "handshake"
 			chain = st.PeerCertificates
-			if len(st.OCSPResponse) > 0 && len(chain) > 0 {
-				h.OCSPStapled = true
-				var issuer *x509.Certificate
-				if len(chain) > 1 {
-					issuer = chain[1]
-				}
-				h.OCSPStatus, h.OCSPNextUpdate = StapledOCSP(st.OCSPResponse, chain[0], issuer)
-			}
+			ocspRaw = st.OCSPResponse
 			tc.Close()
 		} else {
 			// crypto/tls could not complete (e.g. only suites it lacks, or a
@@ -293,6 +287,10 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 		h.Trusted, h.TrustError, h.VerifiedChain = v.Trusted, v.TrustError, v.VerifiedChain
 		h.ValidNow, h.ValidityError, h.DaysLeft = v.ValidNow, v.ValidityError, v.DaysLeft
 		h.NameMatch, h.MatchedName, h.MatchedBy = MatchName(chain[0], refs)
+		if len(ocspRaw) > 0 {
+			h.OCSPStapled = true
+			h.OCSPStatus, h.OCSPNextUpdate = StapledOCSP(ocspRaw, chain[0], v.Issuer, now)
+		}
 		return h
 	})
 	var heads []EndpointResult

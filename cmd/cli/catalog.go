@@ -199,5 +199,6 @@ func newRenderCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: "+strings.Join(formats, "|"))
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVar(&out, "out", "", "same as --output (DESIGN.md spelling)")
 	return cmd
 }

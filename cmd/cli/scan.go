@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -42,7 +43,7 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "table", "output format: "+strings.Join(formats, "|"))
 	f.StringVarP(&o.out, "output", "o", "", "write the report to FILE instead of standard output")
-	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up on the whole scan after this long")
+	f.DurationVar(&o.timeout, "timeout", 120*time.Second, "give up on the whole scan after this long (exit 3)")
 	f.StringVar(&o.resolver, "resolver", "", "DNS server to ask, HOST:PORT (default: the system's)")
 	f.StringArrayVar(&o.connect, "connect", nil, "dial HOST:PORT instead of NAME:PORT, as NAME:PORT=HOST:PORT (repeatable; like curl --connect-to)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra trusted root certificates (private CAs, tests)")
@@ -71,6 +72,11 @@ func (o *scanOptions) validate() error {
 	}
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return usageErr("--concurrency must be between 1 and 64")
+	}
+	if o.out != "" {
+		if fi, err := os.Stat(filepath.Dir(o.out)); err != nil || !fi.IsDir() {
+			return usageErr("-o %s: directory %s does not exist", o.out, filepath.Dir(o.out))
+		}
 	}
 	return nil
 }
@@ -139,6 +145,15 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "scan",
 		Short: "Scan a server and write a graded report",
 		Long:  "Scan a server and write a graded report. See 'imscore scan tls --help'.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unknown scan kind %q (see 'imscore scan --help')", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageErr("scan needs a kind: 'imscore scan tls HOST:PORT' (see 'imscore scan --help')")
+		},
 	}
 	scan.AddCommand(newScanTLSCmd(stdout, stderr))
 	for _, c := range scanCommands {
@@ -296,6 +311,14 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 		return err
 	}
 	dur := env.Clock.Now().Sub(start)
+	if err := ctx.Err(); err != nil {
+		// A partial scan would grade on missing data: no report.
+		why := "interrupted"
+		if errors.Is(err, context.DeadlineExceeded) {
+			why = fmt.Sprintf("timed out after %s (see --timeout)", o.timeout)
+		}
+		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %s", target.Name, why)}
+	}
 	v, c := buildInfo()
 	if spec.Endpoints != nil {
 		target.Endpoints = spec.Endpoints(res)
@@ -313,7 +336,7 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %v", target.Name, serr)}
 	}
 	if err := writeReport(rep, o, stdout); err != nil {
-		return &exitError{code: ExitCannotScan, msg: err.Error()}
+		return &exitError{code: ExitUsage, msg: err.Error()}
 	}
 	return policy(rep, o)
 }
