@@ -552,9 +552,16 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 	// SSLv3 ClientHellos carry no supported_groups, so curves are only
 	// tested with TLS.
 	var candidates []Group
+	// via12 marks candidates tested with the legacy version: all of them
+	// without TLS 1.3, and with it the curves TLS 1.3 cannot negotiate
+	// (secp224r1, secp192r1, …) — the weak ones must not go unseen.
+	var via12 []bool
 	for _, g := range rawGroupTable {
-		if has13 && rawGroupValidTLS13(g) || !has13 && legacy >= VersionTLS10 && rawGroupValidTLS12(g) {
-			candidates = append(candidates, g)
+		switch {
+		case has13 && rawGroupValidTLS13(g):
+			candidates, via12 = append(candidates, g), append(via12, false)
+		case legacy >= VersionTLS10 && rawGroupValidTLS12(g):
+			candidates, via12 = append(candidates, g), append(via12, true)
 		}
 	}
 	out.Version = legacy
@@ -573,27 +580,32 @@ func ScanGroups(ctx context.Context, dial Connector, sni string, versions []Vers
 	if legacy != 0 {
 		dhJobs = 2
 	}
+	var dhErrs []string
 	rawParallel(jobs+dhJobs, func(i int) {
 		if i >= jobs {
-			bits := p.dhProbe(ctx, legacy, i-jobs == 1, ev, i)
+			bits, e := p.dhProbe(ctx, legacy, i-jobs == 1, ev, i)
+			dhMu.Lock()
 			if bits > 0 {
-				dhMu.Lock()
 				dh = append(dh, bits)
-				dhMu.Unlock()
 			}
+			if e != "" {
+				dhErrs = append(dhErrs, e)
+			}
+			dhMu.Unlock()
 			return
 		}
 		g := candidates[i]
 		var verdict int
 		var errStr string
-		if has13 {
-			verdict, errStr = p.group13(ctx, g, ev, i)
-		} else {
+		if via12[i] {
 			verdict, errStr = p.group12(ctx, legacy, g, ev, i)
+		} else {
+			verdict, errStr = p.group13(ctx, g, ev, i)
 		}
 		results[i] = result{verdict, errStr}
 	})
-	var errs []string
+	sort.Strings(dhErrs)
+	errs := dhErrs
 	for i, g := range candidates {
 		switch results[i].verdict {
 		case 1:
@@ -720,14 +732,14 @@ func (p *rawProber) group12(ctx context.Context, v Version, g Group, ev *rawEvid
 // withFFDHE offers the RFC 7919 groups in supported_groups (a server that
 // implements RFC 7919 then uses one of them); without, the server uses its
 // own parameters, which is what legacy clients get.
-func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *rawEvidence, key int) int {
+func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *rawEvidence, key int) (int, string) {
 	groups := rawGroupsTLS12()
 	if withFFDHE {
 		groups = rawFfdheGroups()
 	}
 	hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: rawDheSuites(v), groups: groups, sni: p.sni})
 	if err != nil {
-		return 0
+		return 0, err.Error()
 	}
 	r := p.exchange(ctx, hello, rawReadOpts{ske: true})
 	offered := rawDescribeOffer(v, nil, nil) + " DHE suites"
@@ -736,7 +748,11 @@ func (p *rawProber) dhProbe(ctx context.Context, v Version, withFFDHE bool, ev *
 	}
 	ev.add(key, offered, r)
 	if r.kind == rawReplyServerHello && r.ske != nil {
-		return r.ske.dhBits
+		return r.ske.dhBits, ""
 	}
-	return 0
+	if !rawJudgeable(r) {
+		// Silence or garbage: a weak DH group may have gone unseen.
+		return 0, "DHE probe: " + r.describe()
+	}
+	return 0, ""
 }

@@ -136,7 +136,10 @@ type CipherScan struct {
 type GroupScan struct {
 	// Version is the highest version the groups were tested with.
 	Version Version `json:"version"`
-	// Supported groups, in our probing order (or server preference if known).
+	// Supported groups, in our probing order. With TLS 1.3 they were
+	// tested with TLS 1.3, except the curves TLS 1.3 cannot negotiate
+	// (secp224r1, secp192r1, …), which are tested with the highest older
+	// version so that weak curves are not missed.
 	Supported []Group `json:"supported"`
 	// Rejected groups that were tested and refused.
 	Rejected []Group `json:"rejected,omitempty"`
