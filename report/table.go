@@ -429,7 +429,7 @@ func (p *printer) detail(f Finding) {
 	}
 
 	if keys := remediationKeys(f.Remediation); len(keys) > 0 {
-		p.emit("  ", "  ", "Fix:")
+		p.emit("  ", "  ", "Fix (copy-ready, unwrapped: imscore explain "+clean(f.Criterion)+"):")
 		lw := 0
 		for _, k := range keys {
 			lw = max(lw, width(oneLine(k))+1)

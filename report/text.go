@@ -149,17 +149,28 @@ func wrapLine(line string, first, rest int) []string {
 
 // cut splits s after at most w display columns; the head has at least one
 // rune so that a caller looping on cut always makes progress.
+//
+// A break right after a list separator (":" or ",", as in cipher strings)
+// in the second half of the line is preferred to one inside a name.
 func cut(s string, w int) (head, rest string) {
-	used := 0
+	used, lastSep := 0, -1
 	for i, r := range s {
 		rw := width(string(r))
 		if used+rw > w && i > 0 {
+			if lastSep > 0 && used-lastSepCol(s[:lastSep]) <= w/2 {
+				return s[:lastSep], s[lastSep:]
+			}
 			return s[:i], s[i:]
 		}
 		used += rw
+		if r == ':' || r == ',' {
+			lastSep = i + 1
+		}
 	}
 	return s, ""
 }
+
+func lastSepCol(s string) int { return width(s) }
 
 // wrapLimit wraps s to w columns and keeps at most max lines; if lines were
 // dropped, the last kept line is replaced by a "…" line saying how much is
