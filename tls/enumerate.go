@@ -491,19 +491,33 @@ func ScanCiphers(ctx context.Context, dial Connector, sni string, v Version) (Ci
 	return finish(nil)
 }
 
-// rawOrderTestList is the accepted suites reversed, except that a ChaCha20
-// suite is not put first when another one can be: servers that prioritise
-// ChaCha20 only when the client lists it first (OpenSSL's
-// PRIORITIZE_CHACHA, Go) would otherwise look like they follow the client.
+// rawOrderTestList is the accepted suites reversed, except for the first
+// one: some servers that enforce their own order switch between an
+// AES-GCM-first and a ChaCha20-first order by the family of the client's
+// first suite (Go's crypto/tls server; OpenSSL with PRIORITIZE_CHACHA).
+// The reversed offer therefore starts with a suite of the same family as
+// the forward one (another suite where possible, so a server that follows
+// the client still picks differently), or else an enforced order would look
+// like "unknown" or "client".
 func rawOrderTestList(accepted []uint16) []uint16 {
 	rev := make([]uint16, len(accepted))
 	for i, s := range accepted {
 		rev[len(rev)-1-i] = s
 	}
-	isChaCha := func(id uint16) bool { return strings.HasPrefix(rawSuiteIndex[id].Cipher, "CHACHA20") }
-	if len(rev) > 2 && isChaCha(rev[0]) {
+	family := func(id uint16) int {
+		c := rawSuiteIndex[id].Cipher
+		switch {
+		case strings.HasPrefix(c, "CHACHA20"):
+			return 1
+		case strings.HasPrefix(c, "AES_") && strings.HasSuffix(c, "_GCM"):
+			return 2
+		}
+		return 0
+	}
+	f0 := family(accepted[0])
+	if len(rev) > 2 && family(rev[0]) != f0 {
 		for i := 1; i < len(rev); i++ {
-			if !isChaCha(rev[i]) && rev[i] != accepted[0] {
+			if family(rev[i]) == f0 && rev[i] != accepted[0] {
 				x := rev[i]
 				copy(rev[1:i+1], rev[:i])
 				rev[0] = x

@@ -8,6 +8,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	stdtls "crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -481,4 +482,41 @@ func fixture(t *testing.T, elem ...string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRealGoServerPostQuantum: Go's crypto/tls server (a real TLS stack,
+// run in-process on loopback) offers X25519MLKEM768, which Debian 12's
+// OpenSSL 3.0 cannot: the positive case of tls.kex.post-quantum.
+func TestRealGoServerPostQuantum(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	certFile, keyFile := pki.Leaf(t, "go", testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "ecdsa256", Intermediate: true})
+	pair, err := stdtls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := stdtls.Listen("tcp", "127.0.0.1:0", &stdtls.Config{Certificates: []stdtls.Certificate{pair}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				c.(*stdtls.Conn).Handshake()
+			}()
+		}
+	}()
+	code, r, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile)
+	if code != ExitOK || r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// Go's default TLS 1.2 suites still include ECDHE-CBC-SHA ones.
+	checkReport(t, r, base().with("tls.kex.post-quantum", I, "tls.cipher.no-weak", W, "tls.dane", S), "A+")
+	oracle(t, r, l.Addr().String(), "test.example", "")
 }
