@@ -347,6 +347,22 @@ func TestRealProsodySTARTTLS(t *testing.T) {
 		})
 	}
 
+	t.Run("legacy Prosody: TLS 1.0+ and HIGH at security level 0", func(t *testing.T) {
+		legacy := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true,
+			TLSProtocol: "tlsv1+", Ciphers: "HIGH:@SECLEVEL=0"})
+		_, port, _ := net.SplitHostPort(legacy.Addr)
+		code, r, stderr := scanJSON(t, "xmpp.example.test:"+port, "--starttls", "xmpp-client", "--xmpp-domain", "example.test",
+			"--resolver", d.Addr, "--ca-file", pki.CAFile)
+		if code != ExitOK || r == nil {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		// HIGH at level 0 includes anonymous AECDH suites: graded F. With an
+		// ECDSA certificate no static-RSA suite can be chosen, so every
+		// accepted suite is ephemeral; Prosody lets the client choose.
+		checkReport(t, r, base().with("tls.protocol.no-tls10-11", F, "tls.cipher.no-weak", F, "tls.cipher.server-order", W), "F")
+		oracle(t, r, legacy.Addr, "example.test", "xmpp-client")
+	})
+
 	t.Run("plain port without --starttls is not TLS", func(t *testing.T) {
 		code, _, stderr := scanJSON(t, x.Addr, "--timeout", "20s")
 		if code != ExitCannotScan || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
