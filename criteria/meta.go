@@ -97,7 +97,15 @@ func load() {
 			loadErr = fmt.Errorf("%s: %v", f, err)
 			return
 		}
-		areas = append(areas, AreaInfo{ID: af.Area, Title: af.Title})
+		// Several files may add criteria to one area (tls.yaml and
+		// xmpp-tls.yaml): list each area once, with its first title.
+		known := false
+		for _, a := range areas {
+			known = known || a.ID == af.Area
+		}
+		if !known {
+			areas = append(areas, AreaInfo{ID: af.Area, Title: af.Title})
+		}
 		for _, m := range af.Criteria {
 			m.Area = af.Area
 			if err := validate(m); err != nil {

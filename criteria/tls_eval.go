@@ -28,8 +28,8 @@ func tlsSets(in Input) []tlsSet {
 	var out []tlsSet
 	for _, s := range TLSSets[in.Kind] {
 		ids := tls.PrefixIDs(s.Prefix)
-		if len(TLSSets[in.Kind]) > 1 && in.Results.Get(ids.Endpoints) == nil {
-			continue // this service was not scanned (e.g. no SRV record)
+		if o := in.Results.Get(ids.Endpoints); len(TLSSets[in.Kind]) > 1 && (o == nil || o.Status == probes.StatusNotApplicable) {
+			continue // this service was not scanned, or does not exist (e.g. an SRV record with the target ".")
 		}
 		out = append(out, tlsSet{Label: s.Label, IDs: ids})
 	}

@@ -32,6 +32,17 @@ type Target struct {
 	XMPPDomain string
 	// ALPN protocols offered in the full handshake (e.g. xmpp-client).
 	ALPN []string
+	// Endpoints, when set, replaces the resolution of Host:Port: the
+	// endpoints probe requires Endpoints.Needs and returns what
+	// Endpoints.Find returns (Data must be *EndpointsData). An XMPP scan
+	// uses it to scan every address of every SRV target as one service.
+	Endpoints *EndpointSource
+}
+
+// EndpointSource finds a target's endpoints from other probes' results.
+type EndpointSource struct {
+	Needs []probes.ID
+	Find  func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation
 }
 
 // ServerName is the SNI value to send ("" for IP literals).
@@ -98,10 +109,14 @@ const endpointConcurrency = 4
 
 // Probes returns the probes that scan t.
 func Probes(t Target, ids IDs) []probes.Probe {
+	endpoints := probes.Func{Name: ids.Endpoints, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+		return endpointsProbe(ctx, env, t)
+	}}
+	if t.Endpoints != nil {
+		endpoints.Needs, endpoints.Fn = t.Endpoints.Needs, t.Endpoints.Find
+	}
 	return []probes.Probe{
-		probes.Func{Name: ids.Endpoints, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
-			return endpointsProbe(ctx, env, t)
-		}},
+		endpoints,
 		probes.Func{Name: ids.Handshake, Needs: []probes.ID{ids.Endpoints}, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return handshakeProbe(ctx, env, t, in, ids)
 		}},

@@ -1,0 +1,349 @@
+package criteria
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/xmpp"
+)
+
+func init() {
+	TLSSets["xmpp"] = []struct{ Label, Prefix string }{{"c2s", "xmpp.c2s.tls."}, {"s2s", "xmpp.s2s.tls."}}
+	register("xmpp.dns.srv-client", evalSRVClient)
+	register("xmpp.dns.srv-server", evalSRVServer)
+	register("xmpp.dns.direct-tls", evalDirectTLS)
+	register("xmpp.c2s.starttls-required", evalC2SStartTLS)
+	register("xmpp.s2s.starttls-required", evalS2SStartTLS)
+	register("xmpp.c2s.no-auth-before-tls", evalNoAuthBeforeTLS)
+	register("xmpp.c2s.sasl-scram", evalSASLSCRAM)
+	register("xmpp.c2s.channel-binding", evalChannelBinding)
+	register("xmpp.registration.open", evalRegistrationOpen)
+}
+
+// --- DNS ---
+
+func dnsService(in Input, service, what string) (*xmpp.Service, *Verdict) {
+	d, ok := probes.Data[*xmpp.DNSData](in.Results, xmpp.IDDNS)
+	if !ok {
+		v := notMeasured(in, xmpp.IDDNS, what)
+		return nil, &v
+	}
+	s := d.Service(service)
+	if s == nil {
+		return nil, &Verdict{Status: report.Error, Summary: what + ": no answer recorded for " + service + " (bug)"}
+	}
+	if s.Error != "" {
+		return nil, &Verdict{Status: report.Error, Summary: what + " could not be measured: " + s.Error, Evidence: []probes.Evidence{s.Evidence}}
+	}
+	return s, nil
+}
+
+func dnssec(s *xmpp.Service) string {
+	if s.AD {
+		return "DNSSEC-authenticated (AD=1)"
+	}
+	return "not DNSSEC-authenticated (AD=0)"
+}
+
+func srvTargets(s *xmpp.Service) (ok, bad []string) {
+	for _, r := range s.Records {
+		t := fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)
+		if len(r.Endpoints) == 0 {
+			bad = append(bad, t+" ("+r.Error+")")
+		} else {
+			ok = append(ok, t)
+		}
+	}
+	return ok, bad
+}
+
+func srvEval(in Input, service string, defPort int, disabled report.Status, disabledWhy string) Verdict {
+	s, v := dnsService(in, service, "SRV records of "+service)
+	if v != nil {
+		return *v
+	}
+	ev := dnsEvidence(s)
+	ok, bad := srvTargets(s)
+	switch {
+	case s.Disabled:
+		return Verdict{Status: disabled, Summary: s.Name + " has the target \".\": " + disabledWhy, Evidence: ev}
+	case s.Fallback && len(bad) > 0:
+		return Verdict{Status: report.Fail, Summary: fmt.Sprintf("no %s SRV record and the domain itself has no address (%s)", service, strings.Join(bad, "; ")), Evidence: ev}
+	case s.Fallback:
+		return Verdict{Status: report.Warn, Summary: fmt.Sprintf("no %s SRV record: peers fall back to the domain on port %d", service, defPort), Evidence: ev}
+	case len(bad) > 0:
+		return Verdict{Status: report.Fail, Summary: "SRV target without an address: " + strings.Join(bad, "; "), Evidence: ev}
+	}
+	return Verdict{Status: report.Pass, Summary: fmt.Sprintf("%s SRV: %s (%s)", service, strings.Join(ok, ", "), dnssec(s)), Evidence: ev}
+}
+
+func dnsEvidence(s *xmpp.Service) []probes.Evidence {
+	ev := []probes.Evidence{s.Evidence}
+	var lines []string
+	for _, r := range s.Records {
+		var addrs []string
+		for _, e := range r.Endpoints {
+			addrs = append(addrs, e.Addr)
+		}
+		t := fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)
+		if r.Error != "" {
+			lines = append(lines, t+" -> "+r.Error)
+		} else {
+			lines = append(lines, t+" -> "+strings.Join(addrs, ", "))
+		}
+	}
+	if len(lines) > 0 {
+		what := "targets"
+		if s.Fallback {
+			what = "fallback (no SRV record)"
+		}
+		ev = append(ev, probes.Evidence{Kind: "note", Detail: what + ":\n" + strings.Join(lines, "\n")})
+	}
+	return ev
+}
+
+func evalSRVClient(in Input) Verdict {
+	return srvEval(in, xmpp.ServiceClient, xmpp.DefaultClientPort, report.Fail, "the domain says it offers no client service")
+}
+
+func evalSRVServer(in Input) Verdict {
+	return srvEval(in, xmpp.ServiceServer, xmpp.DefaultServerPort, report.Info, "federation is switched off explicitly")
+}
+
+func evalDirectTLS(in Input) Verdict {
+	s, v := dnsService(in, xmpp.ServiceClientTLS, "XEP-0368 SRV records")
+	if v != nil {
+		return *v
+	}
+	ev := dnsEvidence(s)
+	ok, bad := srvTargets(s)
+	switch {
+	case s.Disabled:
+		return Verdict{Status: report.Info, Summary: s.Name + " has the target \".\": direct TLS explicitly not offered", Evidence: ev}
+	case len(s.Records) == 0:
+		return Verdict{Status: report.Info, Summary: "no " + s.Name + " record: clients use STARTTLS only (direct TLS not published)", Evidence: ev}
+	case len(bad) > 0:
+		return Verdict{Status: report.Fail, Summary: "direct-TLS SRV target without an address: " + strings.Join(bad, "; "), Evidence: ev}
+	}
+	return Verdict{Status: report.Pass, Summary: fmt.Sprintf("direct TLS published: %s (%s)", strings.Join(ok, ", "), dnssec(s)), Evidence: ev}
+}
+
+// --- streams ---
+
+// streamsEval applies fn to every endpoint of a streams probe; the worst
+// endpoint decides. An endpoint whose stream could not be opened is an
+// error (not measured) for it.
+func streamsEval(in Input, id, epsID probes.ID, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
+	if o := in.Results.Get(epsID); o != nil && o.Status == probes.StatusNotApplicable {
+		return Verdict{Status: report.Skip, Summary: what + ": not applicable (" + o.Reason + ")", Evidence: o.Evidence}
+	}
+	o := in.Results.Get(id)
+	var d *xmpp.StreamsData
+	if o != nil {
+		d, _ = o.Data.(*xmpp.StreamsData)
+	}
+	if d == nil {
+		return notMeasured(in, id, what)
+	}
+	var vs []epVerdict
+	for _, e := range d.Endpoints {
+		v := fn(e)
+		v.Endpoint = e.Endpoint.Addr
+		if v.Evidence == nil {
+			v.Evidence = xmpp.StreamEvidence(e)
+		}
+		vs = append(vs, v)
+	}
+	return combine(vs)
+}
+
+func notOpened(e xmpp.EndpointStreams) epVerdict {
+	return epVerdict{Status: report.Error, Summary: "no stream: " + e.Reason}
+}
+
+// tlsMandatory: <starttls><required/></starttls>, or STARTTLS as the only
+// feature, which RFC 6120 §5.3.1 makes mandatory-to-negotiate.
+func tlsMandatory(f *xmpp.Features) bool {
+	return f.StartTLS && (f.StartTLSRequired || f.Count == 1)
+}
+
+func startTLSVerdict(e xmpp.EndpointStreams, peer string) epVerdict {
+	f := e.PreTLS
+	switch {
+	case f == nil:
+		return notOpened(e)
+	case !f.StartTLS:
+		return epVerdict{Status: report.Fail, Summary: "STARTTLS is not offered: " + peer + " traffic is unencrypted",
+			Cap: "F", CapReason: "the server offers no TLS to " + peer + "s at all"}
+	case !tlsMandatory(f):
+		return epVerdict{Status: report.Fail, Summary: "STARTTLS is offered but not required (<required/> missing): a network attacker can strip it"}
+	case f.StartTLSRequired:
+		return epVerdict{Status: report.Pass, Summary: "STARTTLS required (<starttls><required/></starttls>)"}
+	}
+	return epVerdict{Status: report.Pass, Summary: "STARTTLS is the only feature before TLS, so mandatory-to-negotiate (RFC 6120 §5.3.1)"}
+}
+
+func evalC2SStartTLS(in Input) Verdict {
+	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "c2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+		return startTLSVerdict(e, "client")
+	})
+}
+
+func evalS2SStartTLS(in Input) Verdict {
+	return streamsEval(in, xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+		return startTLSVerdict(e, "server")
+	})
+}
+
+// cleartextMechs reveal the password itself to whoever reads the stream.
+var cleartextMechs = map[string]bool{"PLAIN": true, "LOGIN": true}
+
+// passwordless mechanisms are harmless before TLS.
+var passwordless = map[string]bool{"EXTERNAL": true, "ANONYMOUS": true}
+
+func evalNoAuthBeforeTLS(in Input) Verdict {
+	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "Authentication before TLS", func(e xmpp.EndpointStreams) epVerdict {
+		f := e.PreTLS
+		if f == nil {
+			return notOpened(e)
+		}
+		var risky, clear []string
+		for _, m := range append(append([]string(nil), f.Mechanisms...), f.SASL2Mechanisms...) {
+			u := strings.ToUpper(m)
+			if passwordless[u] {
+				continue
+			}
+			risky = append(risky, m)
+			if cleartextMechs[u] {
+				clear = append(clear, m)
+			}
+		}
+		for _, o := range f.Other {
+			if o == "{http://jabber.org/features/iq-auth}auth" {
+				risky = append(risky, "XEP-0078 iq-auth")
+				clear = append(clear, "XEP-0078 iq-auth")
+			}
+		}
+		risky, clear = uniq(risky), uniq(clear)
+		switch {
+		case len(clear) > 0:
+			return epVerdict{Status: report.Fail, Summary: "before TLS the server offers " + strings.Join(risky, ", ") + ": passwords can travel in cleartext",
+				Cap: "F", CapReason: "the server accepts passwords in cleartext (" + strings.Join(clear, ", ") + " before TLS)"}
+		case len(risky) > 0:
+			return epVerdict{Status: report.Fail, Summary: "before TLS the server offers " + strings.Join(risky, ", ") + ": authentication and session run unencrypted"}
+		case len(f.Mechanisms) > 0:
+			return epVerdict{Status: report.Pass, Summary: "before TLS only password-less mechanisms: " + strings.Join(f.Mechanisms, ", ")}
+		}
+		return epVerdict{Status: report.Pass, Summary: "no authentication offered before TLS"}
+	})
+}
+
+// authFeatures are the features a client authenticates with: after
+// STARTTLS, or before when the server offers no TLS at all.
+func authFeatures(e xmpp.EndpointStreams) (*xmpp.Features, *epVerdict) {
+	switch {
+	case e.PreTLS == nil:
+		v := notOpened(e)
+		return nil, &v
+	case e.PostTLS != nil:
+		return e.PostTLS, nil
+	case e.PreTLS.StartTLS:
+		return nil, &epVerdict{Status: report.Error, Summary: "features after STARTTLS not seen: " + e.Reason}
+	}
+	return e.PreTLS, nil
+}
+
+func mechanisms(f *xmpp.Features) []string {
+	return uniq(append(append([]string(nil), f.Mechanisms...), f.SASL2Mechanisms...))
+}
+
+func hasMech(ms []string, pred func(string) bool) []string {
+	var out []string
+	for _, m := range ms {
+		if pred(strings.ToUpper(m)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func evalSASLSCRAM(in Input) Verdict {
+	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "SASL SCRAM", func(e xmpp.EndpointStreams) epVerdict {
+		f, v := authFeatures(e)
+		if v != nil {
+			return *v
+		}
+		ms := mechanisms(f)
+		strong := hasMech(ms, func(m string) bool {
+			return strings.HasPrefix(m, "SCRAM-SHA-256") || strings.HasPrefix(m, "SCRAM-SHA-512")
+		})
+		sha1 := hasMech(ms, func(m string) bool { return strings.HasPrefix(m, "SCRAM-SHA-1") })
+		pw := hasMech(ms, func(m string) bool { return !passwordless[m] })
+		list := strings.Join(ms, ", ")
+		switch {
+		case len(strong) > 0:
+			return epVerdict{Status: report.Pass, Summary: "SCRAM with SHA-256 or better offered: " + list}
+		case len(sha1) > 0:
+			return epVerdict{Status: report.Warn, Summary: "only SCRAM-SHA-1 (no SCRAM-SHA-256): " + list}
+		case len(pw) > 0:
+			return epVerdict{Status: report.Fail, Summary: "password authentication without SCRAM: " + list}
+		case len(ms) > 0:
+			return epVerdict{Status: report.Skip, Summary: "no password authentication offered: " + list}
+		}
+		return epVerdict{Status: report.Skip, Summary: "no SASL mechanism offered (no authentication without an account to judge)"}
+	})
+}
+
+func evalChannelBinding(in Input) Verdict {
+	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "SASL channel binding", func(e xmpp.EndpointStreams) epVerdict {
+		f, v := authFeatures(e)
+		if v != nil {
+			return *v
+		}
+		if f == e.PreTLS {
+			return epVerdict{Status: report.Fail, Summary: "no TLS, so nothing to bind to"}
+		}
+		ms := mechanisms(f)
+		plus := hasMech(ms, func(m string) bool { return strings.HasSuffix(m, "-PLUS") })
+		if len(hasMech(ms, func(m string) bool { return !passwordless[m] })) == 0 {
+			return epVerdict{Status: report.Skip, Summary: "no password authentication offered: " + strings.Join(ms, ", ")}
+		}
+		tls13 := e.TLSVersion == "TLS 1.3" || e.TLSVersion == "TLSv1.3"
+		cb := strings.Join(f.ChannelBindings, ", ")
+		usable := false
+		for _, t := range f.ChannelBindings {
+			if t == "tls-exporter" || t == "tls-server-end-point" || (t == "tls-unique" && !tls13) {
+				usable = true
+			}
+		}
+		switch {
+		case len(plus) == 0:
+			return epVerdict{Status: report.Warn, Summary: "no -PLUS mechanism: authentication is not bound to the TLS channel (offered: " + strings.Join(ms, ", ") + ")"}
+		case len(f.ChannelBindings) == 0 && tls13:
+			return epVerdict{Status: report.Warn, Summary: strings.Join(plus, ", ") + " offered over " + e.TLSVersion + " without XEP-0440: clients must guess the binding type, and tls-unique does not exist in TLS 1.3"}
+		case len(f.ChannelBindings) == 0:
+			return epVerdict{Status: report.Pass, Summary: strings.Join(plus, ", ") + " offered over " + e.TLSVersion + " (tls-unique; no XEP-0440 list)"}
+		case !usable:
+			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("%s offered, but the advertised binding types (%s) do not work over %s", strings.Join(plus, ", "), cb, e.TLSVersion)}
+		}
+		return epVerdict{Status: report.Pass, Summary: strings.Join(plus, ", ") + " with XEP-0440 channel-binding types " + cb}
+	})
+}
+
+func evalRegistrationOpen(in Input) Verdict {
+	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
+		switch {
+		case e.PreTLS == nil:
+			return notOpened(e)
+		case e.PreTLS.Register:
+			return epVerdict{Status: report.Fail, Summary: "in-band registration (XEP-0077) is offered before TLS: new passwords can travel in cleartext"}
+		case e.PostTLS != nil && e.PostTLS.Register:
+			return epVerdict{Status: report.Warn, Summary: "in-band registration (XEP-0077) is advertised: anyone may be able to create accounts (spam risk unless limited)"}
+		case e.PostTLS == nil && e.PreTLS.StartTLS:
+			return epVerdict{Status: report.Error, Summary: "features after STARTTLS not seen: " + e.Reason}
+		}
+		return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised"}
+	})
+}

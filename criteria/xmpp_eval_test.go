@@ -1,0 +1,224 @@
+package criteria
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/xmpp"
+)
+
+var contractXMPP = []string{
+	"xmpp.dns.srv-client", "xmpp.dns.srv-server", "xmpp.dns.direct-tls", "xmpp.c2s.starttls-required",
+	"xmpp.s2s.starttls-required", "xmpp.c2s.no-auth-before-tls", "xmpp.c2s.sasl-scram",
+	"xmpp.c2s.channel-binding", "xmpp.registration.open",
+}
+
+func TestXMPPContract(t *testing.T) {
+	for _, id := range contractXMPP {
+		m, ok := Lookup(id)
+		if !ok {
+			t.Errorf("%s: no metadata", id)
+			continue
+		}
+		if m.Remediation["prosody"] == "" || m.Remediation["ejabberd"] == "" {
+			t.Errorf("%s: remediation for prosody and ejabberd required", id)
+		}
+		if _, ok := evaluators[id]; !ok {
+			t.Errorf("%s: no evaluator", id)
+		}
+	}
+}
+
+func feats(t *testing.T, inner string) *xmpp.Features {
+	t.Helper()
+	f, err := xmpp.ParseFeatures([]byte("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>" + inner + "</stream:features>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+const (
+	tlsReq       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
+	tlsOpt       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+	registerFeat = "<register xmlns='http://jabber.org/features/iq-register'/>"
+)
+
+func mechs(ms ...string) string {
+	s := "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+	for _, m := range ms {
+		s += "<mechanism>" + m + "</mechanism>"
+	}
+	return s + "</mechanisms>"
+}
+
+func cb(types ...string) string {
+	s := "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>"
+	for _, x := range types {
+		s += "<channel-binding type='" + x + "'/>"
+	}
+	return s + "</sasl-channel-binding>"
+}
+
+// ep builds one endpoint's stream observation.
+func xep(addr string, pre, post *xmpp.Features, tlsVersion string) xmpp.EndpointStreams {
+	return xmpp.EndpointStreams{Endpoint: probes.Endpoint{Addr: addr}, Status: probes.StatusOK, PreTLS: pre, PostTLS: post, TLSVersion: tlsVersion}
+}
+
+func streamsResults(id, epsID probes.ID, eps ...xmpp.EndpointStreams) probes.Results {
+	return probes.Results{
+		epsID: {Probe: epsID, Status: probes.StatusOK, Data: &tls.EndpointsData{}},
+		id:    {Probe: id, Status: probes.StatusOK, Data: &xmpp.StreamsData{Endpoints: eps}},
+	}
+}
+
+func TestXMPPStreamEvaluators(t *testing.T) {
+	good := func(t *testing.T) xmpp.EndpointStreams {
+		return xep("192.0.2.1:5222", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN")+cb("tls-exporter")), "TLSv1.3")
+	}
+	failed := xmpp.EndpointStreams{Endpoint: probes.Endpoint{Addr: "192.0.2.9:5222"}, Status: probes.StatusRefused, Reason: "connection refused"}
+	cases := []struct {
+		name string
+		id   string
+		eps  func(t *testing.T) []xmpp.EndpointStreams
+		want report.Status
+		sum  string
+		cap  string
+	}{
+		{"starttls required", "xmpp.c2s.starttls-required", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "required", ""},
+		{"starttls only feature", "xmpp.c2s.starttls-required", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt), nil, "")}
+		}, report.Pass, "mandatory-to-negotiate", ""},
+		{"starttls optional on one endpoint", "xmpp.c2s.starttls-required", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{good(t), xep("192.0.2.2:5222", feats(t, tlsOpt+mechs("PLAIN")), nil, "")}
+		}, report.Fail, "192.0.2.2:5222", ""},
+		{"no starttls", "xmpp.c2s.starttls-required", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, mechs("PLAIN")), nil, "")}
+		}, report.Fail, "not offered", "F"},
+		{"unreachable endpoint is error", "xmpp.c2s.starttls-required", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t), failed} }, report.Error, "refused", ""},
+		{"PLAIN before TLS", "xmpp.c2s.no-auth-before-tls", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt+mechs("PLAIN", "SCRAM-SHA-1")), nil, "")}
+		}, report.Fail, "cleartext", "F"},
+		{"SCRAM before TLS", "xmpp.c2s.no-auth-before-tls", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt+mechs("SCRAM-SHA-1")), nil, "")}
+		}, report.Fail, "SCRAM-SHA-1", ""},
+		{"EXTERNAL before TLS is fine", "xmpp.c2s.no-auth-before-tls", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq+mechs("EXTERNAL")), nil, "")}
+		}, report.Pass, "password-less", ""},
+		{"no auth before TLS", "xmpp.c2s.no-auth-before-tls", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "", ""},
+		{"SCRAM-SHA-256", "xmpp.c2s.sasl-scram", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "SHA-256", ""},
+		{"SCRAM-SHA-1 only", "xmpp.c2s.sasl-scram", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("PLAIN", "SCRAM-SHA-1")), "TLSv1.3")}
+		}, report.Warn, "SCRAM-SHA-1", ""},
+		{"PLAIN only", "xmpp.c2s.sasl-scram", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("PLAIN")), "TLSv1.3")}
+		}, report.Fail, "without SCRAM", ""},
+		{"EXTERNAL only", "xmpp.c2s.sasl-scram", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("EXTERNAL")), "TLSv1.3")}
+		}, report.Skip, "no password", ""},
+		{"TLS failed after STARTTLS", "xmpp.c2s.sasl-scram", func(t *testing.T) []xmpp.EndpointStreams {
+			e := xep("a", feats(t, tlsReq), nil, "")
+			e.Status, e.Reason = probes.StatusTLSError, "TLS handshake: boom"
+			return []xmpp.EndpointStreams{e}
+		}, report.Error, "boom", ""},
+		{"-PLUS with tls-exporter", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "tls-exporter", ""},
+		{"no -PLUS", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")), "TLSv1.3")}
+		}, report.Warn, "no -PLUS", ""},
+		{"-PLUS on 1.2 without 0440", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1-PLUS", "SCRAM-SHA-1")), "TLSv1.2")}
+		}, report.Pass, "tls-unique", ""},
+		{"-PLUS on 1.3 without 0440", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1-PLUS")), "TLSv1.3")}
+		}, report.Warn, "guess", ""},
+		{"tls-unique on 1.3", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1-PLUS")+cb("tls-unique")), "TLSv1.3")}
+		}, report.Fail, "do not work", ""},
+		{"registration closed", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "", ""},
+		{"registration after TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")}
+		}, report.Warn, "advertised", ""},
+		{"registration before TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			return []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt+registerFeat), feats(t, registerFeat), "TLSv1.3")}
+		}, report.Fail, "before TLS", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, c.eps(t)...)
+			v := evaluators[c.id](Input{Kind: "xmpp", Results: res})
+			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || v.Cap != c.cap {
+				t.Fatalf("got %s %q cap %q, want %s containing %q cap %q", v.Status, v.Summary, v.Cap, c.want, c.sum, c.cap)
+			}
+			if v.Status != report.Skip && len(v.Evidence) == 0 {
+				t.Fatal("no evidence")
+			}
+		})
+	}
+}
+
+func TestXMPPS2SNotApplicable(t *testing.T) {
+	res := probes.Results{
+		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
+		xmpp.IDS2SStreams:        {Status: probes.StatusDepFailed},
+	}
+	if v := evalS2SStartTLS(Input{Kind: "xmpp", Results: res}); v.Status != report.Skip {
+		t.Fatalf("%+v", v)
+	}
+	if v := evalS2SStartTLS(Input{Kind: "xmpp", Results: probes.Results{}}); v.Status != report.Error {
+		t.Fatalf("missing probe: %+v", v)
+	}
+}
+
+func dnsResults(svcs ...*xmpp.Service) probes.Results {
+	return probes.Results{xmpp.IDDNS: {Status: probes.StatusOK, Data: &xmpp.DNSData{Domain: "example.org", Services: svcs}}}
+}
+
+func TestXMPPDNSEvaluators(t *testing.T) {
+	addr := []probes.Endpoint{{Addr: "192.0.2.1:5222"}}
+	srv := func(service string, recs ...xmpp.SRVTarget) *xmpp.Service {
+		return &xmpp.Service{Service: service, Name: "_" + service + "._tcp.example.org.", Rcode: "NOERROR", Records: recs,
+			Evidence: probes.Evidence{Kind: "dns", Sent: "_" + service + "._tcp.example.org. SRV"}}
+	}
+	cases := []struct {
+		name string
+		id   string
+		svc  *xmpp.Service
+		want report.Status
+		sum  string
+	}{
+		{"client published", "xmpp.dns.srv-client", srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "xmpp.example.org.", Endpoints: addr}), report.Pass, "xmpp.example.org:5222"},
+		{"client target without address", "xmpp.dns.srv-client", srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "gone.example.org.", Error: "unknown host gone.example.org (NXDOMAIN)"}), report.Fail, "NXDOMAIN"},
+		{"client fallback", "xmpp.dns.srv-client", func() *xmpp.Service {
+			s := srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "example.org.", Endpoints: addr})
+			s.Fallback = true
+			return s
+		}(), report.Warn, "fall back"},
+		{"client disabled", "xmpp.dns.srv-client", func() *xmpp.Service {
+			s := srv("xmpp-client", xmpp.SRVTarget{Target: "."})
+			s.Disabled = true
+			return s
+		}(), report.Fail, "no client service"},
+		{"server disabled is info", "xmpp.dns.srv-server", func() *xmpp.Service {
+			s := srv("xmpp-server", xmpp.SRVTarget{Target: "."})
+			s.Disabled = true
+			return s
+		}(), report.Info, "federation"},
+		{"resolver failure", "xmpp.dns.srv-server", &xmpp.Service{Service: "xmpp-server", Error: "SERVFAIL"}, report.Error, "SERVFAIL"},
+		{"direct TLS published", "xmpp.dns.direct-tls", srv("xmpps-client", xmpp.SRVTarget{Port: 5223, Target: "xmpp.example.org.", Endpoints: addr}), report.Pass, "5223"},
+		{"direct TLS absent", "xmpp.dns.direct-tls", srv("xmpps-client"), report.Info, "not published"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := evaluators[c.id](Input{Kind: "xmpp", Results: dnsResults(c.svc)})
+			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
+				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
+			}
+		})
+	}
+	if v := evalSRVClient(Input{Kind: "xmpp", Results: probes.Results{}}); v.Status != report.Error {
+		t.Fatalf("no DNS probe: %+v", v)
+	}
+}

@@ -1,0 +1,277 @@
+package xmpp
+
+import (
+	"context"
+	stdtls "crypto/tls"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/tls"
+)
+
+// Probe IDs of an XMPP domain scan.
+const (
+	IDDNS        probes.ID = "xmpp.dns"
+	IDC2SStreams probes.ID = "xmpp.c2s.streams"
+	IDS2SStreams probes.ID = "xmpp.s2s.streams"
+)
+
+// TLS probe IDs of the client-to-server and server-to-server services.
+var (
+	C2STLSIDs = tls.PrefixIDs("xmpp.c2s.tls.")
+	S2STLSIDs = tls.PrefixIDs("xmpp.s2s.tls.")
+)
+
+// ProbeDomain is the from= of our server-to-server streams: a name that can
+// never exist (RFC 6761), so no server will try to connect back to it.
+const ProbeDomain = "imscore.invalid"
+
+// endpointConcurrency bounds how many endpoints of one service are probed at
+// once.
+const endpointConcurrency = 4
+
+// Probes returns the probes that scan the XMPP domain without an account:
+// DNS (SRV records of the four services and the addresses of every target),
+// the c2s and s2s streams of every endpoint (features before and after
+// STARTTLS), and the TLS probes of the spine for c2s and s2s, over every
+// endpoint of every SRV target.
+func Probes(domain string) []probes.Probe {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	ps := []probes.Probe{
+		probes.Func{Name: IDDNS, Limit: 15 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+			return dnsProbe(ctx, env, domain)
+		}},
+		probes.Func{Name: IDC2SStreams, Needs: []probes.ID{C2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return streamsProbe(ctx, env, in, domain, C2STLSIDs.Endpoints, NSClient)
+		}},
+		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return streamsProbe(ctx, env, in, domain, S2STLSIDs.Endpoints, NSServer)
+		}},
+	}
+	ps = append(ps, tlsProbes(domain, ServiceClient, tls.StartTLSXMPPClient, C2STLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceServer, tls.StartTLSXMPPServer, S2STLSIDs)...)
+	return ps
+}
+
+// tlsProbes are the spine's TLS probes for one STARTTLS service, with two
+// probes replaced: the endpoints probe takes every address of every SRV
+// target from xmpp.dns instead of resolving one host:port, and the DANE
+// probe asks TLSA at the SRV target (RFC 7673) instead of the domain.
+// The other TLS probes read their endpoints from ids.Endpoints and use the
+// Target only for STARTTLS, SNI and the reference identities, which are the
+// same for every target (the XMPP domain, RFC 7590 §3).
+func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
+	defPort := DefaultClientPort
+	if service == ServiceServer {
+		defPort = DefaultServerPort
+	}
+	target := tls.Target{Host: domain, Port: defPort, StartTLS: starttls, XMPPDomain: domain,
+		// Every address of every SRV target, as one service.
+		Endpoints: &tls.EndpointSource{Needs: []probes.ID{IDDNS}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return endpointsProbe(in, service, defPort)
+		}}}
+	var out []probes.Probe
+	for _, p := range tls.Probes(target, ids) {
+		switch p.ID() {
+		case ids.DANE:
+			out = append(out, probes.Func{Name: ids.DANE, Needs: []probes.ID{ids.Handshake, IDDNS}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+				return daneProbe(ctx, env, in, service, starttls, domain, ids)
+			}})
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// endpointsProbe turns the SRV answers of one service into the TLS
+// endpoints list (no I/O: xmpp.dns resolved every target).
+func endpointsProbe(in probes.Results, service string, defPort int) probes.Observation {
+	d, _ := probes.Data[*DNSData](in, IDDNS)
+	s := d.Service(service)
+	if s == nil {
+		return probes.Observation{Status: probes.StatusError, Reason: "xmpp.dns has no " + service + " answer (bug)"}
+	}
+	ev := serviceEvidence(s)
+	for _, r := range s.Records {
+		ev = append(ev, r.Evidence...)
+	}
+	switch {
+	case s.Error != "":
+		return probes.Observation{Status: probes.StatusDNSError, Reason: s.Error, Evidence: ev}
+	case s.Disabled:
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: s.Name + " has the target \".\": service not offered", Evidence: ev}
+	}
+	eps := s.Endpoints()
+	if len(eps) == 0 {
+		var errs []string
+		for _, r := range s.Records {
+			errs = append(errs, r.Error)
+		}
+		return probes.Observation{Status: probes.StatusDNSError, Reason: "no address for " + service + ": " + strings.Join(errs, "; "), Evidence: ev}
+	}
+	port := defPort
+	if len(s.Records) > 0 {
+		port = int(s.Records[0].Port)
+	}
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: &tls.EndpointsData{Host: d.Domain, Port: port, Endpoints: eps}}
+}
+
+// daneProbe asks TLSA for the SRV target (RFC 7673 §3). With one target it
+// is the spine's DANE probe for that target:port; several distinct
+// targets are not supported by tls.DANEData yet (one name per set).
+func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, starttls, domain string, ids tls.IDs) probes.Observation {
+	d, _ := probes.Data[*DNSData](in, IDDNS)
+	s := d.Service(service)
+	if s == nil || len(s.Records) == 0 {
+		return probes.Observation{Status: probes.StatusError, Reason: "no " + service + " target (bug)"}
+	}
+	targets := map[string]bool{}
+	for _, r := range s.Records {
+		targets[fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)] = true
+	}
+	if len(targets) > 1 {
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: fmt.Sprintf("%d SRV targets: DANE per target is not implemented yet", len(targets))}
+	}
+	r := s.Records[0]
+	t := tls.Target{Host: strings.TrimSuffix(r.Target, "."), Port: int(r.Port), StartTLS: starttls, XMPPDomain: domain}
+	for _, p := range tls.Probes(t, ids) {
+		if p.ID() == ids.DANE {
+			return p.Run(ctx, env, in)
+		}
+	}
+	return probes.Observation{Status: probes.StatusError, Reason: "tls.Probes has no DANE probe (bug)"}
+}
+
+// EndpointStreams is what one endpoint's streams showed.
+type EndpointStreams struct {
+	Endpoint probes.Endpoint `json:"endpoint"`
+	// Status is ok when the stream was followed as far as the server
+	// allows (through STARTTLS when offered); PreTLS may be set even when
+	// a later step failed.
+	Status probes.Status `json:"status"`
+	Reason string        `json:"reason,omitempty"`
+	// Header is the server's first stream header.
+	Header StreamHeader `json:"header"`
+	// PreTLS are the features before STARTTLS; PostTLS after it (nil when
+	// STARTTLS was not offered or failed).
+	PreTLS  *Features `json:"pre_tls,omitempty"`
+	PostTLS *Features `json:"post_tls,omitempty"`
+	// TLSVersion and TLSCipher of the STARTTLS handshake.
+	TLSVersion string `json:"tls_version,omitempty"`
+	TLSCipher  string `json:"tls_cipher,omitempty"`
+	// ClosedCleanly: the server answered our </stream:stream> with its own.
+	ClosedCleanly bool `json:"closed_cleanly"`
+}
+
+// StreamsData is the data of xmpp.c2s.streams and xmpp.s2s.streams.
+type StreamsData struct {
+	Domain string `json:"domain"`
+	// Namespace is jabber:client or jabber:server.
+	Namespace string            `json:"namespace"`
+	From      string            `json:"from,omitempty"`
+	Endpoints []EndpointStreams `json:"endpoints"`
+}
+
+func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, epsID probes.ID, ns string) probes.Observation {
+	ed, _ := probes.Data[*tls.EndpointsData](in, epsID)
+	if ed == nil || len(ed.Endpoints) == 0 {
+		return probes.Observation{Status: probes.StatusError, Reason: "no endpoints (bug: input missing)"}
+	}
+	from := ""
+	if ns == NSServer {
+		from = ProbeDomain
+	}
+	d := &StreamsData{Domain: domain, Namespace: ns, From: from, Endpoints: make([]EndpointStreams, len(ed.Endpoints))}
+	sem := make(chan struct{}, endpointConcurrency)
+	var wg sync.WaitGroup
+	for i, ep := range ed.Endpoints {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			d.Endpoints[i] = probeStreams(ctx, env, ep, domain, ns, from)
+		}()
+	}
+	wg.Wait()
+	var ev []probes.Evidence
+	ok := false
+	var reasons []string
+	for _, e := range d.Endpoints {
+		ev = append(ev, StreamEvidence(e)...)
+		if e.Status == probes.StatusOK {
+			ok = true
+		} else {
+			reasons = append(reasons, e.Endpoint.Addr+": "+e.Reason)
+		}
+	}
+	if !ok {
+		return probes.Observation{Status: d.Endpoints[0].Status, Reason: strings.Join(reasons, "; "), Evidence: ev, Data: d}
+	}
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: d}
+}
+
+// StreamEvidence renders what one endpoint's streams showed.
+func StreamEvidence(e EndpointStreams) []probes.Evidence {
+	var ev []probes.Evidence
+	if e.PreTLS != nil {
+		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Sent: "stream header (before TLS)", Received: e.PreTLS.XML})
+	}
+	if e.PostTLS != nil {
+		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Sent: "stream header (after STARTTLS, " + e.TLSVersion + ")", Received: e.PostTLS.XML})
+	}
+	if e.Status != probes.StatusOK {
+		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Detail: string(e.Status) + ": " + e.Reason})
+	}
+	return ev
+}
+
+// probeStreams opens a stream to one endpoint, reads the features, runs
+// STARTTLS when offered, reads the features again and closes the stream. It
+// never authenticates.
+func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain, ns, from string) EndpointStreams {
+	r := EndpointStreams{Endpoint: ep}
+	fail := func(err error) EndpointStreams {
+		r.Status, r.Reason = tls.StatusOf(err), err.Error()
+		return r
+	}
+	conn, st, err := env.Dial(ctx, ep.Addr)
+	if err != nil {
+		r.Status, r.Reason = st, probes.ShortNetError(err)
+		return r
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	s := newSession(conn, ns, domain, from, env.IOTimeout)
+	h, f, err := s.open(ctx)
+	r.Header = h
+	if err != nil {
+		return fail(err)
+	}
+	r.PreTLS = f
+	if !f.StartTLS {
+		r.Status = probes.StatusOK
+		r.ClosedCleanly = s.close(ctx)
+		return r
+	}
+	tc, err := s.startTLS(ctx, env, domain, nil)
+	if err != nil {
+		return fail(err)
+	}
+	cs := tc.ConnectionState()
+	r.TLSVersion = tls.Version(cs.Version).String()
+	r.TLSCipher = stdtls.CipherSuiteName(cs.CipherSuite)
+	_, f2, err := s.open(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("after STARTTLS: %w", err))
+	}
+	r.PostTLS = f2
+	r.Status = probes.StatusOK
+	r.ClosedCleanly = s.close(ctx)
+	return r
+}
