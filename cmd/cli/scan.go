@@ -37,7 +37,7 @@ type scanOptions struct {
 	concurrency  int
 }
 
-var formats = []string{"table", "json"}
+var formats = []string{"table", "json", "junit", "sarif"}
 
 func (o *scanOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -372,6 +372,10 @@ func render(w io.Writer, rep *report.Report, format string, color bool) error {
 		return report.WriteJSON(w, rep)
 	case "table":
 		return report.WriteTable(w, rep, report.TableOptions{Color: color, Width: 100})
+	case "junit":
+		return report.WriteJUnit(w, rep)
+	case "sarif":
+		return report.WriteSARIF(w, rep)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }
