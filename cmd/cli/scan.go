@@ -35,6 +35,8 @@ type scanOptions struct {
 	failUnder    string
 	require      []string
 	concurrency  int
+	policyFile   string
+	policy       *Policy
 }
 
 var formats = []string{"table", "json", "junit", "sarif"}
@@ -52,6 +54,7 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.failUnder, "fail-under", "", "exit 1 when the grade is worse than GRADE (A+, A, B, C, D, E, T, F)")
 	f.StringSliceVar(&o.require, "require", nil, "exit 1 unless these criterion IDs pass (comma-separated or repeated)")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many probes may run at once")
+	f.StringVar(&o.policyFile, "policy", "", "policy file (imscore.yaml: min_grade, require, ignore with reason and expiry); exit 1 when it fails")
 }
 
 // validate checks flags that do not depend on the target.
@@ -72,6 +75,13 @@ func (o *scanOptions) validate() error {
 	}
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return usageErr("--concurrency must be between 1 and 64")
+	}
+	if o.policyFile != "" {
+		p, err := LoadPolicy(o.policyFile)
+		if err != nil {
+			return usageErr("--policy: %v", err)
+		}
+		o.policy = p
 	}
 	if o.out != "" {
 		if fi, err := os.Stat(filepath.Dir(o.out)); err != nil || !fi.IsDir() {
@@ -337,6 +347,15 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 	}
 	if err := writeReport(rep, o, stdout); err != nil {
 		return &exitError{code: ExitUsage, msg: err.Error()}
+	}
+	if o.policy != nil {
+		notes, err := o.policy.Check(rep, env.Clock.Now())
+		for _, n := range notes {
+			fmt.Fprintln(stderr, "imscore: "+n)
+		}
+		if err != nil {
+			return &exitError{code: ExitPolicy, msg: err.Error()}
+		}
 	}
 	return policy(rep, o)
 }

@@ -535,4 +535,19 @@ func TestRealGoServerPostQuantum(t *testing.T) {
 	// Go's default TLS 1.2 suites still include ECDHE-CBC-SHA ones.
 	checkReport(t, r, base().with("tls.kex.post-quantum", I, "tls.cipher.no-weak", W, "tls.dane", S), "A+")
 	oracle(t, r, l.Addr().String(), "test.example", "")
+
+	// The same server under CI policies: exit 1 with a one-line reason
+	// when a policy fails, 0 when it holds.
+	pass := writePolicy(t, "min_grade: A\nrequire: [tls.cert.trusted, tls.protocol.no-tls10-11]\n")
+	if code, _, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--policy", pass); code != ExitOK {
+		t.Errorf("policy that holds: exit %d, %s", code, stderr)
+	}
+	failing := writePolicy(t, "require: [tls.cipher.no-weak]\n")
+	code, _, stderr = scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--policy", failing)
+	if code != ExitPolicy || !strings.Contains(stderr, "tls.cipher.no-weak is warn") {
+		t.Errorf("failing policy: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--fail-under", "A+"); code != ExitOK {
+		t.Errorf("--fail-under A+ on an A+ server: exit %d, %s", code, stderr)
+	}
 }
