@@ -126,6 +126,20 @@ func load() {
 		}
 	}
 	sort.Slice(loaded, func(i, j int) bool { return loaded[i].ID < loaded[j].ID })
+	sort.SliceStable(areas, func(i, j int) bool { return areaRank(areas[i].ID) < areaRank(areas[j].ID) })
+}
+
+// AreaOrder is the order areas appear in reports (DESIGN.md); areas not
+// listed follow, in file order.
+var AreaOrder = []string{"tls", "e2ee", "forward-secrecy", "metadata", "federation", "compliance"}
+
+func areaRank(id string) int {
+	for i, a := range AreaOrder {
+		if a == id {
+			return i
+		}
+	}
+	return len(AreaOrder)
 }
 
 func validate(m Meta) error {

@@ -127,7 +127,39 @@ func evalDirectTLS(in Input) Verdict {
 	case len(bad) > 0:
 		return Verdict{Status: report.Fail, Summary: "direct-TLS SRV target without an address: " + strings.Join(bad, "; "), Evidence: ev}
 	}
-	return Verdict{Status: report.Pass, Summary: fmt.Sprintf("direct TLS published: %s (%s)", strings.Join(ok, ", "), dnssec(s)), Evidence: ev}
+	o := in.Results.Get(xmpp.IDDirectTLS)
+	var d *xmpp.DirectTLSData
+	if o != nil {
+		d, _ = o.Data.(*xmpp.DirectTLSData)
+	}
+	if d == nil || len(d.Endpoints) == 0 {
+		nm := notMeasured(in, xmpp.IDDirectTLS, "Direct TLS")
+		nm.Evidence = append(ev, nm.Evidence...)
+		return nm
+	}
+	var vs []epVerdict
+	for _, e := range d.Endpoints {
+		epv := epVerdict{Endpoint: e.Endpoint.Addr, Evidence: []probes.Evidence{xmpp.DirectTLSEvidence(e)}}
+		switch {
+		case e.Status == probes.StatusOK:
+			alpn := "the server chose no ALPN protocol"
+			if e.ALPN != "" {
+				alpn = "ALPN " + e.ALPN
+			}
+			epv.Status, epv.Summary = report.Pass, fmt.Sprintf("direct TLS works on %s (%s, %s)", e.Target, e.TLSVersion, alpn)
+		case e.Status == probes.StatusError:
+			epv.Status, epv.Summary = report.Error, "direct TLS could not be measured on "+e.Target+": "+e.Reason
+		default:
+			epv.Status, epv.Summary = report.Fail, fmt.Sprintf("published direct-TLS endpoint %s does not work (%s): %s", e.Target, e.Status, e.Reason)
+		}
+		vs = append(vs, epv)
+	}
+	res := combine(vs)
+	if res.Status == report.Pass {
+		res.Summary = fmt.Sprintf("direct TLS published (%s, %s) and working: %s", strings.Join(ok, ", "), dnssec(s), res.Summary)
+	}
+	res.Evidence = append(ev, res.Evidence...)
+	return res
 }
 
 // --- streams ---
@@ -334,16 +366,60 @@ func evalChannelBinding(in Input) Verdict {
 
 func evalRegistrationOpen(in Input) Verdict {
 	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
-		switch {
-		case e.PreTLS == nil:
-			return notOpened(e)
-		case e.PreTLS.Register:
-			return epVerdict{Status: report.Fail, Summary: "in-band registration (XEP-0077) is offered before TLS: new passwords can travel in cleartext"}
-		case e.PostTLS != nil && e.PostTLS.Register:
-			return epVerdict{Status: report.Warn, Summary: "in-band registration (XEP-0077) is advertised: anyone may be able to create accounts (spam risk unless limited)"}
-		case e.PostTLS == nil && e.PreTLS.StartTLS:
-			return epVerdict{Status: report.Error, Summary: "features after STARTTLS not seen: " + e.Reason}
-		}
-		return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised"}
+		v := registrationVerdict(e)
+		v.Evidence = append(xmpp.StreamEvidence(e), xmpp.RegistrationEvidence(e)...)
+		return v
 	})
+}
+
+// registrationVerdict judges one endpoint from the stream feature and the
+// answer to the registration-form request (never from a submission).
+func registrationVerdict(e xmpp.EndpointStreams) epVerdict {
+	switch {
+	case e.PreTLS == nil:
+		return notOpened(e)
+	case e.PreTLS.Register && e.PreTLS.StartTLS:
+		return epVerdict{Status: report.Fail, Summary: "in-band registration (XEP-0077) is offered before TLS: new passwords can travel in cleartext"}
+	case e.PostTLS == nil && e.PreTLS.StartTLS:
+		return epVerdict{Status: report.Error, Summary: "features after STARTTLS not seen: " + e.Reason}
+	}
+	f := e.PostTLS
+	if f == nil {
+		f = e.PreTLS
+	}
+	adv := "advertised"
+	if !f.Register {
+		adv = "not advertised"
+	}
+	r := e.Registration
+	switch {
+	case r == nil || r.Type == "":
+		why := "no answer to the registration form request"
+		if r != nil && r.Error != "" {
+			why += " (" + r.Error + ")"
+		}
+		if f.Register {
+			return epVerdict{Status: report.Warn, Summary: "in-band registration (XEP-0077) is advertised; " + why}
+		}
+		return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised; " + why}
+	case r.Type == "error":
+		cond := r.Condition
+		if cond == "" {
+			cond = "an error"
+		} else {
+			cond = "<" + cond + "/>"
+		}
+		return epVerdict{Status: report.Pass, Summary: "in-band registration closed: the registration form request was answered with " + cond + " (stream feature " + adv + ")"}
+	case r.Open() && !f.Register:
+		return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised (the server still sends a username/password form on request, as ejabberd does with 'access: none', and refuses at submission; imscore does not submit)"}
+	case r.Open() && r.CAPTCHA:
+		return epVerdict{Status: report.Warn, Summary: "in-band registration is open behind a CAPTCHA (XEP-0158): the server sends a registration form with a challenge"}
+	case r.Open():
+		return epVerdict{Status: report.Warn, Summary: "in-band registration looks open: the server advertises it and sends a username/password form to anyone (a server may still refuse at submission, e.g. ejabberd with an 'access' rule; imscore never submits)"}
+	case r.RedirectURL != "":
+		return epVerdict{Status: report.Pass, Summary: "in-band registration redirects to " + r.RedirectURL + " (registration happens out of band; stream feature " + adv + ")"}
+	case f.Register:
+		return epVerdict{Status: report.Warn, Summary: "in-band registration (XEP-0077) is advertised; the form asks for " + strings.Join(append(append([]string(nil), r.Fields...), r.FormFields...), ", ")}
+	}
+	return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised, and the form request got no username/password form"}
 }

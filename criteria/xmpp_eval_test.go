@@ -141,6 +141,31 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 		{"registration after TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")}
 		}, report.Warn, "advertised", ""},
+		{"registration advertised, form refused", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "error", Condition: "not-allowed"}
+			return []xmpp.EndpointStreams{e}
+		}, report.Pass, "<not-allowed/>", ""},
+		{"registration open form", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", Fields: []string{"username", "password"}}
+			return []xmpp.EndpointStreams{e}
+		}, report.Warn, "looks open", ""},
+		{"registration behind CAPTCHA", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", FormFields: []string{"FORM_TYPE", "username", "password", "ocr"}, CAPTCHA: true}
+			return []xmpp.EndpointStreams{e}
+		}, report.Warn, "CAPTCHA", ""},
+		{"registration hidden but form served (ejabberd access: none)", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := good(t)
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", Fields: []string{"username", "password"}}
+			return []xmpp.EndpointStreams{e}
+		}, report.Pass, "access: none", ""},
+		{"registration redirected", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", RedirectURL: "https://example.org/register"}
+			return []xmpp.EndpointStreams{e}
+		}, report.Pass, "https://example.org/register", ""},
 		{"registration before TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			return []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt+registerFeat), feats(t, registerFeat), "TLSv1.3")}
 		}, report.Fail, "before TLS", ""},
@@ -207,7 +232,6 @@ func TestXMPPDNSEvaluators(t *testing.T) {
 			return s
 		}(), report.Info, "federation"},
 		{"resolver failure", "xmpp.dns.srv-server", &xmpp.Service{Service: "xmpp-server", Error: "SERVFAIL"}, report.Error, "SERVFAIL"},
-		{"direct TLS published", "xmpp.dns.direct-tls", srv("xmpps-client", xmpp.SRVTarget{Port: 5223, Target: "xmpp.example.org.", Endpoints: addr}), report.Pass, "5223"},
 		{"direct TLS absent", "xmpp.dns.direct-tls", srv("xmpps-client"), report.Info, "not published"},
 	}
 	for _, c := range cases {
@@ -215,6 +239,33 @@ func TestXMPPDNSEvaluators(t *testing.T) {
 			v := evaluators[c.id](Input{Kind: "xmpp", Results: dnsResults(c.svc)})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
 				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
+			}
+		})
+	}
+	// Direct TLS: the SRV answer and what the direct-TLS probe saw.
+	direct := srv("xmpps-client", xmpp.SRVTarget{Port: 5223, Target: "xmpp.example.org.", Endpoints: addr})
+	for _, c := range []struct {
+		name string
+		obs  *probes.Observation
+		want report.Status
+		sum  string
+	}{
+		{"direct TLS works", &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
+			{Endpoint: addr[0], Target: "xmpp.example.org:5223", Status: probes.StatusOK, TLSVersion: "TLSv1.3", ALPN: "xmpp-client"}}}},
+			report.Pass, "5223"},
+		{"direct TLS published but refused", &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
+			{Endpoint: addr[0], Target: "xmpp.example.org:5223", Status: probes.StatusRefused, Reason: "connection refused"}}}},
+			report.Fail, "does not work"},
+		{"direct TLS not measured", nil, report.Error, "not measured"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := dnsResults(direct)
+			if c.obs != nil {
+				res[xmpp.IDDirectTLS] = c.obs
+			}
+			v := evalDirectTLS(Input{Kind: "xmpp", Results: res})
+			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || len(v.Evidence) == 0 {
+				t.Fatalf("got %s %q (%d evidence), want %s containing %q", v.Status, v.Summary, len(v.Evidence), c.want, c.sum)
 			}
 		})
 	}

@@ -39,7 +39,7 @@ const (
 const (
 	maxDepth    = 16
 	maxNodes    = 2000
-	maxText     = 4 << 10
+	maxText     = 64 << 10 // a XEP-0158 CAPTCHA image (XEP-0231 data) fits
 	maxEvidence = 16 << 10
 )
 

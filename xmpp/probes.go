@@ -17,7 +17,12 @@ const (
 	IDDNS        probes.ID = "xmpp.dns"
 	IDC2SStreams probes.ID = "xmpp.c2s.streams"
 	IDS2SStreams probes.ID = "xmpp.s2s.streams"
+	IDDirectTLS  probes.ID = "xmpp.c2s.direct-tls"
 )
+
+// ALPNClient is the ALPN protocol of XMPP client connections over direct
+// TLS (XEP-0368 §3).
+const ALPNClient = "xmpp-client"
 
 // TLS probe IDs of the client-to-server and server-to-server services.
 var (
@@ -46,6 +51,9 @@ func Probes(domain string) []probes.Probe {
 		}},
 		probes.Func{Name: IDC2SStreams, Needs: []probes.ID{C2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return streamsProbe(ctx, env, in, domain, C2STLSIDs.Endpoints, NSClient)
+		}},
+		probes.Func{Name: IDDirectTLS, Needs: []probes.ID{IDDNS}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return directTLSProbe(ctx, env, in, domain)
 		}},
 		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return streamsProbe(ctx, env, in, domain, S2STLSIDs.Endpoints, NSServer)
@@ -163,6 +171,13 @@ type EndpointStreams struct {
 	// TLSVersion and TLSCipher of the STARTTLS handshake.
 	TLSVersion string `json:"tls_version,omitempty"`
 	TLSCipher  string `json:"tls_cipher,omitempty"`
+	// Registration is the answer to the XEP-0077 registration-form
+	// request, asked on every c2s stream after STARTTLS (before it only
+	// when the server offers no TLS), whether or not the stream feature is
+	// advertised: ejabberd answers with a form even when it hides the
+	// feature ("access: none") and refuses at submission. imscore never
+	// submits the form. Nil on s2s streams.
+	Registration *Registration `json:"registration,omitempty"`
 	// ClosedCleanly: the server answered our </stream:stream> with its own.
 	ClosedCleanly bool `json:"closed_cleanly"`
 }
@@ -230,6 +245,19 @@ func StreamEvidence(e EndpointStreams) []probes.Evidence {
 	return ev
 }
 
+// RegistrationEvidence renders the registration-form request and answer.
+func RegistrationEvidence(e EndpointStreams) []probes.Evidence {
+	r := e.Registration
+	if r == nil {
+		return nil
+	}
+	ev := probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Sent: r.Sent, Received: r.Received}
+	if r.Error != "" {
+		ev.Detail = "no answer: " + r.Error
+	}
+	return []probes.Evidence{ev}
+}
+
 // probeStreams opens a stream to one endpoint, reads the features, runs
 // STARTTLS when offered, reads the features again and closes the stream. It
 // never authenticates.
@@ -256,6 +284,9 @@ func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, doma
 	r.PreTLS = f
 	if !f.StartTLS {
 		r.Status = probes.StatusOK
+		if ns == NSClient {
+			r.Registration = s.askRegistration(ctx)
+		}
 		r.ClosedCleanly = s.close(ctx)
 		return r
 	}
@@ -272,6 +303,134 @@ func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, doma
 	}
 	r.PostTLS = f2
 	r.Status = probes.StatusOK
+	if ns == NSClient {
+		r.Registration = s.askRegistration(ctx)
+	}
 	r.ClosedCleanly = s.close(ctx)
 	return r
+}
+
+// DirectTLSEndpoint is what one XEP-0368 endpoint showed: a TLS handshake
+// (SNI = the domain, ALPN xmpp-client) and a client stream over it.
+type DirectTLSEndpoint struct {
+	Endpoint probes.Endpoint `json:"endpoint"`
+	// Target is the SRV target:port the endpoint belongs to.
+	Target string        `json:"target"`
+	Status probes.Status `json:"status"`
+	Reason string        `json:"reason,omitempty"`
+	// TLSVersion, TLSCipher and ALPN ("" when the server chose none) of
+	// the handshake.
+	TLSVersion string `json:"tls_version,omitempty"`
+	TLSCipher  string `json:"tls_cipher,omitempty"`
+	ALPN       string `json:"alpn,omitempty"`
+	// Header and Features of the stream opened over TLS.
+	Header        StreamHeader `json:"header"`
+	Features      *Features    `json:"features,omitempty"`
+	ClosedCleanly bool         `json:"closed_cleanly"`
+}
+
+// DirectTLSData is the data of xmpp.c2s.direct-tls.
+type DirectTLSData struct {
+	Domain    string              `json:"domain"`
+	Endpoints []DirectTLSEndpoint `json:"endpoints"`
+}
+
+// DirectTLSEvidence renders one direct-TLS endpoint.
+func DirectTLSEvidence(e DirectTLSEndpoint) probes.Evidence {
+	ev := probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream",
+		Sent: "TLS ClientHello (SNI, ALPN " + ALPNClient + ") to " + e.Target + ", then a client stream header"}
+	if e.Features != nil {
+		ev.Received = e.Features.XML
+	}
+	if e.Status == probes.StatusOK {
+		alpn := e.ALPN
+		if alpn == "" {
+			alpn = "none"
+		}
+		ev.Detail = fmt.Sprintf("%s, %s, ALPN %s", e.TLSVersion, e.TLSCipher, alpn)
+	} else {
+		ev.Detail = string(e.Status) + ": " + e.Reason
+	}
+	return ev
+}
+
+// directTLSProbe connects with TLS from the first byte to every address of
+// every _xmpps-client._tcp target (XEP-0368), offers ALPN xmpp-client,
+// opens a client stream to the domain and reads its features. The
+// certificate is not judged here (no verification); the stream is closed
+// cleanly and nothing is asked.
+func directTLSProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string) probes.Observation {
+	d, _ := probes.Data[*DNSData](in, IDDNS)
+	svc := d.Service(ServiceClientTLS)
+	switch {
+	case svc == nil:
+		return probes.Observation{Status: probes.StatusError, Reason: "xmpp.dns has no " + ServiceClientTLS + " answer (bug)"}
+	case svc.Error != "":
+		return probes.Observation{Status: probes.StatusDNSError, Reason: svc.Error}
+	case svc.Disabled || len(svc.Records) == 0:
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no " + ServiceClientTLS + " SRV record: direct TLS not published"}
+	}
+	out := &DirectTLSData{Domain: domain}
+	seen := map[string]bool{}
+	for _, r := range svc.Records {
+		for _, ep := range r.Endpoints {
+			if !seen[ep.Addr] {
+				seen[ep.Addr] = true
+				out.Endpoints = append(out.Endpoints, DirectTLSEndpoint{Endpoint: ep, Target: fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)})
+			}
+		}
+	}
+	if len(out.Endpoints) == 0 {
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no address for any " + ServiceClientTLS + " target", Data: out}
+	}
+	sem := make(chan struct{}, endpointConcurrency)
+	var wg sync.WaitGroup
+	for i := range out.Endpoints {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			probeDirectTLS(ctx, env, &out.Endpoints[i], domain)
+		}()
+	}
+	wg.Wait()
+	var ev []probes.Evidence
+	for _, e := range out.Endpoints {
+		ev = append(ev, DirectTLSEvidence(e))
+	}
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: out}
+}
+
+func probeDirectTLS(ctx context.Context, env *probes.Env, r *DirectTLSEndpoint, domain string) {
+	fail := func(err error) {
+		r.Status, r.Reason = tls.StatusOf(err), err.Error()
+	}
+	conn, st, err := env.Dial(ctx, r.Endpoint.Addr)
+	if err != nil {
+		r.Status, r.Reason = st, probes.ShortNetError(err)
+		return
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	s := newSession(conn, NSClient, domain, "", env.IOTimeout)
+	tc, err := s.handshake(ctx, env, domain, []string{ALPNClient})
+	if err != nil {
+		fail(err)
+		return
+	}
+	cs := tc.ConnectionState()
+	r.TLSVersion = tls.Version(cs.Version).String()
+	r.TLSCipher = stdtls.CipherSuiteName(cs.CipherSuite)
+	r.ALPN = cs.NegotiatedProtocol
+	h, f, err := s.open(ctx)
+	r.Header = h
+	if err != nil {
+		fail(fmt.Errorf("stream over direct TLS: %w", err))
+		return
+	}
+	r.Features = f
+	r.Status = probes.StatusOK
+	r.ClosedCleanly = s.close(ctx)
 }

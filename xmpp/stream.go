@@ -308,3 +308,152 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// NSRegisterIQ is the XEP-0077 query namespace; NSDataForms XEP-0004;
+// NSOOB XEP-0066 (registration redirected to a web page); NSCAPTCHA and
+// NSBoB mark a XEP-0158 CAPTCHA form.
+const (
+	NSRegisterIQ = "jabber:iq:register"
+	NSDataForms  = "jabber:x:data"
+	NSOOB        = "jabber:x:oob"
+	NSCAPTCHA    = "urn:xmpp:captcha"
+	NSBoB        = "urn:xmpp:bob"
+	NSStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
+)
+
+// registrationID is the id of our registration-form request.
+const registrationID = "imscore-reg1"
+
+// captchaFields are the XEP-0158 §4 challenge field names.
+var captchaFields = map[string]bool{"audio_recog": true, "ocr": true, "picture_q": true, "picture_recog": true,
+	"qa": true, "speech_q": true, "speech_recog": true, "video_q": true, "video_recog": true}
+
+// Registration is the server's answer to a XEP-0077 registration-form
+// request (<iq type='get'><query xmlns='jabber:iq:register'/></iq>) on the
+// unauthenticated client stream. Asking is read-only: imscore never submits
+// the form, so it never creates an account.
+type Registration struct {
+	// Sent and Received are the request and the answer as seen (Received
+	// re-serialised, bounded).
+	Sent     string `json:"sent"`
+	Received string `json:"received,omitempty"`
+	// Type is "result" or "error" ("" without an answer).
+	Type string `json:"type,omitempty"`
+	// Condition is the stanza error condition (e.g. not-allowed,
+	// service-unavailable), or the stream error's when the server closed
+	// the stream instead of answering.
+	Condition string `json:"condition,omitempty"`
+	// Fields are the legacy fields of the form (username, password,
+	// email, …); FormFields the XEP-0004 data-form field names.
+	Fields     []string `json:"fields,omitempty"`
+	FormFields []string `json:"form_fields,omitempty"`
+	// CAPTCHA: the form carries a XEP-0158 challenge.
+	CAPTCHA bool `json:"captcha,omitempty"`
+	// RedirectURL is a XEP-0066 URL where registration happens instead.
+	RedirectURL string `json:"redirect_url,omitempty"`
+	// Error says why there is no answer (timeout, stream closed).
+	Error string `json:"error,omitempty"`
+}
+
+// Open reports whether the answer is a form asking for a username and a
+// password (with or without CAPTCHA).
+func (r *Registration) Open() bool {
+	if r == nil || r.Type != "result" {
+		return false
+	}
+	has := func(list []string, name string) bool {
+		for _, f := range list {
+			if f == name {
+				return true
+			}
+		}
+		return false
+	}
+	return (has(r.Fields, "username") && has(r.Fields, "password")) ||
+		(has(r.FormFields, "username") && has(r.FormFields, "password"))
+}
+
+// askRegistration sends the registration-form request and reads the
+// answer, skipping up to a few unrelated elements.
+func (s *session) askRegistration(ctx context.Context) *Registration {
+	r := &Registration{Sent: fmt.Sprintf("<iq type='get' id='%s' to='%s'><query xmlns='%s'/></iq>", registrationID, escape(s.to), NSRegisterIQ)}
+	if err := s.write(ctx, r.Sent); err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	for i := 0; i < 8; i++ {
+		n, err := s.next(ctx, "waiting for the registration form")
+		if err != nil {
+			r.Error = err.Error()
+			return r
+		}
+		if n.Name.Space == NSStreams && n.Name.Local == "error" {
+			r.Received, r.Type = n.String(), "error"
+			var se *StreamError
+			if errors.As(streamError(n), &se) {
+				r.Condition = se.Condition
+			}
+			return r
+		}
+		if n.Name.Local != "iq" || n.AttrValue("id") != registrationID {
+			continue
+		}
+		r.Type = n.AttrValue("type")
+		parseRegistration(n, r)
+		r.Received = n.String()
+		return r
+	}
+	r.Error = "no answer to the registration form request among the first 8 elements"
+	return r
+}
+
+func parseRegistration(n *Node, r *Registration) {
+	if e := n.Child("", "error"); e != nil {
+		for _, c := range e.Children {
+			if c.Name.Space == NSStanzas && c.Name.Local != "text" {
+				r.Condition = c.Name.Local
+			}
+		}
+		if r.Type != "error" {
+			r.Type = "error"
+		}
+		return
+	}
+	q := n.Child(NSRegisterIQ, "query")
+	if q == nil {
+		return
+	}
+	for _, c := range q.Children {
+		switch {
+		case c.Name.Space == NSDataForms && c.Name.Local == "x":
+			for _, f := range c.Children {
+				if f.Name.Local != "field" {
+					continue
+				}
+				v := f.AttrValue("var")
+				if v == "" {
+					continue
+				}
+				r.FormFields = append(r.FormFields, v)
+				if captchaFields[v] {
+					r.CAPTCHA = true
+				}
+				if v == "FORM_TYPE" {
+					if val := f.Child("", "value"); val != nil && strings.TrimSpace(val.Text) == NSCAPTCHA {
+						r.CAPTCHA = true
+					}
+				}
+			}
+		case c.Name.Space == NSOOB && c.Name.Local == "x":
+			if u := c.Child("", "url"); u != nil {
+				r.RedirectURL = truncate(strings.TrimSpace(u.Text), 300)
+			}
+		case c.Name.Space == NSBoB && c.Name.Local == "data":
+			r.CAPTCHA = true
+			c.Text = fmt.Sprintf("(%d bytes of CAPTCHA data)", len(c.Text))
+		case c.Name.Local == "instructions" || c.Name.Local == "registered":
+		default:
+			r.Fields = append(r.Fields, c.Name.Local)
+		}
+	}
+}

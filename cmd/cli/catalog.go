@@ -171,18 +171,43 @@ func indent(s, prefix string) string {
 func newRenderCmd(stdout io.Writer) *cobra.Command {
 	var format, out string
 	cmd := &cobra.Command{
-		Use:     "render REPORT.json",
-		Short:   "Render a saved JSON report in another format (table, json)",
-		Example: "  imscore scan tls example.org:443 --format json -o r.json\n  imscore render r.json",
+		Use:   "render REPORT.json...",
+		Short: "Render saved JSON reports in another format (table, json, junit, sarif, html)",
+		Long: `Render a saved JSON report in another format. With --format html, render
+one or more reports as a static site into --out DIR: an index of every target,
+a page per target and criterion, a badge per target, and the history of a
+target scanned several times (reports of the same target with different
+started_at).`,
+		Example: "  imscore scan tls example.org:443 --format json -o r.json\n  imscore render r.json\n  imscore render monday.json tuesday.json --format html --out site",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErr("render needs exactly one REPORT.json")
+			if len(args) == 0 {
+				return usageErr("render needs a REPORT.json")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(formats, format) {
 				return usageErr("unknown --format %q (want one of: %s)", format, strings.Join(formats, ", "))
+			}
+			if format == "html" {
+				if out == "" {
+					return usageErr("--format html writes a site: give its directory with --out DIR")
+				}
+				var reps []*report.Report
+				for _, name := range args {
+					rep, err := readReportFile(name)
+					if err != nil {
+						return err
+					}
+					reps = append(reps, rep)
+				}
+				if err := writeSite(reps, out, stdout); err != nil {
+					return usageErr("%v", err)
+				}
+				return nil
+			}
+			if len(args) != 1 {
+				return usageErr("render needs exactly one REPORT.json (several only with --format html)")
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -198,7 +223,7 @@ func newRenderCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: "+strings.Join(formats, "|"))
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output (--format html: the site's directory)")
 	cmd.Flags().StringVar(&out, "out", "", "same as --output (DESIGN.md spelling)")
 	return cmd
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/web"
 )
 
 // scanOptions are the flags every scan takes.
@@ -39,12 +40,12 @@ type scanOptions struct {
 	policy       *Policy
 }
 
-var formats = []string{"table", "json", "junit", "sarif"}
+var formats = []string{"table", "json", "junit", "sarif", "html"}
 
 func (o *scanOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "table", "output format: "+strings.Join(formats, "|"))
-	f.StringVarP(&o.out, "output", "o", "", "write the report to FILE instead of standard output")
+	f.StringVarP(&o.out, "output", "o", "", "write the report to FILE instead of standard output (--format html: a directory, required)")
 	f.DurationVar(&o.timeout, "timeout", 120*time.Second, "give up on the whole scan after this long (exit 3)")
 	f.StringVar(&o.resolver, "resolver", "", "DNS server to ask, HOST:PORT (default: the system's)")
 	f.StringArrayVar(&o.connect, "connect", nil, "dial HOST:PORT instead of NAME:PORT, as NAME:PORT=HOST:PORT (repeatable; like curl --connect-to)")
@@ -61,6 +62,9 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 func (o *scanOptions) validate() error {
 	if !contains(formats, o.format) {
 		return usageErr("unknown --format %q (want one of: %s)", o.format, strings.Join(formats, ", "))
+	}
+	if o.format == "html" && o.out == "" {
+		return usageErr("--format html writes a site: give its directory with -o DIR")
 	}
 	if o.failUnder != "" && (report.GradeRank(o.failUnder) < 0 || o.failUnder == "?") {
 		return usageErr("unknown --fail-under grade %q (want one of A+, A, B, C, D, E, T, F)", o.failUnder)
@@ -361,6 +365,9 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 }
 
 func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {
+	if o.format == "html" {
+		return writeSite([]*report.Report{rep}, o.out, stdout)
+	}
 	w := stdout
 	var f *os.File
 	if o.out != "" {
@@ -383,6 +390,22 @@ func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {
 		}
 	}
 	return err
+}
+
+// writeSite writes the static HTML site for reps into dir and prints the
+// path of its index page.
+func writeSite(reps []*report.Report, dir string, stdout io.Writer) error {
+	if dir == "" {
+		return fmt.Errorf("--format html writes a site: give its directory with -o DIR")
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("cannot write the site into %s: not a directory", dir)
+	}
+	if err := web.Render(dir, reps, web.Options{}); err != nil {
+		return fmt.Errorf("cannot write the site: %v", err)
+	}
+	fmt.Fprintln(stdout, filepath.Join(dir, "index.html"))
+	return nil
 }
 
 func render(w io.Writer, rep *report.Report, format string, color bool) error {

@@ -223,3 +223,99 @@ off.test. 60 IN A 127.0.0.1
 		}
 	})
 }
+
+// ejabberdTLSOptions and ejabberdCiphers are the TLS settings of a good
+// ejabberd 23.01 (TLS 1.2 and 1.3, AEAD suites with forward secrecy).
+var (
+	ejabberdTLSOptions = []string{"no_sslv3", "no_tlsv1", "no_tlsv1_1", "cipher_server_preference", "no_compression"}
+	ejabberdCiphers    = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
+)
+
+// TestRealEjabberdXMPP: Debian's ejabberd 23.01 in a good, a bad and a
+// CAPTCHA-registration configuration.
+func TestRealEjabberdXMPP(t *testing.T) {
+	testenv.Need(t, "ejabberdctl")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+
+	cases := []struct {
+		name  string
+		opts  testenv.EjabberdOptions
+		want  expect
+		grade string
+	}{
+		{"good: TLS required, TLS 1.2+, SCRAM-SHA-256, registration closed, direct TLS",
+			testenv.EjabberdOptions{RequireTLS: true, S2SRequireTLS: true, DirectTLS: true,
+				TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers,
+				PasswordFormat: "scram", SCRAMHash: "sha256"},
+			base().with(
+				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", P,
+				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+				"xmpp.c2s.no-auth-before-tls", P,
+				"xmpp.c2s.sasl-scram", P,
+				"xmpp.c2s.channel-binding", W,
+				"xmpp.registration.open", P),
+			"A+"},
+		{"bad: defaults, TLS optional, open registration",
+			testenv.EjabberdOptions{OpenRegistration: true},
+			base().with(
+				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
+				"xmpp.c2s.starttls-required", F, "xmpp.s2s.starttls-required", F,
+				"xmpp.c2s.no-auth-before-tls", F, // PLAIN before TLS: cap F
+				"xmpp.c2s.sasl-scram", P, // plaintext storage: every SCRAM variant
+				"xmpp.c2s.channel-binding", W,
+				"xmpp.registration.open", F, // advertised before TLS
+				"tls.cipher.no-weak", W), // CBC suites by default
+			"F"},
+		{"registration open behind CAPTCHA, loopback only",
+			testenv.EjabberdOptions{RequireTLS: true, S2SRequireTLS: true,
+				TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers,
+				PasswordFormat: "scram", SCRAMHash: "sha256",
+				OpenRegistration: true, CAPTCHA: true, IPAccess: "trusted_network"},
+			base().with(
+				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
+				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+				"xmpp.c2s.no-auth-before-tls", P,
+				"xmpp.c2s.sasl-scram", P,
+				"xmpp.c2s.channel-binding", W,
+				"xmpp.registration.open", W),
+			"A+"}, // two warns still score 97
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.opts
+			o.Domain, o.Cert, o.Key = "example.test", cert, key
+			x := testenv.StartEjabberd(t, o)
+			if o.CAPTCHA {
+				// The form request must not have created anything.
+				defer func() {
+					if out := testenv.EjabberdCtl(t, x, "registered_users", "example.test"); strings.TrimSpace(out) != "" {
+						t.Errorf("accounts after the scan: %q", out)
+					}
+				}()
+			}
+			t.Logf("ejabberd started in %s", x.StartupTime.Round(time.Millisecond))
+			d := testenv.StartDNS(t, xmppZone(x), true)
+			start := time.Now()
+			code, r, stderr := scanXMPP(t, "example.test", "--resolver", d.Addr, "--ca-file", pki.CAFile)
+			t.Logf("scan took %s", time.Since(start).Round(time.Millisecond))
+			if code != ExitOK || r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			checkAll(t, r, c.want, c.grade)
+			if t.Failed() {
+				for _, f := range r.Findings {
+					t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
+				}
+				for _, f := range r.Findings {
+					if f.Criterion == "xmpp.registration.open" || f.Criterion == "xmpp.dns.direct-tls" {
+						for _, e := range f.Evidence {
+							t.Logf("evidence %+v", e)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imscore/imscore/matrix"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+)
+
+func init() {
+	scanCommands = append(scanCommands, newScanMatrixCmd)
+}
+
+func newScanMatrixCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o scanOptions
+	cmd := &cobra.Command{
+		Use:   "matrix SERVER_NAME",
+		Short: "Grade a Matrix homeserver: discovery, federation keys and TLS, client discovery, disclosure",
+		Long: `Grade the Matrix homeserver of SERVER_NAME without logging in.
+
+imscore resolves SERVER_NAME as another homeserver would (Matrix
+server-server API, "Resolving server names"): an IP literal or an explicit
+port is used as is; otherwise https://HOST/.well-known/matrix/server may
+delegate (30x redirects followed, body capped), then SRV _matrix-fed._tcp,
+the deprecated _matrix._tcp, and HOST:8448. Every step is recorded. Then on
+every address it finds:
+
+  TLS   the full TLS grade (as 'imscore scan tls'); the certificate must be
+        valid for the delegated host, or the server name
+  keys  GET /_matrix/key/v2/server: server_name, ed25519 keys, the
+        self-signature over canonical JSON, valid_until_ts
+  version  GET /_matrix/federation/v1/version (software disclosed?)
+
+and on the client side https://HOST/.well-known/matrix/client, its
+m.homeserver.base_url and /_matrix/client/versions with CORS headers.
+
+Each criterion takes the worst address and cites its evidence. Exit code 3
+when no federation address answered and client discovery found nothing.`,
+		Example: `  imscore scan matrix example.org
+  imscore scan matrix example.org --format json -o example.org.json
+  imscore scan matrix matrix.example.org:8448 --fail-under B
+  # a test server name served by a local DNS server and a private CA
+  imscore scan matrix example.test --resolver 127.0.0.1:5353 --ca-file testca.pem
+  # dial another address for the well-known file
+  imscore scan matrix example.org --connect example.org:443=10.0.0.5:443`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("scan matrix needs exactly one SERVER_NAME argument")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if o.account != "" || o.passwordFile != "" {
+				return usageErr("scan matrix: logged-in checks (--account) are not implemented yet")
+			}
+			name := strings.TrimSpace(args[0])
+			sn, err := matrix.ParseServerName(name)
+			if err != nil {
+				return usageErr("%v (want a Matrix server name: example.org, example.org:8448, 192.0.2.1 or [2001:db8::1]; no https://, no @user:)", err)
+			}
+			rt := report.Target{Kind: "matrix", Name: name, Host: sn.Host, Port: sn.Port}
+			return runScan(cmd.Context(), &o, scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name),
+				Scannable: matrixScannable, Endpoints: matrixEndpoints}, stdout, stderr)
+		},
+	}
+	o.register(cmd)
+	return cmd
+}
+
+// matrixScannable: the scan reached the server when a federation address
+// gave an HTTP answer or the client base URL answered /versions.
+func matrixScannable(res probes.Results) error {
+	if cd, ok := probes.Data[*matrix.ClientData](res, matrix.IDClient); ok && cd.Reachable() {
+		return nil
+	}
+	d := res.Get(matrix.IDDiscovery)
+	if d == nil || d.Status != probes.StatusOK {
+		return fmt.Errorf("federation discovery: %s", reasonOf(d))
+	}
+	if k := res.Get(matrix.IDKeys); k != nil && k.Status == probes.StatusOK {
+		return nil
+	}
+	return fmt.Errorf("no federation address answered: %s", reasonOf(res.Get(matrix.IDKeys)))
+}
+
+// matrixEndpoints lists the federation addresses.
+func matrixEndpoints(res probes.Results) []probes.Endpoint {
+	if d, ok := probes.Data[*matrix.DiscoveryData](res, matrix.IDDiscovery); ok {
+		return d.Endpoints
+	}
+	return nil
+}

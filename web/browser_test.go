@@ -1,0 +1,161 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium finds Debian's chromium (scripts/install-test-deps installs it).
+// Without it the browser test skips locally and fails in CI.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install chromium; see scripts/install-test-deps)")
+	}
+	t.Skip("chromium is not installed (apt-get install chromium)")
+	return ""
+}
+
+var consoleRe = regexp.MustCompile(`(?m)^.*:CONSOLE[:(\]].*$`)
+
+// runChromium runs headless chromium on a file:// URL with extra flags and
+// returns its standard output. Any console message (an error, a warning, a
+// log line: the site has no scripts, so there should be none) fails the
+// test.
+func runChromium(t *testing.T, bin, file string, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	args := []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run",
+		"--disable-extensions", "--hide-scrollbars",
+		"--user-data-dir=" + t.TempDir(),
+		"--enable-logging=stderr", "--v=0",
+	}
+	args = append(args, extra...)
+	args = append(args, "file://"+file)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %s: %v\n%s", file, err, tail(stderr.String(), 3000))
+	}
+	for _, m := range consoleRe.FindAllString(stderr.String(), -1) {
+		t.Errorf("%s: console message: %s", file, m)
+	}
+	return stdout.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// TestBrowser renders the site and loads its pages in headless Chromium:
+// the key facts must be in the DOM, no console message may appear, and
+// screenshots (desktop, phone, dark) are kept in the test's temporary
+// directory (paths logged; set IMSCORE_SCREENSHOTS=DIR to keep them).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	bin := chromium(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if err := Render(dir, testReports(t), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	shots := t.TempDir()
+	if d := os.Getenv("IMSCORE_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		shots = d
+	}
+
+	pages := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"index", "index.html", []string{
+			"Scanned targets", "127.0.0.1:33958", "127.0.0.1:30563", "test.example:443", "evil.example",
+			"Transport security (TLS)", "3 scans: history",
+		}},
+		{"target-weak", "targets/tls-127.0.0.1-30563/index.html", []string{
+			"127.0.0.1:30563", ">B<", "79/100", "Grade caps", "tls.protocol.no-tls10-11",
+			"Fail", "Warning", "Pass", "Skipped", "Evidence", "How to fix", "nginx", "Prosody",
+			"<details", "<svg class=\"bar\"",
+		}},
+		{"target-sample", "targets/tls-test.example-443/index.html", []string{
+			"test.example:443", "Not measured", "Info", "Weight 10 of this area could not be measured",
+		}},
+		{"history", "targets/tls-127.0.0.1-33958/history.html", []string{
+			"History of 127.0.0.1:33958", "3 scans", "Score over time", "What changed",
+			"better", "tls.protocol.no-tls10-11",
+		}},
+		{"hostile", "targets/xmpp-evil.example/index.html", []string{
+			"evil.example", "&lt;script&gt;alert", `\u202e`, "Evil link",
+		}},
+		{"criterion", "criteria/tls.protocol.no-tls10-11.html", []string{
+			"Why it matters", "How imscore measures it", "Verdicts", "Grade caps", "References",
+			"Results in this report",
+		}},
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(dir, filepath.FromSlash(p.file))
+			dom := runChromium(t, bin, file, "--dump-dom")
+			if !strings.Contains(dom, "</html>") {
+				t.Fatalf("no DOM dumped: %.300s", dom)
+			}
+			for _, w := range p.want {
+				if !strings.Contains(dom, w) {
+					t.Errorf("DOM lacks %q", w)
+				}
+			}
+			if strings.Contains(dom, "<script") {
+				t.Error("DOM has a script element")
+			}
+			shot := filepath.Join(shots, p.name+".png")
+			runChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
+			checkPNG(t, shot)
+			if p.name == "target-weak" || p.name == "hostile" || p.name == "history" {
+				phone := filepath.Join(shots, p.name+"-phone.png")
+				runChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
+				checkPNG(t, phone)
+				dark := filepath.Join(shots, p.name+"-dark.png")
+				runChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
+				checkPNG(t, dark)
+			}
+		})
+	}
+	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
+}
+
+func checkPNG(t *testing.T, p string) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	if len(b) < 1000 || string(b[1:4]) != "PNG" {
+		t.Fatalf("%s is not a PNG screenshot (%d bytes)", p, len(b))
+	}
+	t.Logf("screenshot %s", p)
+}
