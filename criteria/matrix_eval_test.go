@@ -12,7 +12,9 @@ import (
 
 var contractMatrix = []string{
 	"matrix.discovery.server", "matrix.discovery.client", "matrix.federation.keys", "matrix.federation.tls",
-	"matrix.metadata.version-disclosed",
+	"matrix.metadata.version-disclosed", "matrix.registration.open", "matrix.registration.guest",
+	"matrix.directory.public-unauthenticated", "matrix.directory.federation-exposed", "matrix.profile.unauthenticated",
+	"matrix.media.unauthenticated", "matrix.e2ee.default", "matrix.room-versions.default", "matrix.metadata.user-enumeration",
 }
 
 func TestMatrixContract(t *testing.T) {
@@ -123,5 +125,99 @@ func TestMatrixVersionEvaluator(t *testing.T) {
 		if v := evalMatrixVersionDisclosed(Input{Kind: "matrix", Results: res(c.ep)}); v.Status != c.want {
 			t.Errorf("%+v: %s, want %s", c.ep, v.Status, c.want)
 		}
+	}
+}
+
+func att(status int, errcode string) matrix.Attempt {
+	return matrix.Attempt{Exchange: matrix.Exchange{Method: "GET", URL: "https://x/", Status: status}, ErrCode: errcode}
+}
+
+func accessRes(e matrix.AccessEndpoint) probes.Results {
+	e.Endpoint = probes.Endpoint{Addr: "192.0.2.1:443"}
+	if e.Register.Exchange.Status == 0 {
+		e.Register = att(403, "M_FORBIDDEN")
+	}
+	return probes.Results{matrix.IDAccess: {Probe: matrix.IDAccess, Status: probes.StatusOK,
+		Data: &matrix.AccessData{ServerName: "example.org", LocalName: "example.org", KnownUsers: []string{"@admin:example.org"}, Endpoints: []matrix.AccessEndpoint{e}}}}
+}
+
+func TestMatrixAccessEvaluators(t *testing.T) {
+	flows := func(fs ...[]string) matrix.AccessEndpoint {
+		e := matrix.AccessEndpoint{Register: att(401, "")}
+		for _, f := range fs {
+			e.RegisterFlows = append(e.RegisterFlows, matrix.RegisterFlow{Stages: f})
+		}
+		return e
+	}
+	made := func(v3, r0, auth matrix.Attempt, real ...matrix.MediaTry) matrix.AccessEndpoint {
+		return matrix.AccessEndpoint{Media: append([]matrix.MediaTry{{Source: "made-up", Legacy: v3, LegacyR0: &r0, Authenticated: &auth}}, real...)}
+	}
+	nf, mt := att(404, "M_NOT_FOUND"), att(401, "M_MISSING_TOKEN")
+	cases := []struct {
+		name string
+		eval Evaluator
+		e    matrix.AccessEndpoint
+		want report.Status
+	}{
+		{"registration disabled", evalMatrixRegistrationOpen, matrix.AccessEndpoint{}, report.Pass},
+		{"dummy only", evalMatrixRegistrationOpen, flows([]string{"m.login.dummy"}), report.Fail},
+		{"terms only is no verification", evalMatrixRegistrationOpen, flows([]string{"m.login.recaptcha"}, []string{"m.login.terms"}), report.Fail},
+		{"captcha", evalMatrixRegistrationOpen, flows([]string{"m.login.recaptcha", "m.login.terms"}), report.Warn},
+		{"token everywhere", evalMatrixRegistrationOpen, flows([]string{"m.login.registration_token"}, []string{"m.login.recaptcha", "m.login.registration_token"}), report.Pass},
+		{"401 without flows", evalMatrixRegistrationOpen, flows(), report.Error},
+		{"no registration route", evalMatrixRegistrationOpen, matrix.AccessEndpoint{Register: att(404, "M_UNRECOGNIZED")}, report.Pass},
+		{"rate limited", evalMatrixRegistrationOpen, matrix.AccessEndpoint{Register: att(429, "M_LIMIT_EXCEEDED")}, report.Error},
+		{"guest created", evalMatrixRegistrationGuest, matrix.AccessEndpoint{Guest: att(200, "")}, report.Warn},
+		{"guest refused", evalMatrixRegistrationGuest, matrix.AccessEndpoint{Guest: att(403, "M_FORBIDDEN")}, report.Pass},
+		{"directory open", evalMatrixDirectoryClient, matrix.AccessEndpoint{Directory: att(200, "")}, report.Warn},
+		{"directory needs token", evalMatrixDirectoryClient, matrix.AccessEndpoint{Directory: mt}, report.Pass},
+		{"profile open", evalMatrixProfile, matrix.AccessEndpoint{Profile: nf}, report.Warn},
+		{"profile needs token", evalMatrixProfile, matrix.AccessEndpoint{Profile: mt}, report.Pass},
+		{"enumeration by profile", evalMatrixUserEnumeration, matrix.AccessEndpoint{Profile: nf, Available: att(403, "M_FORBIDDEN")}, report.Warn},
+		{"available with open registration", evalMatrixUserEnumeration, matrix.AccessEndpoint{Register: att(401, ""), Profile: mt, Available: att(200, "")}, report.Info},
+		{"available while closed", evalMatrixUserEnumeration, matrix.AccessEndpoint{Profile: mt, Available: att(200, "")}, report.Warn},
+		{"no oracle", evalMatrixUserEnumeration, matrix.AccessEndpoint{Profile: mt, Available: att(403, "M_FORBIDDEN")}, report.Pass},
+		{"real media served", evalMatrixMedia, made(nf, nf, mt, matrix.MediaTry{MXC: "mxc://example.org/a", Source: "room directory", Legacy: att(200, "")}), report.Fail},
+		{"frozen", evalMatrixMedia, made(nf, nf, mt, matrix.MediaTry{MXC: "mxc://example.org/a", Source: "room directory", Legacy: nf}), report.Pass},
+		{"legacy only", evalMatrixMedia, made(nf, nf, att(404, "M_UNRECOGNIZED")), report.Fail},
+		{"legacy and authenticated", evalMatrixMedia, made(nf, nf, mt), report.Warn},
+		{"legacy blocked", evalMatrixMedia, made(att(404, ""), att(404, "M_UNRECOGNIZED"), mt), report.Pass},
+	}
+	for _, c := range cases {
+		if v := c.eval(Input{Kind: "matrix", Results: accessRes(c.e)}); v.Status != c.want {
+			t.Errorf("%s: %s (%s), want %s", c.name, v.Status, v.Summary, c.want)
+		}
+	}
+	if v := evalMatrixRegistrationOpen(Input{Kind: "matrix", Results: probes.Results{}}); v.Status != report.Error {
+		t.Errorf("not run: %s", v.Status)
+	}
+}
+
+func TestMatrixFederationDirectoryEvaluator(t *testing.T) {
+	for _, c := range []struct {
+		a    matrix.Attempt
+		want report.Status
+	}{{att(200, ""), report.Fail}, {att(401, "M_UNAUTHORIZED"), report.Pass}, {att(404, "M_UNRECOGNIZED"), report.Pass}, {att(500, ""), report.Error}} {
+		res := probes.Results{matrix.IDFederationDirectory: {Probe: matrix.IDFederationDirectory, Status: probes.StatusOK,
+			Data: &matrix.FederationDirectoryData{Endpoints: []matrix.FederationDirectoryEndpoint{{Endpoint: probes.Endpoint{Addr: "a:1"}, Attempt: c.a}}}}}
+		if v := evalMatrixDirectoryFederation(Input{Kind: "matrix", Results: res}); v.Status != c.want {
+			t.Errorf("HTTP %d: %s, want %s", c.a.Exchange.Status, v.Status, c.want)
+		}
+	}
+}
+
+func TestMatrixE2EEDefaultEvaluator(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want report.Status
+	}{{"", report.Pass}, {`{"default":true}`, report.Pass}, {`{"default":false}`, report.Warn}, {`{"force_disable":true}`, report.Fail}, {`"yes"`, report.Warn}} {
+		cd := &matrix.ClientData{WellKnown: &matrix.WellKnown{Result: matrix.WKValid}, Parsed: &matrix.ClientWellKnown{E2EE: []byte(c.raw)}}
+		res := probes.Results{matrix.IDClient: {Probe: matrix.IDClient, Status: probes.StatusOK, Data: cd}}
+		if v := evalMatrixE2EEDefault(Input{Kind: "matrix", Results: res}); v.Status != c.want {
+			t.Errorf("%q: %s (%s), want %s", c.raw, v.Status, v.Summary, c.want)
+		}
+	}
+	if v := evalMatrixRoomVersions(Input{Kind: "matrix"}); v.Status != report.Skip || !strings.Contains(v.Summary, "needs --account") {
+		t.Errorf("room versions: %s %s", v.Status, v.Summary)
 	}
 }

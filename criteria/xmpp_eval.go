@@ -10,12 +10,15 @@ import (
 )
 
 func init() {
-	TLSSets["xmpp"] = []struct{ Label, Prefix string }{{"c2s", "xmpp.c2s.tls."}, {"s2s", "xmpp.s2s.tls."}}
+	// c2s and s2s after STARTTLS; c2s-tls is direct TLS (XEP-0368), left
+	// out when the domain publishes no _xmpps-client record.
+	TLSSets["xmpp"] = []struct{ Label, Prefix string }{{"c2s", "xmpp.c2s.tls."}, {"s2s", "xmpp.s2s.tls."}, {"c2s-tls", "xmpp.c2s-direct.tls."}}
 	register("xmpp.dns.srv-client", evalSRVClient)
 	register("xmpp.dns.srv-server", evalSRVServer)
 	register("xmpp.dns.direct-tls", evalDirectTLS)
 	register("xmpp.c2s.starttls-required", evalC2SStartTLS)
 	register("xmpp.s2s.starttls-required", evalS2SStartTLS)
+	register("xmpp.s2s.authentication", evalS2SAuthentication)
 	register("xmpp.c2s.no-auth-before-tls", evalNoAuthBeforeTLS)
 	register("xmpp.c2s.sasl-scram", evalSASLSCRAM)
 	register("xmpp.c2s.channel-binding", evalChannelBinding)
@@ -226,6 +229,57 @@ func evalC2SStartTLS(in Input) Verdict {
 func evalS2SStartTLS(in Input) Verdict {
 	return streamsEval(in, xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
 		return startTLSVerdict(e, "server")
+	})
+}
+
+// refusedForCert are the stream-error conditions with which a server
+// closes a peer's stream after STARTTLS because the peer presented no
+// valid certificate (Prosody s2s_secure_auth: not-authorized; others use
+// policy-violation).
+var refusedForCert = map[string]bool{"not-authorized": true, "policy-violation": true}
+
+// evalS2SAuthentication judges how the server authenticates peer servers,
+// from what it offers to imscore, a peer without any certificate: SASL
+// EXTERNAL (XEP-0178) is certificate authentication; dialback (XEP-0220)
+// rests on DNS. A server that refuses a certificate-less peer after TLS
+// demands certificates.
+func evalS2SAuthentication(in Input) Verdict {
+	return streamsEval(in, xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s authentication", func(e xmpp.EndpointStreams) epVerdict {
+		pre := e.PreTLS
+		switch {
+		case pre == nil:
+			return notOpened(e)
+		case !pre.StartTLS && pre.Dialback:
+			return epVerdict{Status: report.Fail, Summary: "no TLS: peers authenticate by dialback over a cleartext stream, which anyone on the path or spoofing DNS can impersonate"}
+		case !pre.StartTLS:
+			return epVerdict{Status: report.Fail, Summary: "no TLS, so no certificate authentication of peer servers"}
+		case pre.Dialback && !tlsMandatory(pre):
+			return epVerdict{Status: report.Fail, Summary: "dialback is offered before TLS (STARTTLS optional): a peer can authenticate by dialback over a cleartext stream"}
+		}
+		if r := e.PostTLSRefused; r != nil {
+			if refusedForCert[r.Condition] {
+				why := ""
+				if r.Text != "" {
+					why = " (\"" + r.Text + "\")"
+				}
+				return epVerdict{Status: report.Pass, Summary: "peers must present a valid certificate: after STARTTLS the server closed the stream of imscore, which presented none, with <" + r.Condition + "/>" + why + "; dialback alone is not accepted"}
+			}
+			return epVerdict{Status: report.Error, Summary: "after STARTTLS the server closed the stream with <" + r.Condition + "/>: authentication methods not seen"}
+		}
+		post := e.PostTLS
+		if post == nil {
+			return epVerdict{Status: report.Error, Summary: "features after STARTTLS not seen: " + e.Reason}
+		}
+		ext := post.HasMechanism("EXTERNAL")
+		switch {
+		case post.Dialback && ext:
+			return epVerdict{Status: report.Warn, Summary: "SASL EXTERNAL and dialback (XEP-0220) offered after TLS: a peer without a valid certificate can still authenticate by dialback, which rests on DNS"}
+		case post.Dialback:
+			return epVerdict{Status: report.Warn, Summary: "dialback (XEP-0220) is offered after TLS to a peer without a certificate: the server accepts DNS-based dialback instead of requiring a valid certificate (SASL EXTERNAL, XEP-0178)"}
+		case ext:
+			return epVerdict{Status: report.Pass, Summary: "SASL EXTERNAL (certificate authentication, XEP-0178) offered after TLS, dialback not offered"}
+		}
+		return epVerdict{Status: report.Info, Summary: "no authentication method offered after TLS to a peer without a certificate (neither dialback nor SASL EXTERNAL): whether certificates are required cannot be told without presenting one"}
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 var contractXMPP = []string{
 	"xmpp.dns.srv-client", "xmpp.dns.srv-server", "xmpp.dns.direct-tls", "xmpp.c2s.starttls-required",
 	"xmpp.s2s.starttls-required", "xmpp.c2s.no-auth-before-tls", "xmpp.c2s.sasl-scram",
-	"xmpp.c2s.channel-binding", "xmpp.registration.open",
+	"xmpp.c2s.channel-binding", "xmpp.registration.open", "xmpp.s2s.authentication",
 }
 
 func TestXMPPContract(t *testing.T) {
@@ -181,6 +181,50 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 				t.Fatal("no evidence")
 			}
 		})
+	}
+}
+
+func TestXMPPS2SAuthentication(t *testing.T) {
+	const dialback = "<dialback xmlns='urn:xmpp:features:dialback'/>"
+	refused := func(cond string) xmpp.EndpointStreams {
+		e := xep("192.0.2.1:5269", feats(t, tlsReq+dialback), nil, "TLSv1.3")
+		e.PostTLSRefused = &xmpp.StreamError{Condition: cond, Text: "Your server's certificate is invalid"}
+		return e
+	}
+	cases := []struct {
+		name string
+		eps  []xmpp.EndpointStreams
+		want report.Status
+		sum  string
+	}{
+		{"secure auth: refused without certificate", []xmpp.EndpointStreams{refused("not-authorized")}, report.Pass, "<not-authorized/>"},
+		{"policy-violation counts too", []xmpp.EndpointStreams{refused("policy-violation")}, report.Pass, "valid certificate"},
+		{"other stream error is not measured", []xmpp.EndpointStreams{refused("host-unknown")}, report.Error, "host-unknown"},
+		{"EXTERNAL only", []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("EXTERNAL")), "TLSv1.3")}, report.Pass, "SASL EXTERNAL"},
+		{"dialback after TLS", []xmpp.EndpointStreams{xep("a", feats(t, tlsReq+dialback), feats(t, dialback), "TLSv1.3")}, report.Warn, "DNS-based dialback"},
+		{"dialback and EXTERNAL", []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, dialback+mechs("EXTERNAL")), "TLSv1.3")}, report.Warn, "still authenticate by dialback"},
+		{"nothing offered", []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, ""), "TLSv1.3")}, report.Info, "cannot be told"},
+		{"dialback before optional TLS", []xmpp.EndpointStreams{xep("a", feats(t, tlsOpt+dialback), feats(t, dialback), "TLSv1.3")}, report.Fail, "before TLS"},
+		{"no TLS, dialback", []xmpp.EndpointStreams{xep("a", feats(t, dialback), nil, "")}, report.Fail, "cleartext"},
+		{"worst endpoint decides", []xmpp.EndpointStreams{refused("not-authorized"), xep("192.0.2.2:5269", feats(t, tlsReq+dialback), feats(t, dialback), "TLSv1.3")}, report.Warn, "192.0.2.2:5269"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := streamsResults(xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, c.eps...)
+			v := evaluators["xmpp.s2s.authentication"](Input{Kind: "xmpp", Results: res})
+			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
+				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
+			}
+			if len(v.Evidence) == 0 {
+				t.Fatal("no evidence")
+			}
+		})
+	}
+	if v := evalS2SAuthentication(Input{Kind: "xmpp", Results: probes.Results{
+		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
+		xmpp.IDS2SStreams:        {Status: probes.StatusDepFailed},
+	}}); v.Status != report.Skip {
+		t.Fatalf("no federation: %+v", v)
 	}
 }
 

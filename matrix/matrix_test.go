@@ -231,3 +231,22 @@ func FuzzParseServerKeys(f *testing.F) {
 		}
 	})
 }
+
+func TestAccessParsers(t *testing.T) {
+	if got := redactTokens(`{"user_id":"@1:x","access_token":"abc.def","refresh_token":"r"}`); got != `{"user_id":"@1:x","access_token":"[redacted]","refresh_token":"[redacted]"}` {
+		t.Errorf("redact: %s", got)
+	}
+	for s, ok := range map[string]bool{"mxc://example.org/abc_D-1": true, "mxc://example.org/a/b": false, "https://x/y": false, "mxc://bad name/a": false, "mxc://example.org/": false} {
+		if _, _, got := ParseMXC(s); got != ok {
+			t.Errorf("ParseMXC(%q) = %v", s, got)
+		}
+	}
+	us := SupportUsers([]byte(`{"contacts":[{"matrix_id":"@a:example.org"},{"matrix_id":"@b:other.org"},{"matrix_id":"@a:example.org"},{"matrix_id":"@c:example.org"},{"matrix_id":"@d:example.org"}]}`), "example.org", 2)
+	if strings.Join(us, ",") != "@a:example.org,@c:example.org" {
+		t.Errorf("SupportUsers: %v", us)
+	}
+	rooms, total, av := ParsePublicRooms([]byte(`{"chunk":[{"avatar_url":"mxc://e/a"},{}],"total_room_count_estimate":7}`))
+	if rooms != 2 || total != 7 || len(av) != 1 {
+		t.Errorf("ParsePublicRooms: %d %d %v", rooms, total, av)
+	}
+}

@@ -44,6 +44,7 @@ func Probes(serverName string) []probes.Probe {
 			return clientProbe(ctx, env, serverName)
 		}},
 	}
+	ps = append(ps, AccessProbes(serverName)...)
 	return append(ps, federationTLSProbes()...)
 }
 

@@ -66,11 +66,24 @@ func (t Target) References() ReferenceIDs {
 	var r ReferenceIDs
 	if t.XMPPDomain != "" {
 		r.DNS = append(r.DNS, t.XMPPDomain)
-		svc := "_xmpp-client."
-		if t.StartTLS == StartTLSXMPPServer {
-			svc = "_xmpp-server."
+		d := strings.ToLower(t.XMPPDomain)
+		server := t.StartTLS == StartTLSXMPPServer
+		for _, p := range t.ALPN {
+			server = server || p == "xmpp-server"
 		}
-		r.SRV = append(r.SRV, svc+strings.ToLower(t.XMPPDomain))
+		if server {
+			r.SRV = append(r.SRV, "_xmpp-server."+d)
+		} else {
+			r.SRV = append(r.SRV, "_xmpp-client."+d)
+		}
+		if t.StartTLS == "" && len(t.ALPN) > 0 {
+			// Direct TLS (XEP-0368): the SRV-ID of the xmpps service.
+			if server {
+				r.SRV = append(r.SRV, "_xmpps-server."+d)
+			} else {
+				r.SRV = append(r.SRV, "_xmpps-client."+d)
+			}
+		}
 		r.XMPP = append(r.XMPP, t.XMPPDomain)
 		return r
 	}

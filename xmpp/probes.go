@@ -3,6 +3,7 @@ package xmpp
 import (
 	"context"
 	stdtls "crypto/tls"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,10 +25,12 @@ const (
 // TLS (XEP-0368 §3).
 const ALPNClient = "xmpp-client"
 
-// TLS probe IDs of the client-to-server and server-to-server services.
+// TLS probe IDs of the client-to-server and server-to-server services
+// (STARTTLS), and of the client direct-TLS service (XEP-0368).
 var (
-	C2STLSIDs = tls.PrefixIDs("xmpp.c2s.tls.")
-	S2STLSIDs = tls.PrefixIDs("xmpp.s2s.tls.")
+	C2STLSIDs       = tls.PrefixIDs("xmpp.c2s.tls.")
+	S2STLSIDs       = tls.PrefixIDs("xmpp.s2s.tls.")
+	C2SDirectTLSIDs = tls.PrefixIDs("xmpp.c2s-direct.tls.")
 )
 
 // ProbeDomain is the from= of our server-to-server streams: a name that can
@@ -41,8 +44,11 @@ const endpointConcurrency = 4
 // Probes returns the probes that scan the XMPP domain without an account:
 // DNS (SRV records of the four services and the addresses of every target),
 // the c2s and s2s streams of every endpoint (features before and after
-// STARTTLS), and the TLS probes of the spine for c2s and s2s, over every
-// endpoint of every SRV target.
+// STARTTLS), the direct-TLS (XEP-0368) client streams, and the TLS probes
+// of the spine for c2s and s2s (STARTTLS) and for direct TLS (TLS from the
+// first byte, ALPN xmpp-client), over every endpoint of every SRV target.
+// Without _xmpps-client records the direct-TLS TLS probes are not
+// applicable (their endpoints probe says so, the rest are dep-failed).
 func Probes(domain string) []probes.Probe {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	ps := []probes.Probe{
@@ -61,6 +67,7 @@ func Probes(domain string) []probes.Probe {
 	}
 	ps = append(ps, tlsProbes(domain, ServiceClient, tls.StartTLSXMPPClient, C2STLSIDs)...)
 	ps = append(ps, tlsProbes(domain, ServiceServer, tls.StartTLSXMPPServer, S2STLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceClientTLS, "", C2SDirectTLSIDs)...)
 	return ps
 }
 
@@ -71,16 +78,26 @@ func Probes(domain string) []probes.Probe {
 // The other TLS probes read their endpoints from ids.Endpoints and use the
 // Target only for STARTTLS, SNI and the reference identities, which are the
 // same for every target (the XMPP domain, RFC 7590 §3).
+//
+// For direct TLS (service xmpps-client, starttls "") the handshake starts
+// at once, with SNI = the XMPP domain and ALPN xmpp-client (XEP-0368 §3);
+// the certificate must match the domain as for STARTTLS.
 func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
 	defPort := DefaultClientPort
-	if service == ServiceServer {
+	switch service {
+	case ServiceServer:
 		defPort = DefaultServerPort
+	case ServiceClientTLS:
+		defPort = 0 // XEP-0368 has no default port: no SRV record, no service
 	}
 	target := tls.Target{Host: domain, Port: defPort, StartTLS: starttls, XMPPDomain: domain,
 		// Every address of every SRV target, as one service.
 		Endpoints: &tls.EndpointSource{Needs: []probes.ID{IDDNS}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return endpointsProbe(in, service, defPort)
 		}}}
+	if starttls == "" {
+		target.SNI, target.ALPN = domain, []string{ALPNClient}
+	}
 	var out []probes.Probe
 	for _, p := range tls.Probes(target, ids) {
 		switch p.ID() {
@@ -112,6 +129,9 @@ func endpointsProbe(in probes.Results, service string, defPort int) probes.Obser
 		return probes.Observation{Status: probes.StatusDNSError, Reason: s.Error, Evidence: ev}
 	case s.Disabled:
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: s.Name + " has the target \".\": service not offered", Evidence: ev}
+	case len(s.Records) == 0:
+		// Only the XEP-0368 services have no fallback to the domain.
+		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no " + s.Name + " SRV record: service not published", Evidence: ev}
 	}
 	eps := s.Endpoints()
 	if len(eps) == 0 {
@@ -168,6 +188,12 @@ type EndpointStreams struct {
 	// STARTTLS was not offered or failed).
 	PreTLS  *Features `json:"pre_tls,omitempty"`
 	PostTLS *Features `json:"post_tls,omitempty"`
+	// PostTLSRefused is the stream error with which a server answered our
+	// stream header after STARTTLS instead of features (s2s only): Prosody
+	// with s2s_secure_auth closes the stream of a peer that presented no
+	// valid certificate with <not-authorized/>. Status is then ok: the
+	// stream was followed as far as the server allows.
+	PostTLSRefused *StreamError `json:"post_tls_refused,omitempty"`
 	// TLSVersion and TLSCipher of the STARTTLS handshake.
 	TLSVersion string `json:"tls_version,omitempty"`
 	TLSCipher  string `json:"tls_cipher,omitempty"`
@@ -239,6 +265,14 @@ func StreamEvidence(e EndpointStreams) []probes.Evidence {
 	if e.PostTLS != nil {
 		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Sent: "stream header (after STARTTLS, " + e.TLSVersion + ")", Received: e.PostTLS.XML})
 	}
+	if r := e.PostTLSRefused; r != nil {
+		recv := "<stream:error><" + r.Condition + "/>"
+		if r.Text != "" {
+			recv += "<text>" + escape(r.Text) + "</text>"
+		}
+		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Sent: "stream header (after STARTTLS, " + e.TLSVersion + ", no client certificate)",
+			Received: recv + "</stream:error>", Detail: "the server closed the stream instead of sending features"})
+	}
 	if e.Status != probes.StatusOK {
 		ev = append(ev, probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream", Detail: string(e.Status) + ": " + e.Reason})
 	}
@@ -298,6 +332,12 @@ func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, doma
 	r.TLSVersion = tls.Version(cs.Version).String()
 	r.TLSCipher = stdtls.CipherSuiteName(cs.CipherSuite)
 	_, f2, err := s.open(ctx)
+	var se *StreamError
+	if err != nil && ns == NSServer && errors.As(err, &se) {
+		r.PostTLSRefused = se
+		r.Status = probes.StatusOK
+		return r
+	}
 	if err != nil {
 		return fail(fmt.Errorf("after STARTTLS: %w", err))
 	}

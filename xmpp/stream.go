@@ -188,8 +188,8 @@ func (s *session) next(ctx context.Context, what string) (*Node, error) {
 
 // StreamError is a <stream:error/> the server sent (RFC 6120 §4.9).
 type StreamError struct {
-	Condition string
-	Text      string
+	Condition string `json:"condition"`
+	Text      string `json:"text,omitempty"`
 }
 
 func (e *StreamError) Error() string {

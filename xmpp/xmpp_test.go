@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/tls"
 )
 
 const sf = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>"
@@ -224,5 +225,39 @@ func TestRefusedEndpoint(t *testing.T) {
 	r, _ := run(t, addr, NSClient)
 	if r.Status != probes.StatusRefused {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// TestDirectTLSEndpoints: the direct-TLS TLS set takes every address of the
+// _xmpps-client targets, and is not applicable (not an error) without
+// records or with ".".
+func TestDirectTLSEndpoints(t *testing.T) {
+	res := func(s *Service) probes.Results {
+		return probes.Results{IDDNS: &probes.Observation{Status: probes.StatusOK, Data: &DNSData{Domain: "example.test", Services: []*Service{s}}}}
+	}
+	none := &Service{Service: ServiceClientTLS, Name: "_xmpps-client._tcp.example.test."}
+	if o := endpointsProbe(res(none), ServiceClientTLS, 0); o.Status != probes.StatusNotApplicable {
+		t.Errorf("no records: %s %s, want not-applicable", o.Status, o.Reason)
+	}
+	off := &Service{Service: ServiceClientTLS, Name: none.Name, Disabled: true, Records: []SRVTarget{{Target: "."}}}
+	if o := endpointsProbe(res(off), ServiceClientTLS, 0); o.Status != probes.StatusNotApplicable {
+		t.Errorf("\".\": %s %s, want not-applicable", o.Status, o.Reason)
+	}
+	two := &Service{Service: ServiceClientTLS, Name: none.Name, Records: []SRVTarget{
+		{Port: 5223, Target: "a.example.test.", Endpoints: []probes.Endpoint{{Addr: "127.0.0.1:5223"}, {Addr: "[::1]:5223"}}},
+		{Port: 5223, Target: "b.example.test.", Endpoints: []probes.Endpoint{{Addr: "127.0.0.2:5223"}}}}}
+	o := endpointsProbe(res(two), ServiceClientTLS, 0)
+	d, _ := o.Data.(*tls.EndpointsData)
+	if o.Status != probes.StatusOK || d == nil || len(d.Endpoints) != 3 || d.Port != 5223 {
+		t.Fatalf("two targets: %s %s %+v", o.Status, o.Reason, d)
+	}
+	found := map[probes.ID]bool{}
+	for _, p := range Probes("example.test") {
+		found[p.ID()] = true
+	}
+	for _, id := range []probes.ID{C2SDirectTLSIDs.Endpoints, C2SDirectTLSIDs.Handshake, C2SDirectTLSIDs.Versions, C2SDirectTLSIDs.Ciphers, C2SDirectTLSIDs.Groups, C2SDirectTLSIDs.DANE} {
+		if !found[id] {
+			t.Errorf("Probes lacks %s", id)
+		}
 	}
 }

@@ -8,9 +8,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -78,12 +82,39 @@ func checkMatrix(t *testing.T, r *report.Report, want map[string]report.Status) 
 	}
 }
 
+// lockedDendrite is what a locked-down Dendrite 0.13.8 (registration and
+// guests disabled, no support contacts, no io.element.e2ee) gets in the
+// criteria of what an anonymous stranger can do and learn.
+var lockedDendrite = map[string]report.Status{
+	"matrix.registration.open":                report.Pass,
+	"matrix.registration.guest":               report.Pass,
+	"matrix.directory.public-unauthenticated": report.Warn, // no setting in Dendrite
+	"matrix.directory.federation-exposed":     report.Fail, // deviation: unsigned publicRooms answered
+	"matrix.profile.unauthenticated":          report.Warn, // no setting in Dendrite
+	"matrix.metadata.user-enumeration":        report.Warn, // register/available answers although closed; profile 404
+	"matrix.media.unauthenticated":            report.Warn, // legacy routes served; no real media ID to prove it
+	"matrix.e2ee.default":                     report.Pass,
+	"matrix.room-versions.default":            report.Skip, // needs --account
+}
+
 func TestRealDendriteMatrix(t *testing.T) {
 	pki := testenv.NewPKI(t)
 	both, bothKey := pki.Leaf(t, "both", testenv.LeafOptions{DNSNames: []string{"matrix.example.test", "example.test"}, KeyType: "ecdsa256", Intermediate: true})
 	deleg, delegKey := pki.Leaf(t, "deleg", testenv.LeafOptions{DNSNames: []string{"matrix.example.test"}, KeyType: "ecdsa256", Intermediate: true})
 	web, webKey := pki.Leaf(t, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
 
+	// What a locked Dendrite 0.13.8 shows an anonymous stranger, whatever
+	// its delegation: registration and guests closed, but the room directory
+	// and profiles answered without a token, unsigned federation publicRooms
+	// answered (a deviation), legacy media routes served.
+	locked := func(m map[string]report.Status) map[string]report.Status {
+		for id, st := range lockedDendrite {
+			if _, ok := m[id]; !ok {
+				m[id] = st
+			}
+		}
+		return m
+	}
 	cases := []struct {
 		name string
 		opts testenv.DendriteOptions
@@ -92,17 +123,17 @@ func TestRealDendriteMatrix(t *testing.T) {
 		want map[string]report.Status
 	}{
 		{"well-known delegation, good certificate", testenv.DendriteOptions{ServerName: "example.test", Cert: both, Key: bothKey}, false,
-			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}},
+			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
 		{"SRV delegation, certificate only for the delegated host", testenv.DendriteOptions{ServerName: "example.test", Cert: deleg, Key: delegKey}, true,
-			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
-				"matrix.federation.tls": report.Fail, "matrix.metadata.version-disclosed": report.Warn}},
+			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
+				"matrix.federation.tls": report.Fail, "matrix.metadata.version-disclosed": report.Warn})},
 		{"server_name mismatch", testenv.DendriteOptions{ServerName: "other.test", Cert: both, Key: bothKey}, false,
-			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}},
+			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
 		{"expired keys", testenv.DendriteOptions{ServerName: "example.test", Cert: both, Key: bothKey, KeyValidity: -time.Hour}, false,
-			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}},
+			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -145,5 +176,148 @@ func TestMatrixUnreachableExit3(t *testing.T) {
 	code, _, stderr = scanMatrix(t, "https://example.org")
 	if code != ExitUsage {
 		t.Fatalf("bad server name: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// mxSetup sends an authenticated request to Dendrite's plain-HTTP loopback
+// listener (test set-up only) and decodes the JSON answer.
+func mxSetup(t *testing.T, d *testenv.Dendrite, method, path, token, ctype string, body []byte) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+d.HTTPAddr+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", ctype)
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&v)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s %s: %s %v", method, path, resp.Status, v)
+	}
+	return v
+}
+
+// A locked-down and a deliberately open Dendrite, with real media: the
+// locked server's admin (named in /.well-known/matrix/support) has an
+// uploaded avatar, which the scan finds anonymously and downloads from the
+// legacy route (Dendrite 0.13.8 serves it without auth). The open server
+// sets registration_requires_token, which 0.13.8 does not enforce.
+func TestRealDendriteMatrixExposure(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "hs", testenv.LeafOptions{DNSNames: []string{"matrix.example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	web, webKey := pki.Leaf(t, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	cases := []struct {
+		name    string
+		opts    testenv.DendriteOptions
+		e2ee    map[string]any
+		support bool
+		want    map[string]report.Status
+	}{
+		{"locked, support contact with an avatar", testenv.DendriteOptions{RegistrationSharedSecret: "s3cret"},
+			map[string]any{"io.element.e2ee": map[string]any{"default": true, "secure_backup_required": true}}, true,
+			map[string]report.Status{
+				"matrix.registration.open": report.Pass, "matrix.registration.guest": report.Pass,
+				"matrix.directory.public-unauthenticated": report.Warn, "matrix.directory.federation-exposed": report.Fail,
+				"matrix.profile.unauthenticated": report.Warn, "matrix.metadata.user-enumeration": report.Warn,
+				"matrix.media.unauthenticated": report.Fail, "matrix.e2ee.default": report.Pass, "matrix.room-versions.default": report.Skip,
+			}},
+		{"open, guests, token not enforced, E2EE off by default", testenv.DendriteOptions{OpenRegistration: true, Guests: true, RegistrationRequiresToken: true, NoRateLimit: true},
+			map[string]any{"io.element.e2ee": map[string]any{"default": false}}, false,
+			map[string]report.Status{
+				"matrix.registration.open": report.Fail, "matrix.registration.guest": report.Warn,
+				"matrix.directory.public-unauthenticated": report.Warn, "matrix.directory.federation-exposed": report.Fail,
+				"matrix.profile.unauthenticated": report.Warn, "matrix.metadata.user-enumeration": report.Warn,
+				"matrix.media.unauthenticated": report.Warn, "matrix.e2ee.default": report.Warn, "matrix.room-versions.default": report.Skip,
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.ServerName, c.opts.Cert, c.opts.Key = "example.test", cert, key
+			d := testenv.StartDendrite(t, c.opts)
+			files := map[string]testenv.WellKnownFile{
+				testenv.WellKnownMatrixClient: {Body: testenv.MatrixClientJSON(fmt.Sprintf("https://matrix.example.test:%d", d.Port), c.e2ee),
+					Header: map[string]string{"Access-Control-Allow-Origin": "*"}},
+				testenv.WellKnownMatrixServer: {Body: testenv.MatrixServerJSON(fmt.Sprintf("matrix.example.test:%d", d.Port))},
+			}
+			var mxc string
+			if c.support {
+				l := d.RegisterUser(t, "admin", "admin-password", true)
+				up := mxSetup(t, d, "POST", "/_matrix/media/v3/upload?filename=a.png", l.AccessToken, "image/png", []byte("\x89PNG not really"))
+				mxc, _ = up["content_uri"].(string)
+				b, _ := json.Marshal(map[string]string{"avatar_url": mxc})
+				mxSetup(t, d, "PUT", "/_matrix/client/v3/profile/"+l.UserID+"/avatar_url", l.AccessToken, "application/json", b)
+				files[testenv.WellKnownMatrixSupport] = testenv.WellKnownFile{Body: testenv.MatrixSupportJSON(l.UserID, "admin@example.test", "")}
+			}
+			wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: files})
+			dns := testenv.StartDNS(t, "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n", false)
+			code, r, stderr := scanMatrix(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--connect", "example.test:443="+wk.Addr)
+			if code != 0 || r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			want := map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}
+			for id, st := range c.want {
+				want[id] = st
+			}
+			checkMatrix(t, r, want)
+			raw, _ := json.Marshal(r)
+			if m := regexp.MustCompile(`access_token\\?"\s*:\s*\\?"([^\\"]*)`).FindAllStringSubmatch(string(raw), -1); len(m) > 0 {
+				for _, x := range m {
+					if x[1] != "[redacted]" {
+						t.Errorf("an access token leaked into the report: %q", x[0])
+					}
+				}
+			} else if c.opts.Guests {
+				t.Error("no redacted guest token in the report")
+			}
+			for _, f := range r.Findings {
+				if f.Criterion == "matrix.registration.guest" {
+					for _, e := range f.Evidence {
+						t.Logf("guest evidence: %s -> %s", e.Sent, e.Received)
+					}
+				}
+			}
+			for _, f := range r.Findings {
+				switch {
+				case f.Criterion == "matrix.media.unauthenticated" && c.support && !strings.Contains(f.Summary, mxc):
+					t.Errorf("media finding does not name %s: %s", mxc, f.Summary)
+				case f.Criterion == "matrix.metadata.user-enumeration" && c.support && !strings.Contains(f.Summary, "@admin:example.test exists"):
+					t.Errorf("enumeration not proven with the support contact: %s", f.Summary)
+				case f.Criterion == "matrix.registration.open" && !c.support && !strings.Contains(f.Summary, "m.login.dummy"):
+					t.Errorf("registration summary: %s", f.Summary)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFullMatrixScan scans a local Dendrite (well-known delegation,
+// client well-known, TLS grade, keys, every anonymous request) end to end,
+// in process, JSON report included.
+func BenchmarkFullMatrixScan(b *testing.B) {
+	pki := testenv.NewPKI(b)
+	cert, key := pki.Leaf(b, "hs", testenv.LeafOptions{DNSNames: []string{"matrix.example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	web, webKey := pki.Leaf(b, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	d := testenv.StartDendrite(b, testenv.DendriteOptions{ServerName: "example.test", Cert: cert, Key: key, NoRateLimit: true})
+	wk := testenv.StartWellKnown(b, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: map[string]testenv.WellKnownFile{
+		testenv.WellKnownMatrixClient: {Body: testenv.MatrixClientJSON(fmt.Sprintf("https://matrix.example.test:%d", d.Port), nil)},
+		testenv.WellKnownMatrixServer: {Body: testenv.MatrixServerJSON(fmt.Sprintf("matrix.example.test:%d", d.Port))},
+	}})
+	dns := testenv.StartDNS(b, "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n", false)
+	out := filepath.Join(b.TempDir(), "r.json")
+	args := []string{"scan", "matrix", "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+		"--connect", "example.test:443=" + wk.Addr, "--format", "json", "-o", out, "--timeout", "60s"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var stderr bytes.Buffer
+		if code := Main(context.Background(), args, io.Discard, &stderr); code != 0 {
+			b.Fatalf("exit %d: %s", code, stderr.String())
+		}
 	}
 }

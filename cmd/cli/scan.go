@@ -38,6 +38,7 @@ type scanOptions struct {
 	concurrency  int
 	policyFile   string
 	policy       *Policy
+	quiet        bool
 }
 
 var formats = []string{"table", "json", "junit", "sarif", "html"}
@@ -56,6 +57,7 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 	f.StringSliceVar(&o.require, "require", nil, "exit 1 unless these criterion IDs pass (comma-separated or repeated)")
 	f.IntVar(&o.concurrency, "concurrency", 8, "how many probes may run at once")
 	f.StringVar(&o.policyFile, "policy", "", "policy file (imscore.yaml: min_grade, require, ignore with reason and expiry); exit 1 when it fails")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no report on standard output and no progress: only the exit code and errors (-o FILE is still written)")
 }
 
 // validate checks flags that do not depend on the target.
@@ -312,7 +314,15 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	reg, err := probes.NewRegistry(spec.Probes...)
+	ps := spec.Probes
+	// Progress for a person watching: only on a terminal, never with
+	// --quiet, and erased before the report is written.
+	var prog *progress
+	if !o.quiet && progressIsTerminal(stderr) {
+		prog = newProgress(stderr, target.Name, len(ps))
+		ps = prog.wrap(ps)
+	}
+	reg, err := probes.NewRegistry(ps...)
 	if err != nil {
 		return err
 	}
@@ -320,7 +330,13 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 	defer cancel()
 	env.Filled()
 	start := env.Clock.Now()
+	if prog != nil {
+		prog.tick()
+	}
 	res, err := probes.Run(ctx, env, reg, probes.RunOptions{Concurrency: o.concurrency})
+	if prog != nil {
+		prog.end()
+	}
 	if err != nil {
 		return err
 	}
@@ -365,6 +381,12 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 }
 
 func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {
+	if o.quiet {
+		if o.out == "" {
+			return nil
+		}
+		stdout = io.Discard // not even the site's index path
+	}
 	if o.format == "html" {
 		return writeSite([]*report.Report{rep}, o.out, stdout)
 	}

@@ -37,7 +37,17 @@ every address it finds:
   version  GET /_matrix/federation/v1/version (software disclosed?)
 
 and on the client side https://HOST/.well-known/matrix/client, its
-m.homeserver.base_url and /_matrix/client/versions with CORS headers.
+m.homeserver.base_url and /_matrix/client/versions with CORS headers, and
+io.element.e2ee (E2EE on by default?).
+
+What an anonymous stranger can do and learn, on every client address
+(the base_url, else the federation addresses): POST /register {} (flows
+only, never an account), register?kind=guest (creates a guest when guests
+are allowed; imscore logs it out at once), register/available, publicRooms
+and profiles without a token, legacy media downloads (a made-up media ID,
+then real ones found in the room directory and the support contacts'
+profiles), and /_matrix/federation/v1/publicRooms without X-Matrix.
+Room versions need --account (skipped without it).
 
 Each criterion takes the worst address and cites its evidence. Exit code 3
 when no federation address answered and client discovery found nothing.`,

@@ -39,7 +39,9 @@ every target and probes every address:
   s2s  a server stream from imscore.invalid: STARTTLS required?, dialback
        (XEP-0220), SASL EXTERNAL after TLS.
   TLS  the full TLS grade (as 'imscore scan tls') of c2s and s2s after
-       STARTTLS; the certificate must match DOMAIN's XMPP identities.
+       STARTTLS, and of the direct-TLS endpoints (XEP-0368, ALPN
+       xmpp-client) when _xmpps-client records exist; the certificate
+       must match DOMAIN's XMPP identities.
 
 Each criterion takes the worst endpoint and cites its evidence (SRV answers,
 stream features as received). Exit code 3 when no c2s endpoint could be
@@ -110,10 +112,10 @@ func xmppScannable(res probes.Results) error {
 	return fmt.Errorf("no client endpoint answered: %s", reasonOf(res.Get(xmpp.IDC2SStreams)))
 }
 
-// xmppEndpoints lists the c2s, then the s2s endpoints.
+// xmppEndpoints lists the c2s, the s2s, then the direct-TLS endpoints.
 func xmppEndpoints(res probes.Results) []probes.Endpoint {
 	var out []probes.Endpoint
-	for _, id := range []probes.ID{xmpp.C2STLSIDs.Endpoints, xmpp.S2STLSIDs.Endpoints} {
+	for _, id := range []probes.ID{xmpp.C2STLSIDs.Endpoints, xmpp.S2STLSIDs.Endpoints, xmpp.C2SDirectTLSIDs.Endpoints} {
 		if d, ok := probes.Data[*tls.EndpointsData](res, id); ok {
 			out = append(out, d.Endpoints...)
 		}

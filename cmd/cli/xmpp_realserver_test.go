@@ -9,10 +9,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/imscore/imscore/fixtures/testenv"
 	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/xmpp"
 )
 
 // scanXMPP runs `imscore scan xmpp` in-process and returns the exit code,
@@ -118,7 +122,7 @@ func TestRealProsodyXMPP(t *testing.T) {
 			testenv.ProsodyOptions{RequireTLS: true, S2SRequireTLS: true, DirectTLS: true},
 			prosodyTLS().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", P,
-				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P, "xmpp.s2s.authentication", W,
 				"xmpp.c2s.no-auth-before-tls", P,
 				"xmpp.c2s.sasl-scram", W, // Prosody 0.12: SCRAM-SHA-1 only
 				"xmpp.c2s.channel-binding", W, // tls-unique only, none on TLS 1.3
@@ -128,12 +132,24 @@ func TestRealProsodyXMPP(t *testing.T) {
 			testenv.ProsodyOptions{RequireTLS: false, S2SRequireTLS: false, OpenRegistration: true},
 			prosodyTLS().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
-				"xmpp.c2s.starttls-required", F, "xmpp.s2s.starttls-required", F,
+				"xmpp.c2s.starttls-required", F, "xmpp.s2s.starttls-required", F, "xmpp.s2s.authentication", F,
 				"xmpp.c2s.no-auth-before-tls", F, // SCRAM-SHA-1 before TLS (PLAIN hidden by Prosody)
 				"xmpp.c2s.sasl-scram", W,
 				"xmpp.c2s.channel-binding", W,
 				"xmpp.registration.open", F), // offered before TLS
 			"C"},
+		{"direct TLS weaker than STARTTLS: TLS 1.2 only on the XEP-0368 port",
+			testenv.ProsodyOptions{RequireTLS: true, S2SRequireTLS: true, DirectTLS: true,
+				ExtraGlobal: fmt.Sprintf("c2s_direct_tls_ssl = { certificate = %q; key = %q; protocol = \"tlsv1_2\"; }", cert, key)},
+			prosodyTLS().with(
+				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", P,
+				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P, "xmpp.s2s.authentication", W,
+				"xmpp.c2s.no-auth-before-tls", P,
+				"xmpp.c2s.sasl-scram", W,
+				"xmpp.c2s.channel-binding", W,
+				"xmpp.registration.open", P,
+				"tls.protocol.tls13", W), // only on the direct-TLS endpoint
+			"A"}, // four warns: score 93
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -148,6 +164,12 @@ func TestRealProsodyXMPP(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			checkAll(t, r, c.want, c.grade)
+			checkDirectTLSGraded(t, r, x.DirectTLSAddr)
+			if c.want["tls.protocol.tls13"] == W {
+				if f := finding(r, "tls.protocol.tls13"); f == nil || !strings.Contains(f.Summary, "c2s-tls "+x.DirectTLSAddr) || strings.Contains(f.Summary, "c2s "+x.Addr) {
+					t.Errorf("tls.protocol.tls13 should name the direct-TLS endpoint c2s-tls %s alone: %+v", x.DirectTLSAddr, f)
+				}
+			}
 			if t.Failed() {
 				for _, f := range r.Findings {
 					t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
@@ -161,6 +183,56 @@ func TestRealProsodyXMPP(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkDirectTLSGraded asserts that the tls.* verdicts cover the direct-TLS
+// endpoint (XEP-0368) when one is published, and that the direct-TLS TLS set
+// is cleanly not applicable when none is.
+func checkDirectTLSGraded(t *testing.T, r *report.Report, directAddr string) {
+	t.Helper()
+	obs := map[string]string{}
+	for _, o := range r.Observations {
+		obs[string(o.Probe)] = string(o.Status)
+	}
+	if directAddr == "" {
+		if st := obs["xmpp.c2s-direct.tls.endpoints"]; st != "not-applicable" {
+			t.Errorf("xmpp.c2s-direct.tls.endpoints is %q without _xmpps-client records, want not-applicable", st)
+		}
+		for _, f := range r.Findings {
+			if strings.HasPrefix(f.Criterion, "tls.") && strings.Contains(f.Summary, "c2s-tls") {
+				t.Errorf("%s mentions c2s-tls without direct TLS: %s", f.Criterion, f.Summary)
+			}
+		}
+		return
+	}
+	for _, id := range []string{"endpoints", "handshake", "versions", "ciphers", "groups"} {
+		if st := obs["xmpp.c2s-direct.tls."+id]; st != "ok" {
+			t.Errorf("xmpp.c2s-direct.tls.%s is %q, want ok", id, st)
+		}
+	}
+	listed := false
+	for _, e := range r.Target.Endpoints {
+		listed = listed || e.Addr == directAddr
+	}
+	if !listed {
+		t.Errorf("report target endpoints %+v lack the direct-TLS endpoint %s", r.Target.Endpoints, directAddr)
+	}
+	// Every measured tls.* finding that passes cites the evidence of every
+	// endpoint, the direct-TLS one included.
+	for _, id := range []string{"tls.protocol.no-tls10-11", "tls.cert.trusted", "tls.cert.name-match", "tls.cipher.forward-secrecy"} {
+		cited := false
+		for _, f := range r.Findings {
+			if f.Criterion != id {
+				continue
+			}
+			for _, e := range f.Evidence {
+				cited = cited || e.Endpoint == directAddr
+			}
+			if f.Status == report.Pass && !cited {
+				t.Errorf("%s (pass) cites no evidence from the direct-TLS endpoint %s", id, directAddr)
+			}
+		}
 	}
 }
 
@@ -252,6 +324,7 @@ func TestRealEjabberdXMPP(t *testing.T) {
 			base().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", P,
 				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+				"xmpp.s2s.authentication", P, // no mod_s2s_dialback: SASL EXTERNAL only
 				"xmpp.c2s.no-auth-before-tls", P,
 				"xmpp.c2s.sasl-scram", P,
 				"xmpp.c2s.channel-binding", W,
@@ -262,20 +335,22 @@ func TestRealEjabberdXMPP(t *testing.T) {
 			base().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
 				"xmpp.c2s.starttls-required", F, "xmpp.s2s.starttls-required", F,
+				"xmpp.s2s.authentication", P, // EXTERNAL only (needs TLS), no dialback
 				"xmpp.c2s.no-auth-before-tls", F, // PLAIN before TLS: cap F
 				"xmpp.c2s.sasl-scram", P, // plaintext storage: every SCRAM variant
 				"xmpp.c2s.channel-binding", W,
 				"xmpp.registration.open", F, // advertised before TLS
 				"tls.cipher.no-weak", W), // CBC suites by default
 			"F"},
-		{"registration open behind CAPTCHA, loopback only",
+		{"registration open behind CAPTCHA, loopback only; s2s dialback",
 			testenv.EjabberdOptions{RequireTLS: true, S2SRequireTLS: true,
 				TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers,
 				PasswordFormat: "scram", SCRAMHash: "sha256",
-				OpenRegistration: true, CAPTCHA: true, IPAccess: "trusted_network"},
+				OpenRegistration: true, CAPTCHA: true, IPAccess: "trusted_network",
+				ExtraModules: "  mod_s2s_dialback: {}"},
 			base().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
-				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P, "xmpp.s2s.authentication", W,
 				"xmpp.c2s.no-auth-before-tls", P,
 				"xmpp.c2s.sasl-scram", P,
 				"xmpp.c2s.channel-binding", W,
@@ -304,6 +379,7 @@ func TestRealEjabberdXMPP(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			checkAll(t, r, c.want, c.grade)
+			checkDirectTLSGraded(t, r, x.DirectTLSAddr)
 			if t.Failed() {
 				for _, f := range r.Findings {
 					t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
@@ -314,6 +390,163 @@ func TestRealEjabberdXMPP(t *testing.T) {
 							t.Logf("evidence %+v", e)
 						}
 					}
+				}
+			}
+		})
+	}
+}
+
+// finding returns the report's finding for id (nil if absent).
+func finding(r *report.Report, id string) *report.Finding {
+	for i := range r.Findings {
+		if r.Findings[i].Criterion == id {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+// TestRealProsodyS2S: federation between real servers. Three Prosody
+// domains on three loopback addresses, each dialling the others at fixed
+// addresses (testenv's mod_imscore_test; Prosody never asks DNS):
+//
+//	a.test  127.0.0.1  s2s_secure_auth = true   (peers need a valid certificate)
+//	b.test  127.0.0.2  s2s_secure_auth = false  (dialback accepted without one)
+//	c.test  127.0.0.3  a self-signed certificate (a peer that only dialback can admit)
+//
+// a and b trust the test CA, so between them Prosody authenticates with SASL
+// EXTERNAL both ways; c reaches b by dialback and is refused by a. imscore's
+// s2s verdicts for a.test and b.test must say exactly that.
+func TestRealProsodyS2S(t *testing.T) {
+	testenv.Need(t, "prosody", "prosodyctl")
+	pki := testenv.NewPKI(t)
+	leaf := func(domain string, self bool) (string, string) {
+		return pki.Leaf(t, domain, testenv.LeafOptions{DNSNames: []string{domain, "xmpp." + domain},
+			XMPPAddrs: []string{domain}, KeyType: "ecdsa256", Intermediate: !self, SelfSigned: self})
+	}
+	ips := map[string]string{"a.test": "127.0.0.1", "b.test": "127.0.0.2", "c.test": "127.0.0.3"}
+	ports := map[string]int{}
+	for d, ip := range ips {
+		ports[d] = testenv.FreePortOn(t, ip)
+	}
+	routes := func(self string) map[string]string {
+		m := map[string]string{}
+		for d, ip := range ips {
+			if d != self {
+				m[d] = net.JoinHostPort(ip, fmt.Sprint(ports[d]))
+			}
+		}
+		return m
+	}
+	start := func(domain string, secure bool) *testenv.Server {
+		cert, key := leaf(domain, domain == "c.test")
+		return testenv.StartProsody(t, testenv.ProsodyOptions{Domain: domain, Cert: cert, Key: key, IP: ips[domain],
+			S2SPort: ports[domain], CAFile: pki.CAFile, RequireTLS: true, S2SRequireTLS: true, S2SSecureAuth: secure,
+			S2SRoutes: routes(domain), AdminShell: true})
+	}
+	a, b, c := start("a.test", true), start("b.test", false), start("c.test", false)
+	shell := func(s *testenv.Server, cmd string) string {
+		out, err := testenv.ProsodyShell(t, s, 30*time.Second, cmd)
+		t.Logf("%s> %s\n%s", s.Domain, cmd, out)
+		if err != nil && !strings.Contains(out, "Error") {
+			t.Fatalf("prosodyctl shell on %s: %v", s.Domain, err)
+		}
+		return out
+	}
+
+	// The servers federate for real: a <-> b with certificates (SASL
+	// EXTERNAL both ways, no dialback); c -> b by dialback; c -> a refused.
+	if out := shell(a, `xmpp:ping("a.test", "b.test", 10)`); !strings.Contains(out, "pong from b.test") {
+		t.Fatalf("a.test cannot reach b.test over s2s:\n%s\n%s", out, a.Logs(40))
+	}
+	for _, s := range []*testenv.Server{a, b} {
+		out := shell(s, `s2s:show()`)
+		if n := strings.Count(out, "| Succeeded  | Not used"); n != 2 {
+			t.Errorf("%s: want 2 s2s sessions authenticated by SASL EXTERNAL without dialback, got %d:\n%s", s.Domain, n, out)
+		}
+	}
+	if out := shell(c, `xmpp:ping("c.test", "b.test", 10)`); !strings.Contains(out, "pong from b.test") {
+		t.Errorf("b.test (no secure auth) should admit c.test by dialback:\n%s\n%s", out, b.Logs(40))
+	}
+	// The incoming session from c.test carries no SASL result: b admitted
+	// it by dialback (Prosody's Dialback column only tracks the keys of
+	// outgoing sessions, so it says "Not used" there).
+	if out := shell(b, `s2s:show("c.test")`); !regexp.MustCompile(`(?m)<--\s+\|\s+c\.test\s+\|\s+IPv4\s+\|\s+TLSv1\.[23]\s+\|\s+\|`).MatchString(out) {
+		t.Errorf("b.test: want an incoming session from c.test without SASL (dialback):\n%s", out)
+	}
+	if out := shell(c, `xmpp:ping("c.test", "a.test", 5)`); strings.Contains(out, "pong from a.test") {
+		t.Errorf("a.test (s2s_secure_auth) admitted c.test with a self-signed certificate:\n%s", out)
+	}
+
+	zone := ""
+	for _, s := range []*testenv.Server{a, b} {
+		_, c2s, _ := net.SplitHostPort(s.Addr)
+		zone += fmt.Sprintf(`_xmpp-client._tcp.%[1]s. 60 IN SRV 5 0 %[2]s xmpp.%[1]s.
+_xmpp-server._tcp.%[1]s. 60 IN SRV 5 0 %[3]d xmpp.%[1]s.
+xmpp.%[1]s. 60 IN A %[4]s
+%[1]s. 60 IN A %[4]s
+`, s.Domain, c2s, ports[s.Domain], ips[s.Domain])
+	}
+	d := testenv.StartDNS(t, zone, true)
+	common := prosodyTLS().with(
+		"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", I,
+		"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P,
+		"xmpp.c2s.no-auth-before-tls", P, "xmpp.c2s.sasl-scram", W, "xmpp.c2s.channel-binding", W,
+		"xmpp.registration.open", P)
+	for _, tc := range []struct {
+		s         *testenv.Server
+		auth      report.Status
+		summary   string
+		grade     string
+		refused   bool
+		dialback  bool
+		s2sTLSCnt int
+	}{
+		{a, P, "closed the stream of imscore, which presented none, with <not-authorized/>", "A+", true, false, 1},
+		{b, W, "dialback (XEP-0220) is offered after TLS", "A+", false, true, 1},
+	} {
+		t.Run(tc.s.Domain, func(t *testing.T) {
+			code, r, stderr := scanXMPP(t, tc.s.Domain, "--resolver", d.Addr, "--ca-file", pki.CAFile)
+			if code != ExitOK || r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			checkAll(t, r, common.with("xmpp.s2s.authentication", tc.auth), tc.grade)
+			if f := finding(r, "xmpp.s2s.authentication"); f == nil || !strings.Contains(f.Summary, tc.summary) {
+				t.Errorf("xmpp.s2s.authentication: %+v, want a summary with %q", f, tc.summary)
+			}
+			// Every s2s endpoint is the server's own loopback address.
+			var s2s []string
+			for _, o := range r.Observations {
+				if o.Probe != "xmpp.s2s.streams" {
+					continue
+				}
+				raw, _ := json.Marshal(o.Data)
+				var sd xmpp.StreamsData
+				if err := json.Unmarshal(raw, &sd); err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range sd.Endpoints {
+					s2s = append(s2s, e.Endpoint.Addr)
+					if e.PreTLS == nil || !e.PreTLS.StartTLSRequired {
+						t.Errorf("%s: STARTTLS not required before TLS: %+v", e.Endpoint.Addr, e.PreTLS)
+					}
+					if got := e.PostTLSRefused != nil && e.PostTLSRefused.Condition == "not-authorized"; got != tc.refused {
+						t.Errorf("%s: refused after STARTTLS = %v (%+v), want %v", e.Endpoint.Addr, got, e.PostTLSRefused, tc.refused)
+					}
+					if got := e.PostTLS != nil && e.PostTLS.Dialback; got != tc.dialback {
+						t.Errorf("%s: dialback after TLS = %v, want %v", e.Endpoint.Addr, got, tc.dialback)
+					}
+					if e.PostTLS != nil && e.PostTLS.HasMechanism("EXTERNAL") {
+						t.Errorf("%s: SASL EXTERNAL offered to a peer without a certificate", e.Endpoint.Addr)
+					}
+				}
+			}
+			if want := []string{tc.s.S2SAddr}; !reflect.DeepEqual(s2s, want) {
+				t.Errorf("s2s endpoints %v, want %v", s2s, want)
+			}
+			if t.Failed() {
+				for _, f := range r.Findings {
+					t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
 				}
 			}
 		})

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imscore/imscore/criteria/catalogue"
+)
+
+// The real SecuChart files, next to the repository (../shared/data/secuchart).
+const secuchartDir = "../../../shared/data/secuchart"
+
+func taxonomy(t *testing.T) *catalogue.Taxonomy {
+	t.Helper()
+	b, err := os.ReadFile("../../criteria/catalogue/taxonomy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tax, err := catalogue.ParseTaxonomy(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tax
+}
+
+func importReal(t *testing.T) map[string][]byte {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
+		t.Skipf("SecuChart data not present at %s: %v", secuchartDir, err)
+	}
+	files, err := Import(secuchartDir, taxonomy(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestImportReal converts the real SecuChart files and checks claims we
+// know from them.
+func TestImportReal(t *testing.T) {
+	files := importReal(t)
+	if len(files) != len(entries) {
+		t.Fatalf("%d files for %d entries", len(files), len(entries))
+	}
+	get := func(id string) *catalogue.Messenger {
+		t.Helper()
+		b := files[id+".yaml"]
+		if !bytes.HasPrefix(b, []byte("# Code generated")) {
+			t.Fatalf("%s: no generated-file header", id)
+		}
+		m, err := catalogue.ParseMessenger(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		messenger, criterion string
+		want                 catalogue.Value
+		source               string
+	}{
+		{"signal", "account.no-phone-number", catalogue.No, ""},
+		{"signal", "keys.forward-secrecy", catalogue.Yes, "https://www.signal.org/docs/specifications/x3dh/"},
+		{"signal", "openness.free-server", catalogue.Partial, "https://github.com/signalapp/Signal-Server/blob/master/LICENSE"},
+		{"conversations", "openness.audit", catalogue.Yes, "https://conversations.im/2025_audit_conversations.pdf"},
+		{"conversations", "account.no-phone-number", catalogue.Yes, ""},
+		{"telegram", "encryption.e2ee-default", catalogue.Partial, ""},
+		{"signal", "keys.post-quantum", catalogue.Unknown, ""},
+	} {
+		m := get(tc.messenger)
+		c, ok := m.Claim(tc.criterion)
+		if !ok || c.Value != tc.want {
+			t.Errorf("%s %s = %q, want %q", tc.messenger, tc.criterion, c.Value, tc.want)
+			continue
+		}
+		if c.Value != catalogue.Unknown || len(c.Sources) > 0 {
+			if !strings.Contains(c.Sources[0], "github.com/bkil/secuchart/blob/7e01d44ee5ead110426c265173ed9164d73b64f6/data/") {
+				t.Errorf("%s %s: first source %q is not the SecuChart file", tc.messenger, tc.criterion, c.Sources[0])
+			}
+		}
+		if tc.source != "" && !contains(c.Sources, tc.source) {
+			t.Errorf("%s %s: sources %v lack %s", tc.messenger, tc.criterion, c.Sources, tc.source)
+		}
+	}
+	sk := get("skype")
+	if sk.Status != catalogue.StatusDiscontinued || sk.Ended != "2025-05-05" || len(sk.StatusSources) < 2 {
+		t.Errorf("skype: %s %s %v", sk.Status, sk.Ended, sk.StatusSources)
+	}
+	if !strings.Contains(sk.Attribution, "CC BY-SA 3.0") || sk.Licence != "CC-BY-SA-3.0" {
+		t.Errorf("skype: attribution %q licence %q", sk.Attribution, sk.Licence)
+	}
+}
+
+// TestGeneratedUpToDate fails when the committed catalogue files differ from
+// what the importer makes of SecuChart (run go run ./cmd/catimport).
+func TestGeneratedUpToDate(t *testing.T) {
+	for name, want := range importReal(t) {
+		got, err := os.ReadFile(filepath.Join("../../criteria/catalogue/data", name))
+		if err != nil {
+			t.Errorf("%s: %v (run go run ./cmd/catimport)", name, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("criteria/catalogue/data/%s is out of date (run go run ./cmd/catimport)", name)
+		}
+	}
+}
+
+func TestURLs(t *testing.T) {
+	got := URLs("AGPL https://a.example/x, see (https://b.example/y). https://a.example/x nothttp://c https://")
+	want := []string{"https://a.example/x", "https://b.example/y"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("URLs = %v, want %v", got, want)
+	}
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
