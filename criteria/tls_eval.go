@@ -121,11 +121,16 @@ func versionState(e tls.EndpointVersions, v tls.Version) (accepted, judged bool)
 	return false, false
 }
 
-func evalNoSSL(in Input) Verdict {
-	return versionEval(in, "SSL 2.0/3.0 support", func(e tls.EndpointVersions) epVerdict {
-		ev := versionEvidence(e, tls.VersionSSL2, tls.VersionSSL3)
+// versionsRefused judges that none of vs is accepted on any endpoint.
+func versionsRefused(in Input, what, note string, vs ...tls.Version) Verdict {
+	var names []string
+	for _, v := range vs {
+		names = append(names, v.String())
+	}
+	return versionEval(in, what, func(e tls.EndpointVersions) epVerdict {
+		ev := versionEvidence(e, vs...)
 		var on, unjudged []string
-		for _, v := range []tls.Version{tls.VersionSSL2, tls.VersionSSL3} {
+		for _, v := range vs {
 			acc, judged := versionState(e, v)
 			if acc {
 				on = append(on, v.String())
@@ -135,34 +140,20 @@ func evalNoSSL(in Input) Verdict {
 		}
 		switch {
 		case len(on) > 0:
-			return epVerdict{Status: report.Fail, Summary: strings.Join(on, " and ") + " accepted", Evidence: ev}
+			return epVerdict{Status: report.Fail, Summary: strings.Join(on, " and ") + " accepted" + note, Evidence: ev, Seen: true}
 		case len(unjudged) > 0:
 			return epVerdict{Status: report.Error, Summary: "could not judge " + strings.Join(unjudged, ", "), Evidence: ev}
 		}
-		return epVerdict{Status: report.Pass, Summary: "SSLv2 and SSLv3 refused", Evidence: ev}
+		return epVerdict{Status: report.Pass, Summary: strings.Join(names, " and ") + " refused", Evidence: ev}
 	})
 }
 
+func evalNoSSL(in Input) Verdict {
+	return versionsRefused(in, "SSL 2.0/3.0 support", "", tls.VersionSSL2, tls.VersionSSL3)
+}
+
 func evalNoTLS1011(in Input) Verdict {
-	return versionEval(in, "TLS 1.0/1.1 support", func(e tls.EndpointVersions) epVerdict {
-		ev := versionEvidence(e, tls.VersionTLS10, tls.VersionTLS11)
-		var on, unjudged []string
-		for _, v := range []tls.Version{tls.VersionTLS10, tls.VersionTLS11} {
-			acc, judged := versionState(e, v)
-			if acc {
-				on = append(on, v.String())
-			} else if !judged {
-				unjudged = append(unjudged, v.String())
-			}
-		}
-		switch {
-		case len(on) > 0:
-			return epVerdict{Status: report.Fail, Summary: strings.Join(on, " and ") + " accepted (deprecated by RFC 8996)", Evidence: ev}
-		case len(unjudged) > 0:
-			return epVerdict{Status: report.Error, Summary: "could not judge " + strings.Join(unjudged, ", "), Evidence: ev}
-		}
-		return epVerdict{Status: report.Pass, Summary: "TLSv1.0 and TLSv1.1 refused", Evidence: ev}
-	})
+	return versionsRefused(in, "TLS 1.0/1.1 support", " (deprecated by RFC 8996)", tls.VersionTLS10, tls.VersionTLS11)
 }
 
 func evalTLS13(in Input) Verdict {

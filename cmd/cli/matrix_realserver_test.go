@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -26,21 +25,7 @@ import (
 
 func scanMatrix(t *testing.T, args ...string) (int, *report.Report, string) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "r.json")
-	var stdout, stderr bytes.Buffer
-	all := append([]string{"scan", "matrix"}, args...)
-	all = append(all, "--format", "json", "-o", out, "--timeout", "60s")
-	code := Main(context.Background(), all, &stdout, &stderr)
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		return code, nil, stderr.String()
-	}
-	validateSchema(t, raw)
-	rep, err := report.ReadJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("report unreadable: %v", err)
-	}
-	return code, rep, stderr.String()
+	return scanKind(t, "matrix", append(args, "--timeout", "60s")...)
 }
 
 // checkMatrix asserts the status of every matrix.* criterion.

@@ -31,9 +31,16 @@ import (
 // the parsed report (nil when none was written) and stderr.
 func scanJSON(t *testing.T, args ...string) (int, *report.Report, string) {
 	t.Helper()
+	return scanKind(t, "tls", args...)
+}
+
+// scanKind runs `imscore scan KIND ARGS --format json -o FILE` in-process,
+// validates the report against the JSON Schema and parses it.
+func scanKind(t *testing.T, kind string, args ...string) (int, *report.Report, string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout, stderr bytes.Buffer
-	all := append([]string{"scan", "tls"}, args...)
+	all := append([]string{"scan", kind}, args...)
 	all = append(all, "--format", "json", "-o", out)
 	code := Main(context.Background(), all, &stdout, &stderr)
 	raw, err := os.ReadFile(out)

@@ -7,13 +7,9 @@ package cli
 // grade.
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -26,25 +22,10 @@ import (
 	"github.com/imscore/imscore/xmpp"
 )
 
-// scanXMPP runs `imscore scan xmpp` in-process and returns the exit code,
-// the parsed report (nil when none was written) and stderr.
+// scanXMPP runs `imscore scan xmpp` in-process (see scanKind).
 func scanXMPP(t *testing.T, args ...string) (int, *report.Report, string) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "r.json")
-	var stdout, stderr bytes.Buffer
-	all := append([]string{"scan", "xmpp"}, args...)
-	all = append(all, "--format", "json", "-o", out)
-	code := Main(context.Background(), all, &stdout, &stderr)
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		return code, nil, stderr.String()
-	}
-	validateSchema(t, raw)
-	rep, err := report.ReadJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("report unreadable: %v", err)
-	}
-	return code, rep, stderr.String()
+	return scanKind(t, "xmpp", args...)
 }
 
 // checkAll asserts the status of every criterion of the report (xmpp.* and
