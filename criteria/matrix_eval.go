@@ -282,12 +282,19 @@ func evalMatrixVersionDisclosed(in Input) Verdict {
 			v.Status, v.Summary = report.Warn, "the Server header discloses "+e.ServerHeader
 		case e.Name != "":
 			v.Status, v.Summary = report.Pass, "only the software name is disclosed ("+e.Name+")"
+		case e.Exchange.Status == 403 || e.Exchange.Status == 404 || (e.Exchange.Status == 200 && e.Reason == ""):
+			v.Status, v.Summary = report.Pass, "no software version disclosed ("+orDefault(e.Reason, httpSummaryEx(e))+")"
 		default:
-			v.Status, v.Summary = report.Pass, "no software version disclosed ("+orDefault(e.Reason, "empty answer")+")"
+			// A truncated, unparsable or 5xx/429 answer proves nothing.
+			v.Status, v.Summary = report.Error, "the version answer could not be judged: "+orDefault(e.Reason, "empty answer")
 		}
 		vs = append(vs, v)
 	}
 	return combine(vs)
+}
+
+func httpSummaryEx(e matrix.EndpointVersion) string {
+	return fmt.Sprintf("HTTP %d", e.Exchange.Status)
 }
 
 func orDefault(s, d string) string {
@@ -434,6 +441,13 @@ func httpSummary(a matrix.Attempt) string {
 func notServed(a matrix.Attempt) bool {
 	st := a.Exchange.Status
 	return (st == 404 && a.ErrCode != "M_NOT_FOUND") || st == 405 || st == 410
+}
+
+// clearNo: the request was answered with a refusal or "not served" — a
+// measured "no oracle here", unlike a timeout, a 5xx or a rate limit.
+func clearNo(a matrix.Attempt) bool {
+	st := a.Exchange.Status
+	return refused(a) || notServed(a) || st == 400
 }
 
 func refused(a matrix.Attempt) bool {
@@ -644,8 +658,8 @@ func evalMatrixUserEnumeration(in Input) Verdict {
 			v.Status, v.Summary = report.Warn, "anyone can test whether a user name exists: "+strings.Join(oracles, "; ")+why+suffix
 		case availLive:
 			v.Status, v.Summary = report.Info, "register/available tells taken names apart, which open registration needs"+suffix
-		case e.Available.Exchange.Status == 0 && e.Profile.Exchange.Status == 0:
-			v.Status, v.Summary = report.Error, "register/available and profile did not answer"
+		case !clearNo(e.Available) || !clearNo(e.Profile):
+			v.Status, v.Summary = report.Error, "no clear answer to judge by: register/available answered "+httpSummary(e.Available)+", profile "+httpSummary(e.Profile)
 		default:
 			v.Status, v.Summary = report.Pass, "no anonymous existence oracle: register/available answered "+httpSummary(e.Available)+", profile "+httpSummary(e.Profile)
 		}
@@ -694,7 +708,14 @@ func evalMatrixMedia(in Input) Verdict {
 		for _, a := range []*matrix.Attempt{&made.Legacy, made.LegacyR0} {
 			legacyGone = legacyGone && a != nil && (refused(*a) || notServed(*a))
 		}
-		frozen := len(real) > 0 // real media found, and the legacy route refused it
+		// Frozen: real media was found and the legacy route clearly refused
+		// every item (a timeout or a 5xx proves nothing).
+		frozen := len(real) > 0
+		for _, r := range real {
+			// Synapse's frozen media answers 404 M_NOT_FOUND for media
+			// that exists; a timeout or a 5xx proves nothing.
+			frozen = frozen && (refused(r.Legacy) || r.Legacy.Exchange.Status == 404)
+		}
 		switch {
 		case legacyGone:
 			v.Status, v.Summary = report.Pass, "the legacy unauthenticated download routes are not served ("+httpSummary(made.Legacy)+")"

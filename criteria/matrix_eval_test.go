@@ -120,7 +120,9 @@ func TestMatrixVersionEvaluator(t *testing.T) {
 		{matrix.EndpointVersion{Status: ok, Name: "Synapse", Version: "1.99.0"}, report.Warn},
 		{matrix.EndpointVersion{Status: ok, Name: "Synapse"}, report.Pass},
 		{matrix.EndpointVersion{Status: ok, Name: "X", ServerHeader: "Synapse/1.99.0"}, report.Warn},
-		{matrix.EndpointVersion{Status: ok, Reason: "HTTP 404"}, report.Pass},
+		{matrix.EndpointVersion{Status: ok, Reason: "HTTP 404", Exchange: matrix.Exchange{Status: 404}}, report.Pass},
+		{matrix.EndpointVersion{Status: ok, Reason: "HTTP 502", Exchange: matrix.Exchange{Status: 502}}, report.Error},
+		{matrix.EndpointVersion{Status: ok, Reason: "unparsable answer: EOF", Exchange: matrix.Exchange{Status: 200}}, report.Error},
 	} {
 		if v := evalMatrixVersionDisclosed(Input{Kind: "matrix", Results: res(c.ep)}); v.Status != c.want {
 			t.Errorf("%+v: %s, want %s", c.ep, v.Status, c.want)
@@ -179,6 +181,8 @@ func TestMatrixAccessEvaluators(t *testing.T) {
 		{"no oracle", evalMatrixUserEnumeration, matrix.AccessEndpoint{Profile: mt, Available: att(403, "M_FORBIDDEN")}, report.Pass},
 		{"real media served", evalMatrixMedia, made(nf, nf, mt, matrix.MediaTry{MXC: "mxc://example.org/a", Source: "room directory", Legacy: att(200, "")}), report.Fail},
 		{"frozen", evalMatrixMedia, made(nf, nf, mt, matrix.MediaTry{MXC: "mxc://example.org/a", Source: "room directory", Legacy: nf}), report.Pass},
+		{"real media, legacy answer unusable", evalMatrixMedia, made(nf, nf, mt, matrix.MediaTry{MXC: "mxc://example.org/a", Source: "room directory", Legacy: att(502, "")}), report.Warn},
+		{"enumeration unmeasured", evalMatrixUserEnumeration, matrix.AccessEndpoint{Profile: mt, Available: att(502, "")}, report.Error},
 		{"legacy only", evalMatrixMedia, made(nf, nf, att(404, "M_UNRECOGNIZED")), report.Fail},
 		{"legacy and authenticated", evalMatrixMedia, made(nf, nf, mt), report.Warn},
 		{"legacy blocked", evalMatrixMedia, made(att(404, ""), att(404, "M_UNRECOGNIZED"), mt), report.Pass},

@@ -455,7 +455,9 @@ func registrationVerdict(e xmpp.EndpointStreams) epVerdict {
 		if f.Register {
 			return epVerdict{Status: report.Warn, Summary: "in-band registration (XEP-0077) is advertised; " + why}
 		}
-		return epVerdict{Status: report.Pass, Summary: "in-band registration is not advertised; " + why}
+		// ejabberd serves the form without advertising the feature: only
+		// the answer tells, and there was none.
+		return epVerdict{Status: report.Error, Summary: "in-band registration is not advertised, but it could not be checked: " + why}
 	case r.Type == "error":
 		cond := r.Condition
 		if cond == "" {

@@ -137,7 +137,12 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 		{"tls-unique on 1.3", "xmpp.c2s.channel-binding", func(t *testing.T) []xmpp.EndpointStreams {
 			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1-PLUS")+cb("tls-unique")), "TLSv1.3")}
 		}, report.Fail, "do not work", ""},
-		{"registration closed", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Pass, "", ""},
+		{"registration closed", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
+			e := good(t)
+			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "error", Condition: "service-unavailable"}
+			return []xmpp.EndpointStreams{e}
+		}, report.Pass, "", ""},
+		{"registration not advertised, form request unanswered", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Error, "could not be checked", ""},
 		{"registration after TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")}
 		}, report.Warn, "advertised", ""},

@@ -175,7 +175,9 @@ func clientBase(d *DiscoveryData, cd *ClientData) (ClientBase, bool) {
 	return ClientBase{}, false
 }
 
-var tokenRE = regexp.MustCompile(`("(?:access_token|refresh_token)"\s*:\s*")[^"]*(")`)
+// The closing quote may be missing: Sample is cut at a fixed length, and a
+// token that straddles the cut must not leak its prefix.
+var tokenRE = regexp.MustCompile(`("(?:access_token|refresh_token)"\s*:\s*")[^"]*("|$)`)
 
 // redactTokens hides access and refresh tokens in an evidence sample.
 func redactTokens(s string) string { return tokenRE.ReplaceAllString(s, `${1}[redacted]${2}`) }

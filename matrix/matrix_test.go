@@ -250,3 +250,15 @@ func TestAccessParsers(t *testing.T) {
 		t.Errorf("ParsePublicRooms: %d %d %v", rooms, total, av)
 	}
 }
+
+func TestRedactTokensCutSample(t *testing.T) {
+	for _, in := range []string{
+		`{"user_id":"@a:b","access_token":"syt_secret_abcdef","device_id":"X"}`,
+		`{"user_id":"@a:b","access_token":"syt_secret_abc`,
+		`{"refresh_token": "syr_secret"}`,
+	} {
+		if out := redactTokens(in); strings.Contains(out, "secret") {
+			t.Errorf("token leaked: %s", out)
+		}
+	}
+}
