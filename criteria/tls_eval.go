@@ -74,21 +74,34 @@ func init() {
 // --- protocol versions ---
 
 func versionEval(in Input, what string, fn func(e tls.EndpointVersions) epVerdict) Verdict {
+	return perEndpoint(in, what, "not measured: ",
+		func(ids tls.IDs) probes.ID { return ids.Versions },
+		func(d *tls.VersionsData) []tls.EndpointVersions { return d.Endpoints },
+		func(e tls.EndpointVersions) tls.EndpointResult { return e.EndpointResult },
+		func(_ *tls.VersionsData, e tls.EndpointVersions) epVerdict { return fn(e) })
+}
+
+// perEndpoint is the loop every TLS criterion shares: for every TLS set of
+// the target, the data of one probe (a set whose probe failed is judged by
+// notMeasured), then fn on every endpoint that was measured; an endpoint
+// that was not is an error prefixed with unmeasured. The worst wins.
+func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls.IDs) probes.ID,
+	endpoints func(D) []E, head func(E) tls.EndpointResult, fn func(D, E) epVerdict) Verdict {
 	var vs []epVerdict
 	for _, set := range tlsSets(in) {
-		id := set.IDs.Versions
-		d, ok := probes.Data[*tls.VersionsData](in.Results, id)
+		id := probe(set.IDs)
+		d, ok := probes.Data[D](in.Results, id)
 		if !ok {
 			vs = append(vs, set.missing(in, id, what))
 			continue
 		}
-		for _, e := range d.Endpoints {
-			if e.Status != probes.StatusOK {
-				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
-				continue
+		for _, e := range endpoints(d) {
+			h := head(e)
+			v := epVerdict{Status: report.Error, Summary: unmeasured + h.Reason}
+			if h.Status == probes.StatusOK {
+				v = fn(d, e)
 			}
-			v := fn(e)
-			v.Endpoint = set.name(e.Endpoint.Addr)
+			v.Endpoint = set.name(h.Endpoint.Addr)
 			vs = append(vs, v)
 		}
 	}
@@ -183,19 +196,11 @@ func highest(e tls.EndpointVersions) tls.Version {
 // --- cipher suites ---
 
 func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict) Verdict {
-	var vs []epVerdict
-	for _, set := range tlsSets(in) {
-		id := set.IDs.Ciphers
-		d, ok := probes.Data[*tls.CiphersData](in.Results, id)
-		if !ok {
-			vs = append(vs, set.missing(in, id, what))
-			continue
-		}
-		for _, e := range d.Endpoints {
-			if e.Status != probes.StatusOK {
-				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
-				continue
-			}
+	return perEndpoint(in, what, "not measured: ",
+		func(ids tls.IDs) probes.ID { return ids.Ciphers },
+		func(d *tls.CiphersData) []tls.EndpointCiphers { return d.Endpoints },
+		func(e tls.EndpointCiphers) tls.EndpointResult { return e.EndpointResult },
+		func(_ *tls.CiphersData, e tls.EndpointCiphers) epVerdict {
 			var errs []string
 			for _, s := range e.Scans {
 				if s.Error != "" {
@@ -206,14 +211,11 @@ func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict)
 			if len(errs) > 0 && !v.Seen {
 				v = epVerdict{Status: report.Error, Summary: "cipher enumeration incomplete: " + strings.Join(errs, "; "), Evidence: []probes.Evidence{cipherEvidence(e, nil)}}
 			}
-			v.Endpoint = set.name(e.Endpoint.Addr)
 			if v.Evidence == nil {
 				v.Evidence = []probes.Evidence{cipherEvidence(e, nil)}
 			}
-			vs = append(vs, v)
-		}
-	}
-	return combine(vs)
+			return v
+		})
 }
 
 // cipherEvidence lists the accepted suites per version, only those for
@@ -350,31 +352,20 @@ func evalServerOrder(in Input) Verdict {
 // --- key exchange ---
 
 func groupEval(in Input, what string, fn func(e tls.EndpointGroups) epVerdict) Verdict {
-	var vs []epVerdict
-	for _, set := range tlsSets(in) {
-		id := set.IDs.Groups
-		d, ok := probes.Data[*tls.GroupsData](in.Results, id)
-		if !ok {
-			vs = append(vs, set.missing(in, id, what))
-			continue
-		}
-		for _, e := range d.Endpoints {
-			if e.Status != probes.StatusOK {
-				vs = append(vs, epVerdict{Endpoint: set.name(e.Endpoint.Addr), Status: report.Error, Summary: "not measured: " + e.Reason})
-				continue
-			}
+	return perEndpoint(in, what, "not measured: ",
+		func(ids tls.IDs) probes.ID { return ids.Groups },
+		func(d *tls.GroupsData) []tls.EndpointGroups { return d.Endpoints },
+		func(e tls.EndpointGroups) tls.EndpointResult { return e.EndpointResult },
+		func(_ *tls.GroupsData, e tls.EndpointGroups) epVerdict {
 			v := fn(e)
 			if e.Error != "" && !v.Seen {
 				v = epVerdict{Status: report.Error, Summary: "group enumeration incomplete: " + e.Error}
 			}
-			v.Endpoint = set.name(e.Endpoint.Addr)
 			if v.Evidence == nil {
 				v.Evidence = []probes.Evidence{groupEvidence(e)}
 			}
-			vs = append(vs, v)
-		}
-	}
-	return combine(vs)
+			return v
+		})
 }
 
 func groupEvidence(e tls.EndpointGroups) probes.Evidence {
@@ -447,28 +438,20 @@ func evalPostQuantum(in Input) Verdict {
 // --- certificate ---
 
 func certEval(in Input, what string, fn func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict) Verdict {
-	var vs []epVerdict
-	for _, set := range tlsSets(in) {
-		id := set.IDs.Handshake
-		d, ok := probes.Data[*tls.HandshakeData](in.Results, id)
-		if !ok {
-			vs = append(vs, set.missing(in, id, what))
-			continue
-		}
-		for _, h := range d.Endpoints {
-			if h.Status != probes.StatusOK || len(h.Chain) == 0 {
-				vs = append(vs, epVerdict{Endpoint: set.name(h.Endpoint.Addr), Status: report.Error, Summary: "no certificate: " + h.Reason})
-				continue
+	return perEndpoint(in, what, "no certificate: ",
+		func(ids tls.IDs) probes.ID { return ids.Handshake },
+		func(d *tls.HandshakeData) []tls.EndpointHandshake { return d.Endpoints },
+		func(h tls.EndpointHandshake) tls.EndpointResult { return h.EndpointResult },
+		func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
+			if len(h.Chain) == 0 {
+				return epVerdict{Status: report.Error, Summary: "no certificate: " + h.Reason}
 			}
 			v := fn(d, h)
-			v.Endpoint = set.name(h.Endpoint.Addr)
 			if v.Evidence == nil {
 				v.Evidence = []probes.Evidence{chainEvidence(h)}
 			}
-			vs = append(vs, v)
-		}
-	}
-	return combine(vs)
+			return v
+		})
 }
 
 func chainEvidence(h tls.EndpointHandshake) probes.Evidence {

@@ -226,7 +226,7 @@ func accessProbe(ctx context.Context, env *probes.Env, in probes.Results) probes
 			ad.KnownUsers = SupportUsers(w.Body, ad.LocalName, MaxKnownUsers)
 		}
 	}
-	ad.Endpoints = forEndpoints(ctx, b.Endpoints, func(ctx context.Context, ep probes.Endpoint) AccessEndpoint {
+	ad.Endpoints = probes.ForEndpoints(ctx, b.Endpoints, func(ctx context.Context, ep probes.Endpoint) AccessEndpoint {
 		return accessEndpoint(ctx, env, b, ep, ad.LocalName, ad.KnownUsers)
 	})
 	answered := false
@@ -450,7 +450,7 @@ func SupportUsers(body []byte, serverName string, max int) []string {
 func federationDirectoryProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
 	fd := &FederationDirectoryData{}
-	fd.Endpoints = forEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) FederationDirectoryEndpoint {
+	fd.Endpoints = probes.ForEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) FederationDirectoryEndpoint {
 		a := attempt(do(ctx, env, request{URL: federationURL(d, fmt.Sprintf("/_matrix/federation/v1/publicRooms?limit=%d", DirectoryLimit)),
 			Addr: ep.Addr, VerifyName: d.CertName, Max: MaxDirectory}))
 		r := FederationDirectoryEndpoint{Endpoint: ep, Attempt: a}

@@ -94,7 +94,7 @@ func clientProbe(ctx context.Context, env *probes.Env, serverName string) probes
 		cd.Error = err.Error()
 		return probes.Observation{Status: st, Reason: "base_url " + cd.BaseURL + ": " + err.Error(), Evidence: ev, Data: cd}
 	}
-	cd.Endpoints = forEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) ClientEndpoint {
+	cd.Endpoints = probes.ForEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) ClientEndpoint {
 		ex := do(ctx, env, request{URL: cd.BaseURL + "/_matrix/client/versions", Addr: ep.Addr, VerifyName: u.Hostname(), Strict: true,
 			Max: MaxSmall, Header: map[string]string{"Origin": ProbeOrigin}})
 		r := ClientEndpoint{Endpoint: ep, Exchange: ex, Status: probes.StatusOK, CORS: ex.Header["Access-Control-Allow-Origin"]}

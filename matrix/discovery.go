@@ -308,24 +308,7 @@ func lookupSRV(ctx context.Context, env *probes.Env, name string) (SRVLookup, []
 		l.Disabled = true
 		return l, ev
 	}
-	var keep []SRVTarget
-	for _, r := range recs {
-		if r.Target != "." && r.Target != "" {
-			keep = append(keep, r)
-		}
-	}
-	sort.SliceStable(keep, func(i, j int) bool {
-		if keep[i].Priority != keep[j].Priority {
-			return keep[i].Priority < keep[j].Priority
-		}
-		if keep[i].Weight != keep[j].Weight {
-			return keep[i].Weight > keep[j].Weight
-		}
-		return keep[i].Target < keep[j].Target
-	})
-	if len(keep) > maxSRVTargets {
-		keep = keep[:maxSRVTargets]
-	}
+	keep := probes.OrderSRV(recs, maxSRVTargets, func(r SRVTarget) (uint16, uint16, string) { return r.Priority, r.Weight, r.Target })
 	l.Records = keep
 	evs := make([][]probes.Evidence, len(keep))
 	var wg sync.WaitGroup

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/imscore/imscore/probes"
@@ -22,9 +21,6 @@ const (
 
 // FederationTLSIDs are the TLS probes of the federation endpoints.
 var FederationTLSIDs = tls.PrefixIDs("matrix.federation.tls.")
-
-// endpointConcurrency bounds how many endpoints are probed at once.
-const endpointConcurrency = 4
 
 // Probes returns the probes of `scan matrix SERVER_NAME` (no account):
 // discovery, the key and version requests and the TLS grade of every
@@ -97,24 +93,6 @@ func federationTarget(d *DiscoveryData) tls.Target {
 	}}
 }
 
-// forEndpoints runs fn for each endpoint, a few at a time, in order.
-func forEndpoints[T any](ctx context.Context, eps []probes.Endpoint, fn func(context.Context, probes.Endpoint) T) []T {
-	out := make([]T, len(eps))
-	sem := make(chan struct{}, endpointConcurrency)
-	var wg sync.WaitGroup
-	for i, ep := range eps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i] = fn(ctx, ep)
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
 // federationURL is the URL of path on the federation endpoints: the host
 // part is the Host header the spec requires.
 func federationURL(d *DiscoveryData, path string) string {
@@ -148,7 +126,7 @@ func dataOf(in probes.Results) *DiscoveryData {
 func keysProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
 	kd := &KeysData{Expected: d.ServerName, CheckedAtMS: env.Clock.Now().UnixMilli()}
-	kd.Endpoints = forEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) EndpointKeys {
+	kd.Endpoints = probes.ForEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) EndpointKeys {
 		ex := do(ctx, env, request{URL: federationURL(d, "/_matrix/key/v2/server"), Addr: ep.Addr, VerifyName: d.CertName, Max: MaxKeys})
 		r := EndpointKeys{Endpoint: ep, Exchange: ex, Status: probes.StatusOK}
 		switch {
@@ -207,7 +185,7 @@ type VersionData struct {
 func versionProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
 	vd := &VersionData{}
-	vd.Endpoints = forEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) EndpointVersion {
+	vd.Endpoints = probes.ForEndpoints(ctx, d.Endpoints, func(ctx context.Context, ep probes.Endpoint) EndpointVersion {
 		ex := do(ctx, env, request{URL: federationURL(d, "/_matrix/federation/v1/version"), Addr: ep.Addr, VerifyName: d.CertName, Max: MaxSmall})
 		r := EndpointVersion{Endpoint: ep, Exchange: ex, Status: probes.StatusOK, ServerHeader: ex.Header["Server"]}
 		switch {

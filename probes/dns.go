@@ -262,3 +262,31 @@ func ShortNetError(err error) string {
 	}
 	return err.Error()
 }
+
+// OrderSRV drops the "." (service off) and empty targets from an SRV
+// answer, sorts the rest by priority (lowest first), weight (highest first)
+// and target, and keeps at most max: the order in which every target is
+// probed. key reads a record's priority, weight and target.
+func OrderSRV[T any](recs []T, max int, key func(T) (priority, weight uint16, target string)) []T {
+	var keep []T
+	for _, r := range recs {
+		if _, _, t := key(r); t != "." && t != "" {
+			keep = append(keep, r)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool {
+		pi, wi, ti := key(keep[i])
+		pj, wj, tj := key(keep[j])
+		if pi != pj {
+			return pi < pj
+		}
+		if wi != wj {
+			return wi > wj
+		}
+		return ti < tj
+	})
+	if len(keep) > max {
+		keep = keep[:max]
+	}
+	return keep
+}

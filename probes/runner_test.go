@@ -162,3 +162,28 @@ func BenchmarkRunner(b *testing.B) {
 		}
 	}
 }
+
+func TestParallelBoundAndOrder(t *testing.T) {
+	var cur, peak atomic.Int32
+	eps := make([]Endpoint, 12)
+	for i := range eps {
+		eps[i].Addr = string(rune('a' + i))
+	}
+	out := ForEndpoints(context.Background(), eps, func(_ context.Context, ep Endpoint) string {
+		n := cur.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		cur.Add(-1)
+		return ep.Addr
+	})
+	for i, s := range out {
+		if s != eps[i].Addr {
+			t.Fatalf("result %d is %q, want %q", i, s, eps[i].Addr)
+		}
+	}
+	if p := peak.Load(); p > EndpointConcurrency || p < 2 {
+		t.Fatalf("peak concurrency %d, want 2..%d", p, EndpointConcurrency)
+	}
+	Parallel(0, 0, func(int) { t.Fatal("ran with n=0") })
+}

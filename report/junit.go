@@ -211,7 +211,7 @@ func findingBody(f Finding, noFix bool) string {
 		}
 	}
 	if !noFix {
-		if keys := remediationKeys(f.Remediation); len(keys) > 0 {
+		if keys := FixKeys(f.Remediation); len(keys) > 0 {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}

@@ -198,7 +198,7 @@ func sarifRuleOf(f Finding) sarifRule {
 		oneLine(f.Area), oneLine(f.Severity), f.Weight, oneLine(f.Criterion))
 
 	var help strings.Builder
-	if keys := remediationKeys(f.Remediation); len(keys) > 0 {
+	if keys := FixKeys(f.Remediation); len(keys) > 0 {
 		help.WriteString("Fix:\n")
 		for _, k := range keys {
 			writeLabelled(&help, "  ", oneLine(k), clean(f.Remediation[k]))

@@ -428,7 +428,7 @@ func (p *printer) detail(f Finding) {
 		}
 	}
 
-	if keys := remediationKeys(f.Remediation); len(keys) > 0 {
+	if keys := FixKeys(f.Remediation); len(keys) > 0 {
 		p.emit("  ", "  ", "Fix (copy-ready, unwrapped: imscore explain "+clean(f.Criterion)+"):")
 		lw := 0
 		for _, k := range keys {
@@ -525,9 +525,9 @@ func (p *printer) reference(ref Reference) {
 	p.emit(in+"  ", in+"  ", "<"+url+">")
 }
 
-// remediationKeys lists m's keys with a non-empty value: RemediationOrder
-// first, then the rest sorted.
-func remediationKeys(m map[string]string) []string {
+// FixKeys lists m's keys with a non-empty value: RemediationOrder first,
+// then the rest sorted — the order every renderer shows fixes in.
+func FixKeys(m map[string]string) []string {
 	var keys, rest []string
 	known := map[string]bool{}
 	for _, k := range RemediationOrder {

@@ -13,13 +13,14 @@ import (
 // would interpret, so a hostile peer's stanza cannot clear the screen,
 // rewrite the title bar or reorder text with bidi controls.
 
-// clean returns s with control characters (except newline), DEL, C1
-// controls, bidi controls and invalid UTF-8 escaped in Go syntax (\x1b,
-// \u202e, \xff). CRLF and lone CR become newlines in effect (CRLF) or \r;
-// a tab becomes four spaces. Trailing white space is removed.
-func clean(s string) string {
+// Visible returns s with control characters (except newline and tab),
+// DEL, C1 controls, bidi controls and invalid UTF-8 escaped in Go syntax
+// (\x1b, \u202e, \xff); CRLF becomes LF. Every renderer passes text that
+// came from a server through it, so a hostile peer can neither drive a
+// terminal nor reorder or hide text.
+func Visible(s string) string {
 	if isPlain(s) {
-		return strings.TrimRight(s, " \n")
+		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -30,10 +31,8 @@ func clean(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
 			// CRLF: the LF that follows does the work.
-		case r == '\n':
-			b.WriteByte('\n')
-		case r == '\t':
-			b.WriteString("    ")
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r >= 0x80 && r <= 0x9f, isBidi(r):
@@ -43,15 +42,21 @@ func clean(s string) string {
 		}
 		i += n
 	}
-	return strings.TrimRight(b.String(), " \n")
+	return b.String()
 }
 
-// isPlain reports whether s is printable ASCII (plus newline), the common
-// case, which clean can return as it is.
+// clean is Visible for the terminal: a tab becomes four spaces and
+// trailing white space is removed.
+func clean(s string) string {
+	return strings.TrimRight(strings.ReplaceAll(Visible(s), "\t", "    "), " \n")
+}
+
+// isPlain reports whether s is printable ASCII plus newline and tab, the
+// common case, which Visible returns as it is.
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if (c < 0x20 && c != '\n') || c >= 0x7f {
+		if (c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f {
 			return false
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/imscore/imscore/probes"
 )
 
 // Engine limits. Variables, not constants, so tests can shorten them.
@@ -103,20 +105,7 @@ func rawErrString(err error) string {
 }
 
 // rawParallel runs f(0..n-1) with at most rawMaxParallel at once.
-func rawParallel(n int, f func(i int)) {
-	sem := make(chan struct{}, max(1, rawMaxParallel))
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			f(i)
-		}(i)
-	}
-	wg.Wait()
-}
+func rawParallel(n int, f func(i int)) { probes.Parallel(n, rawMaxParallel, f) }
 
 // rawChunks splits the suites offered for v into ClientHello-sized pieces.
 // SSLv3 ClientHellos have no extensions to pad with (see

@@ -9,7 +9,6 @@ import (
 	"net"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -116,10 +115,6 @@ func PrefixIDs(prefix string) IDs {
 	}
 }
 
-// endpointConcurrency bounds how many endpoints of one target are scanned
-// at once.
-const endpointConcurrency = 4
-
 // Probes returns the probes that scan t.
 func Probes(t Target, ids IDs) []probes.Probe {
 	endpoints := probes.Func{Name: ids.Endpoints, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
@@ -174,25 +169,6 @@ func connector(env *probes.Env, t Target, ep probes.Endpoint) Connector {
 	}
 }
 
-// forEndpoint runs fn for every endpoint, a few at a time, and returns the
-// results in endpoint order.
-func forEndpoint[T any](ctx context.Context, eps []probes.Endpoint, fn func(context.Context, probes.Endpoint) T) []T {
-	out := make([]T, len(eps))
-	sem := make(chan struct{}, endpointConcurrency)
-	var wg sync.WaitGroup
-	for i, ep := range eps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i] = fn(ctx, ep)
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
 // overall turns per-endpoint statuses into the probe's status: OK when at
 // least one endpoint was measured, else the first endpoint's failure.
 func overall(rs []EndpointResult) (probes.Status, string) {
@@ -240,7 +216,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 	refs := t.References()
 	now := env.Clock.Now()
 	sni := t.ServerName()
-	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointHandshake {
+	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointHandshake {
 		h := EndpointHandshake{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}, CheckedAt: now.UTC()}
 		dial := connector(env, t, ep)
 		conn, err := dial(ctx)
@@ -349,7 +325,7 @@ func handshakeEvidence(h EndpointHandshake) probes.Evidence {
 
 func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
 	sni := t.ServerName()
-	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointVersions {
+	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointVersions {
 		vs, err := ScanVersions(ctx, connector(env, t, ep), sni)
 		if err != nil {
 			return EndpointVersions{EndpointResult: failed(ep, err), VersionScan: vs}
@@ -417,7 +393,7 @@ func versionsOf(in probes.Results, ids IDs) map[string]EndpointVersions {
 func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
 	sni := t.ServerName()
 	vers := versionsOf(in, ids)
-	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointCiphers {
+	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointCiphers {
 		r := EndpointCiphers{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}}
 		ev, ok := vers[ep.Addr]
 		if !ok || ev.Status != probes.StatusOK {
@@ -462,7 +438,7 @@ func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Resu
 func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
 	sni := t.ServerName()
 	vers := versionsOf(in, ids)
-	res := forEndpoint(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointGroups {
+	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointGroups {
 		r := EndpointGroups{EndpointResult: EndpointResult{Endpoint: ep, Status: probes.StatusOK}}
 		ev, ok := vers[ep.Addr]
 		if !ok || ev.Status != probes.StatusOK {

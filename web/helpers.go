@@ -3,10 +3,8 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/imscore/imscore/report"
 )
@@ -16,45 +14,9 @@ import (
 // invisible characters visible, so a hostile peer cannot reorder text with
 // bidi controls or hide it with control characters.
 
-// txt returns s with control characters (except newline and tab), DEL, C1
-// controls, bidi controls and invalid UTF-8 shown as Go escapes (\x1b,
-// \u202e, \xff). CRLF becomes LF.
-func txt(s string) string {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isBidi(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func isBidi(r rune) bool {
-	return r == 0x061c || r == 0x200e || r == 0x200f ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
+// txt returns s with invisible and control characters made visible
+// (report.Visible).
+func txt(s string) string { return report.Visible(s) }
 
 // line is txt folded to one line (runs of white space become one space).
 func line(s string) string {
@@ -175,25 +137,8 @@ func softwareName(k string) string {
 	return line(k)
 }
 
-// fixKeys lists m's keys with a non-empty value: report.RemediationOrder
-// first, then the rest sorted.
-func fixKeys(m map[string]string) []string {
-	var keys, rest []string
-	known := map[string]bool{}
-	for _, k := range report.RemediationOrder {
-		known[k] = true
-		if strings.TrimSpace(m[k]) != "" {
-			keys = append(keys, k)
-		}
-	}
-	for k, v := range m {
-		if !known[k] && strings.TrimSpace(v) != "" {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	return append(keys, rest...)
-}
+// fixKeys lists m's keys in the order every renderer shows fixes in.
+func fixKeys(m map[string]string) []string { return report.FixKeys(m) }
 
 // refURL returns u if it is an absolute http or https URL, else "" (the
 // reference is then shown as text only).

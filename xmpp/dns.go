@@ -3,7 +3,6 @@ package xmpp
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -151,24 +150,7 @@ func lookupService(ctx context.Context, env *probes.Env, domain string, s *Servi
 		return
 	}
 	// Drop "." among other records (malformed), sort, bound.
-	var recs []SRVTarget
-	for _, r := range s.Records {
-		if r.Target != "." && r.Target != "" {
-			recs = append(recs, r)
-		}
-	}
-	sort.SliceStable(recs, func(i, j int) bool {
-		if recs[i].Priority != recs[j].Priority {
-			return recs[i].Priority < recs[j].Priority
-		}
-		if recs[i].Weight != recs[j].Weight {
-			return recs[i].Weight > recs[j].Weight
-		}
-		return recs[i].Target < recs[j].Target
-	})
-	if len(recs) > maxTargetsPerLookup {
-		recs = recs[:maxTargetsPerLookup]
-	}
+	recs := probes.OrderSRV(s.Records, maxTargetsPerLookup, func(r SRVTarget) (uint16, uint16, string) { return r.Priority, r.Weight, r.Target })
 	s.Records = recs
 	if len(recs) == 0 {
 		switch s.Service {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/imscore/imscore/probes"
@@ -36,10 +35,6 @@ var (
 // ProbeDomain is the from= of our server-to-server streams: a name that can
 // never exist (RFC 6761), so no server will try to connect back to it.
 const ProbeDomain = "imscore.invalid"
-
-// endpointConcurrency bounds how many endpoints of one service are probed at
-// once.
-const endpointConcurrency = 4
 
 // Probes returns the probes that scan the XMPP domain without an account:
 // DNS (SRV records of the four services and the addresses of every target),
@@ -226,19 +221,10 @@ func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 	if ns == NSServer {
 		from = ProbeDomain
 	}
-	d := &StreamsData{Domain: domain, Namespace: ns, From: from, Endpoints: make([]EndpointStreams, len(ed.Endpoints))}
-	sem := make(chan struct{}, endpointConcurrency)
-	var wg sync.WaitGroup
-	for i, ep := range ed.Endpoints {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			d.Endpoints[i] = probeStreams(ctx, env, ep, domain, ns, from)
-		}()
-	}
-	wg.Wait()
+	d := &StreamsData{Domain: domain, Namespace: ns, From: from}
+	d.Endpoints = probes.ForEndpoints(ctx, ed.Endpoints, func(ctx context.Context, ep probes.Endpoint) EndpointStreams {
+		return probeStreams(ctx, env, ep, domain, ns, from)
+	})
 	var ev []probes.Evidence
 	ok := false
 	var reasons []string
@@ -423,18 +409,9 @@ func directTLSProbe(ctx context.Context, env *probes.Env, in probes.Results, dom
 	if len(out.Endpoints) == 0 {
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no address for any " + ServiceClientTLS + " target", Data: out}
 	}
-	sem := make(chan struct{}, endpointConcurrency)
-	var wg sync.WaitGroup
-	for i := range out.Endpoints {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			probeDirectTLS(ctx, env, &out.Endpoints[i], domain)
-		}()
-	}
-	wg.Wait()
+	probes.Parallel(len(out.Endpoints), probes.EndpointConcurrency, func(i int) {
+		probeDirectTLS(ctx, env, &out.Endpoints[i], domain)
+	})
 	var ev []probes.Evidence
 	for _, e := range out.Endpoints {
 		ev = append(ev, DirectTLSEvidence(e))
