@@ -474,3 +474,39 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// credentials reads the --account password from --password-file or
+// $IMSCORE_PASSWORD (never from argv). It returns nil without --account.
+// A password file must hold the password on its first line; a trailing
+// newline is not part of it.
+func (o *scanOptions) credentials() (*probes.Credentials, error) {
+	if o.account == "" {
+		if o.passwordFile != "" {
+			return nil, usageErr("--password-file without --account")
+		}
+		return nil, nil
+	}
+	var pw string
+	switch {
+	case o.passwordFile != "":
+		fi, err := os.Stat(o.passwordFile)
+		if err != nil {
+			return nil, usageErr("--password-file: %v", err)
+		}
+		if fi.Size() > 4096 {
+			return nil, usageErr("--password-file %s: larger than 4 KiB, not a password file", o.passwordFile)
+		}
+		b, err := os.ReadFile(o.passwordFile)
+		if err != nil {
+			return nil, usageErr("--password-file: %v", err)
+		}
+		pw, _, _ = strings.Cut(string(b), "\n")
+		pw = strings.TrimSuffix(pw, "\r")
+	default:
+		pw = os.Getenv("IMSCORE_PASSWORD")
+	}
+	if pw == "" {
+		return nil, usageErr("--account %s needs a password: set IMSCORE_PASSWORD or give --password-file FILE", o.account)
+	}
+	return &probes.Credentials{Account: o.account, Password: pw}, nil
+}
