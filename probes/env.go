@@ -97,7 +97,7 @@ func (e *Env) fill() {
 		e.HTTP = &http.Client{
 			Timeout: 10 * time.Second,
 			Transport: &http.Transport{
-				DialContext:            e.Dialer.DialContext,
+				DialContext:            e.DialHost,
 				TLSClientConfig:        &stdtls.Config{RootCAs: e.Roots},
 				TLSHandshakeTimeout:    5 * time.Second,
 				ResponseHeaderTimeout:  5 * time.Second,
@@ -174,6 +174,38 @@ func (e *Env) lookupAddrs(ctx context.Context, host string, port int) ([]Endpoin
 		eps = append(eps, Endpoint{Name: host, Addr: net.JoinHostPort(a.String(), strconv.Itoa(port)), Via: "dns"})
 	}
 	return eps, ev, StatusOK, nil
+}
+
+// DialHost dials "host:port" the way every probe does: the --connect
+// override, an IP literal, or the addresses our Resolver gives (never the
+// system resolver behind the Env's back), trying each in turn. It is the
+// default HTTP client's dialer.
+func (e *Env) DialHost(ctx context.Context, network, hostport string) (net.Conn, error) {
+	e.fill()
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, err
+	}
+	pn, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("bad port in %q", hostport)
+	}
+	eps, _, _, err := e.ResolveEndpoints(ctx, host, pn)
+	if err != nil {
+		return nil, err
+	}
+	var last error
+	for _, ep := range eps {
+		c, _, err := e.Dial(ctx, ep.Addr)
+		if err == nil {
+			return c, nil
+		}
+		last = err
+	}
+	if last == nil {
+		last = fmt.Errorf("%s: no address", host)
+	}
+	return nil, last
 }
 
 // Dial opens a TCP connection to addr, bounded by ctx and IOTimeout.

@@ -63,15 +63,23 @@ reached (unknown domain, refused, timeout).`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			if o.account != "" || o.passwordFile != "" {
-				return usageErr("scan xmpp: logged-in checks (--account) are not implemented yet")
-			}
 			domain, err := parseDomain(args[0])
 			if err != nil {
 				return err
 			}
+			creds, err := o.credentials()
+			if err != nil {
+				return err
+			}
+			ps := xmpp.Probes(domain)
+			if creds != nil {
+				if _, host, ok := strings.Cut(creds.Account, "@"); !ok || strings.Contains(creds.Account, "/") || !strings.EqualFold(strings.TrimSuffix(host, "."), domain) {
+					return usageErr("--account %q: want a bare JID of the scanned domain, user@%s", creds.Account, domain)
+				}
+				ps = append(ps, xmpp.AccountProbe(domain, creds))
+			}
 			rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
-			return runScan(cmd.Context(), &o, scanSpec{Kind: "xmpp", Target: rt, Probes: xmpp.Probes(domain),
+			return runScan(cmd.Context(), &o, scanSpec{Kind: "xmpp", Target: rt, Probes: ps,
 				Scannable: xmppScannable, Endpoints: xmppEndpoints}, stdout, stderr)
 		},
 	}
