@@ -56,6 +56,7 @@ func Probes(domain string) []probes.Probe {
 		probes.Func{Name: IDDirectTLS, Needs: []probes.ID{IDDNS}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return directTLSProbe(ctx, env, in, domain)
 		}},
+		HostMetaProbe(domain),
 		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return streamsProbe(ctx, env, in, domain, S2STLSIDs.Endpoints, NSServer)
 		}},

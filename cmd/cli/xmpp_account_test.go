@@ -1,0 +1,283 @@
+package cli
+
+// Real-server tests of `imscore scan xmpp --account`: Prosody with every
+// module XEP-0479 asks for (and host-meta served for it), and a bare
+// Prosody; each asserts every criterion, that nothing the scan created is
+// left behind (checked with a client of our own) and that the password
+// appears nowhere.
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imscore/imscore/fixtures/testenv"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/xmpp"
+)
+
+const testPassword = "Pa55-w0rd-never-in-reports"
+
+// prosodyAccount creates user@domain on a running Prosody with prosodyctl.
+func prosodyAccount(t *testing.T, x *testenv.Server, user, password string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "prosodyctl", "--config", x.ConfigFile, "register", user, x.Domain, password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("prosodyctl register: %v\n%s", err, out)
+	}
+}
+
+// passwordFile writes a password file for --password-file.
+func passwordFile(t *testing.T, pw string) string {
+	p := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fullProsody is Prosody 0.12 with every module XEP-0479 asks of a server
+// that Debian ships (no push: mod_cloud_notify is not in 0.12).
+func fullProsody(cert, key string) testenv.ProsodyOptions {
+	return testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true,
+		HTTPS: true, DirectTLS: true,
+		Modules: []string{"roster", "mam", "carbons", "smacks", "csi_simple", "blocklist", "pep", "vcard_legacy", "bookmarks",
+			"private", "offline", "version", "server_contact_info", "external_services", "http", "bosh", "websocket"},
+		ExtraGlobal: `hide_os_type = true
+cross_domain_bosh = true
+cross_domain_websocket = true
+contact_info = { abuse = { "mailto:abuse@example.test" }; admin = { "xmpp:admin@example.test" }; security = { "mailto:security@example.test" } }
+external_services = { { type = "stun", transport = "udp", host = "turn.example.test", port = 3478 }, { type = "turn", transport = "udp", host = "turn.example.test", port = 3478, secret = "turn-secret-not-in-reports" } }
+`,
+		ExtraHost: `
+Component "conference.example.test" "muc"
+	modules_enabled = { "muc_mam" }
+Component "upload.example.test" "http_file_share"
+Component "proxy.example.test" "proxy65"
+`}
+}
+
+func TestRealProsodyAccount(t *testing.T) {
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test", "upload.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+
+	full := func(x *testenv.Server) []string {
+		// host-meta on https://example.test/ (a separate HTTPS server, as
+		// Prosody 0.12 has no host-meta module), linking to Prosody's
+		// WebSocket and BOSH endpoints.
+		_, port, _ := strings.Cut(x.HTTPSAddr, ":")
+		xrd := fmt.Sprintf(`<?xml version='1.0' encoding='utf-8'?>
+<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>
+  <Link rel="urn:xmpp:alt-connections:websocket" href="wss://example.test:%s/xmpp-websocket"/>
+  <Link rel="urn:xmpp:alt-connections:xbosh" href="https://example.test:%s/http-bind"/>
+</XRD>`, port, port)
+		js := fmt.Sprintf(`{"links":[{"rel":"urn:xmpp:alt-connections:websocket","href":"wss://example.test:%s/xmpp-websocket"},{"rel":"urn:xmpp:alt-connections:xbosh","href":"https://example.test:%s/http-bind"}]}`, port, port)
+		cors := map[string]string{"Access-Control-Allow-Origin": "*"}
+		wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: cert, Key: key, Files: map[string]testenv.WellKnownFile{
+			"/.well-known/host-meta":      {Body: xrd, ContentType: "application/xrd+xml", Header: cors},
+			"/.well-known/host-meta.json": {Body: js, Header: cors},
+		}})
+		return []string{"--connect", "example.test:443=" + wk.Addr}
+	}
+	cases := []struct {
+		name  string
+		opts  testenv.ProsodyOptions
+		extra func(*testenv.Server) []string
+		want  expect
+	}{
+		{"every module Debian's Prosody has, host-meta served", fullProsody(cert, key), full, expect{
+			"xmpp.compliance.core": P, "xmpp.compliance.im": P, "xmpp.compliance.web": P, "xmpp.compliance.av": P,
+			"xmpp.compliance.mobile": W, // no push in Prosody 0.12
+			"xmpp.contact-addresses": P, "xmpp.metadata.version-disclosed": W, "xmpp.web.host-meta": P,
+			"xmpp.feature.mam": P, "xmpp.feature.carbons": P, "xmpp.feature.push": W, "xmpp.feature.blocking": P,
+			"xmpp.feature.vcard": P, "xmpp.feature.bookmarks2": P, "xmpp.feature.pep": P, "xmpp.feature.omemo-ready": P,
+			"xmpp.feature.upload": P, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
+			"xmpp.feature.sm": P, "xmpp.feature.csi": P, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+		}},
+		{"bare: roster only, no version module",
+			testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true, Modules: []string{"roster"}},
+			nil, expect{
+				"xmpp.compliance.core": W, // no direct TLS, no PEP
+				"xmpp.compliance.im":   F, "xmpp.compliance.web": F, "xmpp.compliance.av": F, "xmpp.compliance.mobile": F,
+				"xmpp.contact-addresses": W, "xmpp.metadata.version-disclosed": P, "xmpp.web.host-meta": I,
+				"xmpp.feature.mam": W, "xmpp.feature.carbons": W, "xmpp.feature.push": W, "xmpp.feature.blocking": W,
+				"xmpp.feature.vcard": W, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": W, "xmpp.feature.omemo-ready": F,
+				"xmpp.feature.upload": W, "xmpp.feature.muc": W, "xmpp.feature.extdisco": W,
+				"xmpp.feature.sm": W, "xmpp.feature.csi": W, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := testenv.StartProsody(t, c.opts)
+			prosodyAccount(t, x, "alice", testPassword)
+			dns := testenv.StartDNS(t, xmppZone(x)+"upload.example.test. 60 IN A 127.0.0.1\n", false)
+			args := []string{"example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+				"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword)}
+			if c.extra != nil {
+				args = append(args, c.extra(x)...)
+			}
+			begin := time.Now()
+			code, r, stderr := scanXMPP(t, args...)
+			t.Logf("logged-in scan took %v", time.Since(begin).Round(time.Millisecond))
+			if code != 0 || r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, id := range []string{"xmpp.compliance.core", "xmpp.compliance.im", "xmpp.compliance.mobile", "xmpp.compliance.web", "xmpp.compliance.av"} {
+				t.Logf("%s: %s", id, summaryOf(r, id))
+			}
+			got := statuses(r)
+			for id, st := range c.want {
+				if got[id] != st {
+					t.Errorf("%s: got %s (%s), want %s", id, got[id], summaryOf(r, id), st)
+				}
+			}
+			for _, f := range r.Findings {
+				if strings.HasPrefix(f.Criterion, "xmpp.") && f.Status != report.Skip && len(f.Evidence) == 0 {
+					t.Errorf("%s (%s) cites no evidence", f.Criterion, f.Status)
+				}
+				if (f.Status == report.Fail || f.Status == report.Warn) && f.Remediation["prosody"] == "" && strings.HasPrefix(f.Criterion, "xmpp.") {
+					t.Errorf("%s is %s without a Prosody fix", f.Criterion, f.Status)
+				}
+			}
+			noSecrets(t, r, stderr)
+			noLeftovers(t, x, dns.Addr, pki.CAFile, r)
+		})
+	}
+}
+
+// TestRealProsodyAccountRefused: a wrong password is an error of every
+// logged-in criterion (never a skip or a pass), and the password does not
+// leak into the report.
+func TestRealProsodyAccountRefused(t *testing.T) {
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, Modules: []string{"roster"}})
+	prosodyAccount(t, x, "alice", "the-real-one")
+	dns := testenv.StartDNS(t, xmppZone(x), false)
+	t.Setenv("IMSCORE_PASSWORD", testPassword)
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--account", "alice@example.test")
+	if r == nil {
+		t.Fatalf("exit %d, no report: %s", code, stderr)
+	}
+	for _, id := range accountCriteria {
+		if st := statuses(r)[id]; st != report.Error {
+			t.Errorf("%s: %s (%s), want error", id, st, summaryOf(r, id))
+		}
+	}
+	if s := summaryOf(r, "xmpp.compliance.core"); !strings.Contains(s, "not-authorized") {
+		t.Errorf("summary does not say why: %s", s)
+	}
+	noSecrets(t, r, stderr)
+}
+
+func summaryOf(r *report.Report, id string) string {
+	for _, f := range r.Findings {
+		if f.Criterion == id {
+			return f.Summary
+		}
+	}
+	return ""
+}
+
+// noSecrets: neither the account password nor the TURN secret appears in
+// any rendering of the report or on stderr.
+func noSecrets(t *testing.T, r *report.Report, stderr string) {
+	t.Helper()
+	for _, format := range []string{"json", "table", "junit", "sarif"} {
+		var b bytes.Buffer
+		if err := render(&b, r, format, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{testPassword, "turn-secret-not-in-reports"} {
+			if strings.Contains(b.String(), secret) || strings.Contains(stderr, secret) {
+				t.Errorf("secret %q in the %s report or stderr", secret, format)
+			}
+		}
+	}
+}
+
+// noLeftovers logs in with our own client and checks the rooms and PEP
+// nodes the scan created are gone.
+func noLeftovers(t *testing.T, x *testenv.Server, resolver, caFile string, r *report.Report) {
+	t.Helper()
+	var data *xmpp.AccountData
+	for _, o := range r.Observations {
+		if o.Probe == xmpp.IDAccount {
+			data = accountDataOf(t, o)
+		}
+	}
+	if data == nil {
+		t.Fatal("no xmpp.account observation")
+	}
+	if len(data.NotRemoved) > 0 {
+		t.Errorf("the scan says it left behind: %v", data.NotRemoved)
+	}
+	env := testEnv(t, resolver, caFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := xmpp.Login(ctx, env, probes.Endpoint{Name: x.Domain, Addr: x.Addr}, x.Domain, false, &probes.Credentials{Account: "alice@" + x.Domain, Password: testPassword})
+	if err != nil {
+		t.Fatalf("checking leftovers: %v", err)
+	}
+	defer c.Close(ctx)
+	for _, created := range data.Created {
+		kind, name, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(created, "PEP "), "MUC "), " ")
+		var res *xmpp.IQResult
+		switch kind {
+		case "node":
+			res, err = c.IQ(ctx, "get", "", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='"+name+"'/></pubsub>")
+		case "room":
+			res, err = c.IQ(ctx, "get", name, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+		default:
+			t.Fatalf("unknown created thing %q", created)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", created, err)
+		}
+		if res.Type != "error" || res.Condition != "item-not-found" {
+			t.Errorf("%s still there after the scan: %s", created, res.XML)
+		}
+	}
+	if n := len(data.Created); n == 0 && statuses(r)["xmpp.feature.muc"] == report.Pass {
+		t.Error("the scan created nothing, but says it tested a room")
+	}
+}
+
+func accountDataOf(t *testing.T, o probes.Observation) *xmpp.AccountData {
+	t.Helper()
+	raw, ok := o.Data.(json.RawMessage)
+	if !ok {
+		t.Fatalf("observation data is %T", o.Data)
+	}
+	var d xmpp.AccountData
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	return &d
+}
+
+// testEnv is an Env that asks only our DNS server and trusts the test CA.
+func testEnv(t *testing.T, resolver, caFile string) *probes.Env {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return (&probes.Env{Resolver: probes.NewDNSResolver(resolver), Roots: pool}).Filled()
+}
