@@ -281,3 +281,90 @@ func testEnv(t *testing.T, resolver, caFile string) *probes.Env {
 	pool.AppendCertsFromPEM(pem)
 	return (&probes.Env{Resolver: probes.NewDNSResolver(resolver), Roots: pool}).Filled()
 }
+
+// TestRealEjabberdAccount: Debian's ejabberd 23.01 with the XEP-0479
+// modules it ships (no upload: it needs an HTTP listener; no WebSocket).
+func TestRealEjabberdAccount(t *testing.T) {
+	testenv.Need(t, "ejabberdctl")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key,
+		RequireTLS: true, S2SRequireTLS: true, DirectTLS: true,
+		TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers, PasswordFormat: "scram", SCRAMHash: "sha256",
+		ExtraModules: `  mod_roster: { versioning: true }
+  mod_carboncopy: {}
+  mod_mam: { default: always }
+  mod_stream_mgmt: {}
+  mod_client_state: {}
+  mod_push: {}
+  mod_blocking: {}
+  mod_privacy: {}
+  mod_private: {}
+  mod_vcard: {}
+  mod_avatar: {}
+  mod_vcard_xupdate: {}
+  mod_caps: {}
+  mod_offline: {}
+  mod_pubsub: { plugins: [flat, pep] }
+  mod_muc: { host: "conference.@HOST@", default_room_options: { mam: true } }
+  mod_version: { show_os: false }
+  mod_stun_disco:
+    access: c2s
+    secret: "turn-secret-not-in-reports"
+    services:
+      - host: 127.0.0.1
+        port: 3478
+        type: stun
+        transport: udp
+        restricted: false
+      - host: 127.0.0.1
+        port: 3478
+        type: turn
+        transport: udp
+        restricted: true`})
+	testenv.EjabberdCtl(t, x, "register", "alice", "example.test", testPassword)
+	dns := testenv.StartDNS(t, xmppZone(x), false)
+	begin := time.Now()
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+		"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword))
+	t.Logf("logged-in scan took %v", time.Since(begin).Round(time.Millisecond))
+	if code != 0 || r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, o := range r.Observations {
+		if o.DurationMS > 1000 {
+			t.Logf("slow probe %s: %d ms", o.Probe, o.DurationMS)
+		}
+	}
+	want := expect{
+		"xmpp.compliance.core": P, "xmpp.compliance.mobile": P, "xmpp.compliance.av": P,
+		"xmpp.compliance.im":              F, // no upload component (needs an HTTP listener)
+		"xmpp.compliance.web":             F, // no host-meta, no WebSocket
+		"xmpp.contact-addresses":          W, // ejabberd sends an empty serverinfo form
+		"xmpp.metadata.version-disclosed": W, "xmpp.web.host-meta": I,
+		"xmpp.feature.mam": P, "xmpp.feature.carbons": P, "xmpp.feature.push": P, "xmpp.feature.blocking": P,
+		"xmpp.feature.vcard": P, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": P, "xmpp.feature.omemo-ready": P,
+		"xmpp.feature.upload": W, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
+		"xmpp.feature.sm": P, "xmpp.feature.csi": P, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+	}
+	got := statuses(r)
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("%s: got %s (%s), want %s", id, got[id], summaryOf(r, id), st)
+		}
+	}
+	// ejabberd 23.01 offers SCRAM-SHA-256-PLUS but binds with tls-unique
+	// only, which TLS 1.3 lacks: imscore falls back to SCRAM-SHA-256 and
+	// says why.
+	for _, o := range r.Observations {
+		if o.Probe == xmpp.IDAccount {
+			d := accountDataOf(t, o)
+			if d.Login.Mechanism != "SCRAM-SHA-256" || !strings.Contains(d.Login.PlusFailed, "SCRAM-SHA-256-PLUS refused") {
+				t.Errorf("login %s, plus_failed %q", d.Login.Mechanism, d.Login.PlusFailed)
+			}
+		}
+	}
+	noSecrets(t, r, stderr)
+	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
+}
