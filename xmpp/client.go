@@ -96,7 +96,7 @@ func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain stri
 		return nil, &tls.ProbeError{Status: st, Err: errors.New(probes.ShortNetError(err))}
 	}
 	s := newSession(conn, NSClient, domain, "", env.IOTimeout)
-	s.budget.N = maxClientBytes
+	s.budget.N, s.limit = maxClientBytes, maxClientBytes
 	c := &Client{s: s, creds: creds, domain: domain, Info: LoginInfo{Endpoint: ep, DirectTLS: direct}}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)

@@ -41,10 +41,11 @@ type session struct {
 	budget  *io.LimitedReader
 	dec     *xml.Decoder
 	sent    []string // what we sent, for evidence
+	limit   int64    // the byte bound of the connection
 }
 
 func newSession(conn net.Conn, ns, to, from string, timeout time.Duration) *session {
-	s := &session{conn: conn, ns: ns, to: to, from: from, timeout: timeout}
+	s := &session{conn: conn, ns: ns, to: to, from: from, timeout: timeout, limit: maxStreamBytes}
 	s.budget = &io.LimitedReader{R: conn, N: maxStreamBytes}
 	s.dec = newDecoder(s.budget)
 	return s
@@ -74,7 +75,7 @@ func (s *session) write(ctx context.Context, str string) error {
 
 func (s *session) readErr(what string, err error) error {
 	if s.budget.N <= 0 {
-		return protoErr("%s: server sent more than %d bytes", what, maxStreamBytes)
+		return protoErr("%s: server sent more than %d bytes", what, s.limit)
 	}
 	if errors.Is(err, ErrRestrictedXML) {
 		return protoErr("%s: %v", what, err)
