@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -367,4 +368,42 @@ func TestRealEjabberdAccount(t *testing.T) {
 	}
 	noSecrets(t, r, stderr)
 	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
+}
+
+// BenchmarkXMPPScan: full scans of a local Prosody with every module
+// (c2s, s2s and direct TLS graded), without and with --account.
+func BenchmarkXMPPScan(b *testing.B) {
+	testenv.Need(b, "prosody")
+	pki := testenv.NewPKI(b)
+	cert, key := pki.Leaf(b, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test", "upload.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartProsody(b, fullProsody(cert, key))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "prosodyctl", "--config", x.ConfigFile, "register", "alice", x.Domain, testPassword).CombinedOutput(); err != nil {
+		b.Fatalf("prosodyctl: %v %s", err, out)
+	}
+	dns := testenv.StartDNS(b, xmppZone(x)+"upload.example.test. 60 IN A 127.0.0.1\n", false)
+	pw := filepath.Join(b.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte(testPassword), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(b.TempDir(), "r.json")
+	base := []string{"scan", "xmpp", "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--format", "json", "-o", out, "--timeout", "60s"}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"anonymous", base},
+		{"logged-in", append(append([]string{}, base...), "--account", "alice@example.test", "--password-file", pw)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var stderr bytes.Buffer
+				if code := Main(context.Background(), c.args, io.Discard, &stderr); code != 0 {
+					b.Fatalf("exit %d: %s", code, stderr.String())
+				}
+			}
+		})
+	}
 }
