@@ -12,7 +12,7 @@ import (
 func init() {
 	// c2s and s2s after STARTTLS; c2s-tls is direct TLS (XEP-0368), left
 	// out when the domain publishes no _xmpps-client record.
-	TLSSets["xmpp"] = []struct{ Label, Prefix string }{{"c2s", "xmpp.c2s.tls."}, {"s2s", "xmpp.s2s.tls."}, {"c2s-tls", "xmpp.c2s-direct.tls."}}
+	TLSSets["xmpp"] = []struct{ Label, Prefix string }{{"c2s", "xmpp.c2s.tls."}, {"s2s", "xmpp.s2s.tls."}, {"c2s-tls", "xmpp.c2s-direct.tls."}, {"s2s-tls", "xmpp.s2s-direct.tls."}}
 	register("xmpp.dns.srv-client", evalSRVClient)
 	register("xmpp.dns.srv-server", evalSRVServer)
 	register("xmpp.dns.direct-tls", evalDirectTLS)

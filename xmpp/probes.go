@@ -24,12 +24,17 @@ const (
 // TLS (XEP-0368 §3).
 const ALPNClient = "xmpp-client"
 
+// ALPNServer is the ALPN protocol of XMPP server connections over direct
+// TLS (XEP-0368 §3).
+const ALPNServer = "xmpp-server"
+
 // TLS probe IDs of the client-to-server and server-to-server services
 // (STARTTLS), and of the client direct-TLS service (XEP-0368).
 var (
 	C2STLSIDs       = tls.PrefixIDs("xmpp.c2s.tls.")
 	S2STLSIDs       = tls.PrefixIDs("xmpp.s2s.tls.")
 	C2SDirectTLSIDs = tls.PrefixIDs("xmpp.c2s-direct.tls.")
+	S2SDirectTLSIDs = tls.PrefixIDs("xmpp.s2s-direct.tls.")
 )
 
 // ProbeDomain is the from= of our server-to-server streams: a name that can
@@ -64,6 +69,7 @@ func Probes(domain string) []probes.Probe {
 	ps = append(ps, tlsProbes(domain, ServiceClient, tls.StartTLSXMPPClient, C2STLSIDs)...)
 	ps = append(ps, tlsProbes(domain, ServiceServer, tls.StartTLSXMPPServer, S2STLSIDs)...)
 	ps = append(ps, tlsProbes(domain, ServiceClientTLS, "", C2SDirectTLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceServerTLS, "", S2SDirectTLSIDs)...)
 	return ps
 }
 
@@ -75,15 +81,16 @@ func Probes(domain string) []probes.Probe {
 // Target only for STARTTLS, SNI and the reference identities, which are the
 // same for every target (the XMPP domain, RFC 7590 §3).
 //
-// For direct TLS (service xmpps-client, starttls "") the handshake starts
-// at once, with SNI = the XMPP domain and ALPN xmpp-client (XEP-0368 §3);
-// the certificate must match the domain as for STARTTLS.
+// For direct TLS (service xmpps-client or xmpps-server, starttls "") the
+// handshake starts at once, with SNI = the XMPP domain and ALPN
+// xmpp-client or xmpp-server (XEP-0368 §3); the certificate must match the
+// domain as for STARTTLS.
 func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
 	defPort := DefaultClientPort
 	switch service {
 	case ServiceServer:
 		defPort = DefaultServerPort
-	case ServiceClientTLS:
+	case ServiceClientTLS, ServiceServerTLS:
 		defPort = 0 // XEP-0368 has no default port: no SRV record, no service
 	}
 	target := tls.Target{Host: domain, Port: defPort, StartTLS: starttls, XMPPDomain: domain,
@@ -93,6 +100,9 @@ func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
 		}}}
 	if starttls == "" {
 		target.SNI, target.ALPN = domain, []string{ALPNClient}
+		if service == ServiceServerTLS {
+			target.ALPN = []string{ALPNServer}
+		}
 	}
 	var out []probes.Probe
 	for _, p := range tls.Probes(target, ids) {

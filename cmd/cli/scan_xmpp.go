@@ -23,7 +23,8 @@ func newScanXMPPCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "xmpp DOMAIN",
 		Short: "Grade an XMPP domain: DNS, c2s and s2s stream security, SASL, registration and TLS",
-		Long: `Grade the XMPP service of DOMAIN without logging in.
+		Long: `Grade the XMPP service of DOMAIN; with --account also what a logged-in
+client sees (XEP-0479 compliance levels).
 
 imscore asks DNS for the SRV records _xmpp-client._tcp, _xmpps-client._tcp
 (XEP-0368), _xmpp-server._tcp and _xmpps-server._tcp (without SRV records it
@@ -35,13 +36,28 @@ every target and probes every address:
        registration open?), then STARTTLS and the features after it (SASL
        mechanisms, SCRAM and -PLUS, XEP-0440 channel-binding types,
        SASL2/Bind2/FAST, stream management, CSI, roster versioning, caps).
-       The stream is closed cleanly; imscore never authenticates.
+       The stream is closed cleanly; without --account imscore never
+       authenticates.
   s2s  a server stream from imscore.invalid: STARTTLS required?, dialback
        (XEP-0220), SASL EXTERNAL after TLS.
   TLS  the full TLS grade (as 'imscore scan tls') of c2s and s2s after
        STARTTLS, and of the direct-TLS endpoints (XEP-0368, ALPN
-       xmpp-client) when _xmpps-client records exist; the certificate
-       must match DOMAIN's XMPP identities.
+       xmpp-client / xmpp-server) when _xmpps-client / _xmpps-server
+       records exist; the certificate must match DOMAIN's XMPP identities.
+  web  https://DOMAIN/.well-known/host-meta and host-meta.json (XEP-0156)
+       and the WebSocket and BOSH endpoints they list.
+
+With --account user@DOMAIN (password from $IMSCORE_PASSWORD or
+--password-file, never the command line) imscore logs in — only over TLS
+with a certificate it trusts, SCRAM preferred, -PLUS channel binding when
+offered — and asks disco#info of the domain, of the account and of every
+component, the software version, the roster, private storage and STUN/TURN
+services; it publishes a test PEP node with publish-options (OMEMO-ready),
+creates a temporary MUC room and requests an upload slot (nothing is
+uploaded). Everything it creates is deleted before the scan ends and
+checked gone. From that it computes the XEP-0479 (Compliance Suites 2023)
+levels Core, Web, IM, Mobile and A/V (Server / Advanced Server) with what
+is missing.
 
 Each criterion takes the worst endpoint and cites its evidence (SRV answers,
 stream features as received). Exit code 3 when no c2s endpoint could be
@@ -49,6 +65,8 @@ reached (unknown domain, refused, timeout).`,
 		Example: `  imscore scan xmpp example.org
   imscore scan xmpp example.org --format json -o example.org.json
   imscore scan xmpp example.org --fail-under B --require xmpp.c2s.starttls-required
+  # logged in: XEP-0479 levels, features, OMEMO readiness
+  IMSCORE_PASSWORD=... imscore scan xmpp example.org --account me@example.org
   # a test domain served by a local DNS server and a private CA
   imscore scan xmpp example.test --resolver 127.0.0.1:5353 --ca-file testca.pem
   # dial a staging host instead of what DNS says
@@ -123,7 +141,7 @@ func xmppScannable(res probes.Results) error {
 // xmppEndpoints lists the c2s, the s2s, then the direct-TLS endpoints.
 func xmppEndpoints(res probes.Results) []probes.Endpoint {
 	var out []probes.Endpoint
-	for _, id := range []probes.ID{xmpp.C2STLSIDs.Endpoints, xmpp.S2STLSIDs.Endpoints, xmpp.C2SDirectTLSIDs.Endpoints} {
+	for _, id := range []probes.ID{xmpp.C2STLSIDs.Endpoints, xmpp.S2STLSIDs.Endpoints, xmpp.C2SDirectTLSIDs.Endpoints, xmpp.S2SDirectTLSIDs.Endpoints} {
 		if d, ok := probes.Data[*tls.EndpointsData](res, id); ok {
 			out = append(out, d.Endpoints...)
 		}

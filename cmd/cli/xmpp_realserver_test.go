@@ -105,6 +105,10 @@ example.test. 60 IN A 127.0.0.1
 		_, d, _ := net.SplitHostPort(x.DirectTLSAddr)
 		z += fmt.Sprintf("_xmpps-client._tcp.example.test. 60 IN SRV 5 0 %s xmpp.example.test.\n", d)
 	}
+	if x.S2SDirectTLSAddr != "" {
+		_, d, _ := net.SplitHostPort(x.S2SDirectTLSAddr)
+		z += fmt.Sprintf("_xmpps-server._tcp.example.test. 60 IN SRV 5 0 %s xmpp.example.test.\n", d)
+	}
 	return z
 }
 
@@ -125,7 +129,7 @@ func TestRealProsodyXMPP(t *testing.T) {
 		grade string
 	}{
 		{"good: encryption required, registration closed, direct TLS",
-			testenv.ProsodyOptions{RequireTLS: true, S2SRequireTLS: true, DirectTLS: true},
+			testenv.ProsodyOptions{RequireTLS: true, S2SRequireTLS: true, DirectTLS: true, S2SDirectTLS: true},
 			prosodyTLS().with(
 				"xmpp.dns.srv-client", P, "xmpp.dns.srv-server", P, "xmpp.dns.direct-tls", P,
 				"xmpp.c2s.starttls-required", P, "xmpp.s2s.starttls-required", P, "xmpp.s2s.authentication", W,
@@ -171,6 +175,12 @@ func TestRealProsodyXMPP(t *testing.T) {
 			}
 			checkAll(t, r, anonymous(c.want), c.grade)
 			checkDirectTLSGraded(t, r, x.DirectTLSAddr)
+			if x.S2SDirectTLSAddr != "" {
+				// XEP-0368 for s2s: graded as its own set (ALPN xmpp-server).
+				if f := finding(r, "tls.dane"); f == nil || !strings.Contains(f.Summary, "s2s-tls") {
+					t.Errorf("the s2s direct-TLS endpoint %s was not graded: %+v", x.S2SDirectTLSAddr, f)
+				}
+			}
 			if c.want["tls.protocol.tls13"] == W {
 				if f := finding(r, "tls.protocol.tls13"); f == nil || !strings.Contains(f.Summary, "c2s-tls "+x.DirectTLSAddr) || strings.Contains(f.Summary, "c2s "+x.Addr) {
 					t.Errorf("tls.protocol.tls13 should name the direct-TLS endpoint c2s-tls %s alone: %+v", x.DirectTLSAddr, f)
