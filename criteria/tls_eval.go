@@ -613,6 +613,20 @@ func evalDANE(in Input) Verdict {
 }
 
 func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
+	if len(d.Targets) > 0 {
+		// Several SRV targets, each with its own TLSA name: the worst
+		// target decides, and is named.
+		var vs []epVerdict
+		for _, t := range d.Targets {
+			if t.Error != "" {
+				vs = append(vs, epVerdict{Endpoint: t.Name, Status: report.Error, Summary: "TLSA records could not be asked: " + t.Error, Evidence: ev})
+				continue
+			}
+			v := daneVerdict(t, ev)
+			vs = append(vs, epVerdict{Endpoint: t.Name, Status: v.Status, Summary: v.Summary, Evidence: v.Evidence})
+		}
+		return combine(vs)
+	}
 	if len(d.Records) == 0 {
 		return Verdict{Status: report.Info, Summary: "no TLSA records at " + d.Name + " (DANE not deployed)", Evidence: ev}
 	}

@@ -295,6 +295,12 @@ type DANEData struct {
 	Records []TLSARecord `json:"records,omitempty"`
 	// Endpoints: per endpoint, whether some usable record matched its chain.
 	Endpoints []EndpointDANE `json:"endpoints,omitempty"`
+	// Targets, for a service with several SRV targets (each has its own
+	// TLSA name, RFC 7673 §3): the DANE data of each, judged separately.
+	// The fields above are then empty.
+	Targets []*DANEData `json:"targets,omitempty"`
+	// Error says why this target's TLSA records could not be asked.
+	Error string `json:"error,omitempty"`
 }
 
 // EndpointDANE is the DANE verdict of one endpoint.

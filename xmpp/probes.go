@@ -157,6 +157,64 @@ func endpointsProbe(in probes.Results, service string, defPort int) probes.Obser
 // daneProbe asks TLSA for the SRV target (RFC 7673 §3). With one target it
 // is the spine's DANE probe for that target:port; several distinct
 // targets are not supported by tls.DANEData yet (one name per set).
+// daneTargets asks the TLSA records of every SRV target (RFC 7673 §3: the
+// TLSA name is the target's, not the domain's) and matches each against the
+// chains served by that target's addresses.
+func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Service, starttls, domain string, ids tls.IDs) probes.Observation {
+	hs, _ := probes.Data[*tls.HandshakeData](in, ids.Handshake)
+	agg := &tls.DANEData{}
+	var ev []probes.Evidence
+	seen := map[string]bool{}
+	var names []string
+	for _, r := range s.Records {
+		host := strings.TrimSuffix(r.Target, ".")
+		key := fmt.Sprintf("%s:%d", host, r.Port)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		addrs := map[string]bool{}
+		for _, e := range r.Endpoints {
+			addrs[e.Addr] = true
+		}
+		sub := probes.Results{}
+		for k, v := range in {
+			sub[k] = v
+		}
+		if hs != nil {
+			f := *hs
+			f.Endpoints = nil
+			for _, e := range hs.Endpoints {
+				if addrs[e.Endpoint.Addr] {
+					f.Endpoints = append(f.Endpoints, e)
+				}
+			}
+			o := *in.Get(ids.Handshake)
+			o.Data = &f
+			sub[ids.Handshake] = &o
+		}
+		t := tls.Target{Host: host, Port: int(r.Port), StartTLS: starttls, XMPPDomain: domain}
+		var obs probes.Observation
+		for _, p := range tls.Probes(t, ids) {
+			if p.ID() == ids.DANE {
+				obs = p.Run(ctx, env, sub)
+			}
+		}
+		d, _ := obs.Data.(*tls.DANEData)
+		if d == nil {
+			d = &tls.DANEData{Name: tls.TLSAName(host, int(r.Port))}
+		}
+		if obs.Status != probes.StatusOK {
+			d.Error = string(obs.Status) + ": " + obs.Reason
+		}
+		agg.Targets = append(agg.Targets, d)
+		names = append(names, d.Name)
+		ev = append(ev, obs.Evidence...)
+	}
+	agg.Name = strings.Join(names, ", ")
+	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: agg}
+}
+
 func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, starttls, domain string, ids tls.IDs) probes.Observation {
 	d, _ := probes.Data[*DNSData](in, IDDNS)
 	s := d.Service(service)
@@ -168,7 +226,7 @@ func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service,
 		targets[fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)] = true
 	}
 	if len(targets) > 1 {
-		return probes.Observation{Status: probes.StatusNotApplicable, Reason: fmt.Sprintf("%d SRV targets: DANE per target is not implemented yet", len(targets))}
+		return daneTargets(ctx, env, in, s, starttls, domain, ids)
 	}
 	r := s.Records[0]
 	t := tls.Target{Host: strings.TrimSuffix(r.Target, "."), Port: int(r.Port), StartTLS: starttls, XMPPDomain: domain}

@@ -7,9 +7,14 @@ package cli
 // grade.
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net"
+	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -565,6 +570,64 @@ xmpp.%[1]s. 60 IN A %[4]s
 					t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
 				}
 			}
+		})
+	}
+}
+
+// TestRealProsodyDANETargets: a domain with two SRV targets has TLSA
+// records per target (RFC 7673 §3); each is matched against the chain its
+// addresses serve, and a bad one is named.
+func TestRealProsodyDANETargets(t *testing.T) {
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test", "xmpp2.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true})
+	pemBytes, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(pemBytes)
+	leaf, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	good := hex.EncodeToString(spki[:])
+	bad := strings.Repeat("ab", 32)
+	_, c2s, _ := net.SplitHostPort(x.Addr)
+	_, s2s, _ := net.SplitHostPort(x.S2SAddr)
+	zone := func(second string) string {
+		return fmt.Sprintf(`_xmpp-client._tcp.example.test. 60 IN SRV 5 0 %[1]s xmpp.example.test.
+_xmpp-client._tcp.example.test. 60 IN SRV 10 0 %[1]s xmpp2.example.test.
+_xmpp-server._tcp.example.test. 60 IN SRV 5 0 %[2]s xmpp.example.test.
+xmpp.example.test. 60 IN A 127.0.0.1
+xmpp2.example.test. 60 IN A 127.0.0.1
+example.test. 60 IN A 127.0.0.1
+_%[1]s._tcp.xmpp.example.test. 60 IN TLSA 3 1 1 %[3]s
+_%[1]s._tcp.xmpp2.example.test. 60 IN TLSA 3 1 1 %[4]s
+_%[2]s._tcp.xmpp.example.test. 60 IN TLSA 3 1 1 %[3]s
+`, c2s, s2s, good, second)
+	}
+	for _, c := range []struct {
+		name, second string
+		want         report.Status
+		names        string
+	}{
+		{"both targets match", good, P, ""},
+		{"second target's TLSA is wrong", bad, F, "_" + c2s + "._tcp.xmpp2.example.test."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := testenv.StartDNS(t, zone(c.second), true)
+			code, r, stderr := scanXMPP(t, "example.test", "--resolver", d.Addr, "--ca-file", pki.CAFile)
+			if code != ExitOK || r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			f := finding(r, "tls.dane")
+			if f == nil || f.Status != c.want || !strings.Contains(f.Summary, c.names) {
+				t.Fatalf("tls.dane = %+v, want %s naming %q", f, c.want, c.names)
+			}
+			t.Logf("%s: %s", f.Status, f.Summary)
 		})
 	}
 }
