@@ -196,3 +196,35 @@ func TestIQBounded(t *testing.T) {
 		}
 	})
 }
+
+func FuzzHostMeta(f *testing.F) {
+	f.Add([]byte(`<?xml version='1.0'?><XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'><Link rel="urn:xmpp:alt-connections:websocket" href="wss://x/ws"/></XRD>`))
+	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><XRD>&a;</XRD>`))
+	f.Add([]byte(`{"links":[{"rel":"urn:xmpp:alt-connections:xbosh","href":"https://x/bosh"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, parse := range []func([]byte) ([]HostMetaLink, error){parseXRD, parseHostMetaJSON} {
+			links, err := parse(b)
+			if err == nil && len(links) > 64 {
+				t.Fatalf("%d links: unbounded", len(links))
+			}
+		}
+	})
+}
+
+func FuzzSCRAMServerFirst(f *testing.F) {
+	f.Add("r=NONCEabc,s=QSXCR+Q6sek8bf92,i=4096")
+	f.Add("e=invalid-proof")
+	f.Add("r=NONCE,s=,i=-1")
+	f.Fuzz(func(t *testing.T, sf string) {
+		s, _ := newSCRAM("SCRAM-SHA-256", "u", "p", "", nil)
+		s.cnonce = "NONCE"
+		s.first()
+		if strings.Contains(sf, "i=") && len(sf) > 4096 {
+			return
+		}
+		out, err := s.final([]byte(sf))
+		if err == nil && !strings.HasPrefix(string(out), "c=biws,r=NONCE") {
+			t.Fatalf("final %q for %q", out, sf)
+		}
+	})
+}
