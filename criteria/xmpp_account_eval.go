@@ -28,6 +28,7 @@ func init() {
 	register("xmpp.feature.muc", evalMUC)
 	register("xmpp.feature.extdisco", evalExtDisco)
 	register("xmpp.feature.pep", evalPEP)
+	register("xmpp.feature.proxy65", evalProxy65)
 	for _, f := range discoFeatures {
 		register(f.id, discoFeatureEval(f))
 	}
@@ -107,6 +108,7 @@ var discoFeatures = []discoFeature{
 	{"xmpp.feature.blocking", "blocking command (XEP-0191)", []string{"urn:xmpp:blocking"}, false},
 	{"xmpp.feature.vcard", "vcard-temp (XEP-0054)", []string{"vcard-temp"}, false},
 	{"xmpp.feature.bookmarks2", "bookmarks 2 compatibility (XEP-0402 urn:xmpp:bookmarks:1#compat)", []string{"urn:xmpp:bookmarks:1#compat"}, false},
+	{"xmpp.feature.offline", "offline messages (XEP-0160, msgoffline)", []string{"msgoffline"}, false},
 }
 
 func discoFeatureEval(f discoFeature) Evaluator {
@@ -453,4 +455,22 @@ func evalPEP(in Input) Verdict {
 		return Verdict{Status: report.Error, Summary: "the account did not answer disco#info (" + d.Account.Status + ")", Evidence: ev}
 	}
 	return Verdict{Status: report.Warn, Summary: "no identity pubsub/pep on " + d.Account.JID + ": OMEMO and avatars cannot be published", Evidence: ev}
+}
+
+func evalProxy65(in Input) Verdict {
+	what := "SOCKS5 bytestreams proxy (XEP-0065)"
+	d, v := account(in, what)
+	if v != nil {
+		return *v
+	}
+	ev := []probes.Evidence{exEvidence(d, d.ItemsEx, "disco#items of "+d.Server.JID)}
+	if ps := d.Component("proxy", "bytestreams"); len(ps) > 0 {
+		var jids []string
+		for _, p := range ps {
+			jids = append(jids, p.JID)
+			ev = append(ev, discoEvidence(d, p))
+		}
+		return Verdict{Status: report.Pass, Summary: "bytestreams proxy: " + strings.Join(jids, ", "), Evidence: ev}
+	}
+	return Verdict{Status: report.Info, Summary: "no bytestreams proxy among the components: direct file transfer between clients behind NAT falls back to in-band or HTTP upload", Evidence: ev}
 }

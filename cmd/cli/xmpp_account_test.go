@@ -107,6 +107,7 @@ func TestRealProsodyAccount(t *testing.T) {
 			"xmpp.feature.vcard": P, "xmpp.feature.bookmarks2": P, "xmpp.feature.pep": P, "xmpp.feature.omemo-ready": P,
 			"xmpp.feature.upload": P, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
 			"xmpp.feature.sm": P, "xmpp.feature.csi": P, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+			"xmpp.feature.offline": P, "xmpp.feature.proxy65": P,
 		}},
 		{"bare: roster only, no version module",
 			testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true, Modules: []string{"roster"}},
@@ -118,6 +119,8 @@ func TestRealProsodyAccount(t *testing.T) {
 				"xmpp.feature.vcard": W, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": W, "xmpp.feature.omemo-ready": F,
 				"xmpp.feature.upload": W, "xmpp.feature.muc": W, "xmpp.feature.extdisco": W,
 				"xmpp.feature.sm": W, "xmpp.feature.csi": W, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+				"xmpp.feature.offline": P, // Prosody always loads mod_offline
+				"xmpp.feature.proxy65": I,
 			}},
 	}
 	for _, c := range cases {
@@ -348,6 +351,7 @@ func TestRealEjabberdAccount(t *testing.T) {
 		"xmpp.feature.vcard": P, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": P, "xmpp.feature.omemo-ready": P,
 		"xmpp.feature.upload": W, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
 		"xmpp.feature.sm": P, "xmpp.feature.csi": P, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
+		"xmpp.feature.offline": P, "xmpp.feature.proxy65": I,
 	}
 	got := statuses(r)
 	for id, st := range want {
@@ -406,4 +410,37 @@ func BenchmarkXMPPScan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRealEjabberdAccountBare: ejabberd with nothing beyond disco, ping and
+// registration: the levels fall and each missing module is named.
+func TestRealEjabberdAccountBare(t *testing.T) {
+	testenv.Need(t, "ejabberdctl")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true,
+		PasswordFormat: "scram", SCRAMHash: "sha256"})
+	testenv.EjabberdCtl(t, x, "register", "alice", "example.test", testPassword)
+	dns := testenv.StartDNS(t, xmppZone(x), false)
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+		"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword))
+	if code != 0 || r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := expect{
+		"xmpp.compliance.core": W, "xmpp.compliance.im": F, "xmpp.compliance.mobile": F, "xmpp.compliance.web": F, "xmpp.compliance.av": F,
+		"xmpp.feature.mam": W, "xmpp.feature.carbons": W, "xmpp.feature.push": W, "xmpp.feature.blocking": W,
+		"xmpp.feature.pep": W, "xmpp.feature.omemo-ready": F, "xmpp.feature.muc": W, "xmpp.feature.upload": W,
+		"xmpp.feature.sm": W, "xmpp.feature.csi": W, "xmpp.feature.offline": W,
+	}
+	got := statuses(r)
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("%s: got %s (%s), want %s", id, got[id], summaryOf(r, id), st)
+		}
+	}
+	t.Logf("core: %s", summaryOf(r, "xmpp.compliance.core"))
+	noSecrets(t, r, stderr)
+	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
 }

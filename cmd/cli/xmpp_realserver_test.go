@@ -78,7 +78,7 @@ var accountCriteria = []string{
 	"xmpp.contact-addresses", "xmpp.metadata.version-disclosed",
 	"xmpp.feature.mam", "xmpp.feature.carbons", "xmpp.feature.push", "xmpp.feature.blocking", "xmpp.feature.vcard",
 	"xmpp.feature.bookmarks2", "xmpp.feature.pep", "xmpp.feature.omemo-ready", "xmpp.feature.upload", "xmpp.feature.muc",
-	"xmpp.feature.extdisco",
+	"xmpp.feature.extdisco", "xmpp.feature.offline", "xmpp.feature.proxy65",
 }
 
 // anonymous adds what a scan without --account shows for the logged-in
