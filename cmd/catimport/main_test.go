@@ -72,7 +72,7 @@ func TestImportReal(t *testing.T) {
 		{"conversations", "openness.audit", catalogue.Yes, "https://conversations.im/2025_audit_conversations.pdf"},
 		{"conversations", "account.no-phone-number", catalogue.Yes, ""},
 		{"telegram", "encryption.e2ee-default", catalogue.Partial, ""},
-		{"signal", "encryption.at-rest", catalogue.Unknown, ""},
+		{"threema", "keys.post-quantum", catalogue.Unknown, ""},
 		// From research.yaml, not SecuChart.
 		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
 		{"telegram", "encryption.group-e2ee", catalogue.No, "http://yarlosai.lk/news/4130/view"},
