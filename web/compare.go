@@ -12,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/report"
 )
 
 // Compare is what RenderCompare and BuildCompare draw: messengers from the
@@ -26,6 +27,36 @@ type Compare struct {
 	MaxAge time.Duration
 	// Title names the site ("" means "imscore").
 	Title string
+	// Live are live scans of servers (imscore compare --server), shown
+	// below the table on every comparison page, marked with when and
+	// where they were measured.
+	Live []LiveServer
+}
+
+// LiveServer is one live scan shown with the comparison.
+type LiveServer struct {
+	Kind, Server string
+	MeasuredAt   time.Time
+	Grade        string
+	Score        int
+	Note         string
+	Rows         []LiveRow
+}
+
+// LiveRow is one verdict of a live scan.
+type LiveRow struct {
+	Criterion, Title, Summary string
+	Status                    report.Status
+}
+
+func liveKind(k string) string {
+	switch k {
+	case "xmpp":
+		return "XMPP server"
+	case "matrix":
+		return "Matrix server"
+	}
+	return line(k)
 }
 
 // The comparison pages live under compare/ in the site: index.html (every

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ type compareOptions struct {
 	asOf    string
 	maxAge  int // days
 	outFile string
+	servers []string
+	scan    scanOptions
 }
 
 func newCompareCmd(stdout io.Writer) *cobra.Command {
@@ -46,9 +49,10 @@ see criteria/catalogue/data/NOTICE.`,
 		Example: "  imscore compare signal matrix conversations threema\n" +
 			"  imscore compare --all --group encryption --sort encryption.e2ee-default\n" +
 			"  imscore compare signal threema --format json\n" +
-			"  imscore compare signal matrix conversations --format html -o site",
+			"  imscore compare signal matrix conversations --format html -o site\n" +
+			"  imscore compare xmpp matrix --server xmpp:example.org --server matrix:example.org",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCompare(stdout, o, args)
+			return runCompare(cmd.Context(), stdout, o, args)
 		},
 	}
 	f := cmd.Flags()
@@ -60,6 +64,7 @@ see criteria/catalogue/data/NOTICE.`,
 	f.StringVar(&o.asOf, "as-of", "", "judge staleness as of this date, YYYY-MM-DD (default today)")
 	f.IntVar(&o.maxAge, "max-age", 365, "days after which a claim is shown as stale")
 	f.StringVarP(&o.outFile, "output", "o", "", "write to FILE instead of standard output (--format html: the site's directory)")
+	o.registerLive(cmd)
 	return cmd
 }
 
@@ -70,9 +75,10 @@ type comparison struct {
 	messengers []*catalogue.Messenger
 	asOf       time.Time
 	maxAge     time.Duration
+	live       []liveResult
 }
 
-func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
+func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args []string) error {
 	cat, err := catalogue.Load()
 	if err != nil {
 		return fmt.Errorf("messenger catalogue: %v", err)
@@ -112,14 +118,23 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 	}
 	seen := map[string]bool{}
 	for _, a := range args {
-		m, ok := cat.Find(a)
-		if !ok {
-			return usageErr("unknown messenger %q (known: %s)", a, strings.Join(messengerIDs(cat), ", "))
+		ms := findByProtocol(cat, a)
+		if m, ok := cat.Find(a); ok {
+			ms = []*catalogue.Messenger{m}
 		}
-		if !seen[m.ID] {
-			seen[m.ID] = true
-			cmp.messengers = append(cmp.messengers, m)
+		if len(ms) == 0 {
+			return usageErr("unknown messenger %q (known: %s; or a protocol such as xmpp)", a, strings.Join(messengerIDs(cat), ", "))
 		}
+		for _, m := range ms {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				cmp.messengers = append(cmp.messengers, m)
+			}
+		}
+	}
+	_, specs, err := parseServers(o.servers)
+	if err != nil {
+		return err
 	}
 
 	for _, g := range o.groups {
@@ -143,6 +158,12 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 		})
 	}
 
+	if len(specs) > 0 {
+		// Only now, after every usage check: the scans take time.
+		if cmp.live, err = runLive(ctx, o, specs); err != nil {
+			return err
+		}
+	}
 	if o.format == "html" {
 		return cmp.writeHTML(stdout, o, given)
 	}
@@ -209,6 +230,8 @@ type compareJSON struct {
 	Groups        []catalogue.Group     `json:"groups"`
 	Criteria      []catalogue.Criterion `json:"criteria"`
 	Messengers    []messengerJSON       `json:"messengers"`
+	// Live are the --server scans, measured at one server on one date.
+	Live []liveResult `json:"live,omitempty"`
 }
 
 type messengerJSON struct {
@@ -232,6 +255,7 @@ func (c *comparison) writeJSON(w io.Writer) error {
 		Attribution:   compareAttribution,
 		Criteria:      c.criteria,
 		Messengers:    []messengerJSON{},
+		Live:          c.live,
 	}
 	for _, g := range c.cat.Taxonomy.Groups {
 		for _, cr := range c.criteria {
@@ -394,6 +418,7 @@ func (c *comparison) table(width int) string {
 		rule("└", "┴", "┘")
 	}
 
+	b.WriteString(liveTable(c.live, width))
 	b.WriteString("\n")
 	b.WriteString(wrapPara("Legend: ✓ yes · ◐ partial · ✗ no · ? unknown (no source yet) · – n/a; yes is always the privacy-friendly answer.", width))
 	if stale > 0 {
@@ -457,7 +482,7 @@ func wrapPara(s string, w int) string {
 // page of its own) and prints the path of the page --group and --sort
 // select.
 func (c *comparison) writeHTML(stdout io.Writer, o *compareOptions, given []*catalogue.Messenger) error {
-	err := web.RenderCompare(o.outFile, web.Compare{Cat: c.cat, Messengers: given, AsOf: c.asOf, MaxAge: c.maxAge})
+	err := web.RenderCompare(o.outFile, web.Compare{Cat: c.cat, Messengers: given, AsOf: c.asOf, MaxAge: c.maxAge, Live: webLive(c.live)})
 	if err != nil {
 		return usageErr("%v", err)
 	}

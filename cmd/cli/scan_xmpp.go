@@ -66,17 +66,26 @@ reached (unknown domain, refused, timeout).`,
 			if o.account != "" || o.passwordFile != "" {
 				return usageErr("scan xmpp: logged-in checks (--account) are not implemented yet")
 			}
-			domain, err := parseDomain(args[0])
+			spec, err := xmppSpec(args[0])
 			if err != nil {
 				return err
 			}
-			rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
-			return runScan(cmd.Context(), &o, scanSpec{Kind: "xmpp", Target: rt, Probes: xmpp.Probes(domain),
-				Scannable: xmppScannable, Endpoints: xmppEndpoints}, stdout, stderr)
+			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// xmppSpec is the anonymous scan of an XMPP domain.
+func xmppSpec(arg string) (scanSpec, error) {
+	domain, err := parseDomain(arg)
+	if err != nil {
+		return scanSpec{}, err
+	}
+	rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
+	return scanSpec{Kind: "xmpp", Target: rt, Probes: xmpp.Probes(domain),
+		Scannable: xmppScannable, Endpoints: xmppEndpoints}, nil
 }
 
 // parseDomain checks an XMPP domain argument (RFC 7622 domainpart; IP
