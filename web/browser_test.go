@@ -169,7 +169,9 @@ func TestBrowserCompare(t *testing.T) {
 	}
 	bin := chromium(t)
 	dir := filepath.Join(t.TempDir(), "site")
-	if err := RenderCompare(dir, testCompare(t)); err != nil {
+	c := testCompare(t)
+	c.Live = testLive()
+	if err := RenderCompare(dir, c); err != nil {
 		t.Fatal(err)
 	}
 	shots := t.TempDir()
@@ -187,6 +189,7 @@ func TestBrowserCompare(t *testing.T) {
 			"Messenger comparison", "5 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Threema",
 			"discontinued 2025-05-05", "✓ yes", "✗ no", "◐ partial", "? unknown", "Legend", "stale",
 			"Provider cannot read messages", "CC BY-SA 3.0", "SecuChart",
+			"XMPP server example.test: measured live", "not a claim about the messenger",
 		}},
 		{"compare-sorted", "compare/group-account-sort-account.no-phone-number.html", []string{
 			"Account and devices, sorted by Usable without a phone number", "sorted ↓", "back to the order given",

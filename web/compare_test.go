@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/report"
 )
 
 const compareGoldenDir = "../fixtures/golden/compare-site"
@@ -181,6 +182,40 @@ func TestCompareLinksResolve(t *testing.T) {
 	for name := range files {
 		if !seen[name] {
 			t.Errorf("%s is not reachable from compare/index.html", name)
+		}
+	}
+}
+
+// testLive is a live scan as `imscore compare --server` passes it (test
+// data, not a measurement).
+func testLive() []LiveServer {
+	return []LiveServer{{
+		Kind: "xmpp", Server: "example.test", MeasuredAt: time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC),
+		Grade: "C", Score: 86, Note: "Measured live by an anonymous imscore scan of this one server; not a claim about the messenger.",
+		Rows: []LiveRow{
+			{Criterion: "xmpp.c2s.starttls-required", Title: "Clients must use TLS", Status: report.Pass, Summary: "STARTTLS required on every c2s endpoint."},
+			{Criterion: "xmpp.s2s.starttls-required", Title: "Servers must use TLS", Status: report.Fail, Summary: `<script>alert(1)</script> said the server ` + "\u202e"},
+		},
+	}}
+}
+
+func TestCompareLive(t *testing.T) {
+	c := testCompare(t)
+	c.Live = testLive()
+	files, err := BuildCompare(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"compare/index.html", "compare/group-keys.html", "compare/sort-keys.post-quantum.html"} {
+		s := string(files[name])
+		for _, want := range []string{"XMPP server example.test: measured live", `datetime="2027-03-14T09:30:00Z"`, "2027-03-14 09:30 UTC",
+			"not a claim about the messenger", "st-pass", "st-fail", "Servers must use TLS", "&lt;script&gt;", `\u202e`} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if strings.Contains(s, "<script") || strings.Contains(s, "\u202e") {
+			t.Errorf("%s: server text reached the page unescaped", name)
 		}
 	}
 }
