@@ -159,3 +159,73 @@ func checkPNG(t *testing.T, p string) {
 	}
 	t.Logf("screenshot %s", p)
 }
+
+// TestBrowserCompare loads the messenger comparison pages in headless
+// Chromium like TestBrowser: key facts in the DOM, no console message,
+// screenshots (desktop, phone, dark) kept as artefacts.
+func TestBrowserCompare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	bin := chromium(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	c := testCompare(t)
+	c.Live = testLive()
+	if err := RenderCompare(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	shots := t.TempDir()
+	if d := os.Getenv("IMSCORE_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		shots = d
+	}
+	pages := []struct {
+		name, file string
+		want       []string
+	}{
+		{"compare", "compare/index.html", []string{
+			"Messenger comparison", "5 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Threema",
+			"discontinued 2025-05-05", "✓ yes", "✗ no", "◐ partial", "? unknown", "Legend", "stale",
+			"Provider cannot read messages", "CC BY-SA 3.0", "SecuChart",
+			"XMPP server example.test: measured live", "not a claim about the messenger",
+		}},
+		{"compare-sorted", "compare/group-account-sort-account.no-phone-number.html", []string{
+			"Account and devices, sorted by Usable without a phone number", "sorted ↓", "back to the order given",
+		}},
+		{"compare-criteria", "compare/criteria.html", []string{
+			"Comparison criteria", "Post-quantum key exchange", "Compare messengers by this criterion", "CC BY-SA 3.0",
+		}},
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(dir, filepath.FromSlash(p.file))
+			dom := runChromium(t, bin, file, "--dump-dom")
+			if !strings.Contains(dom, "</html>") {
+				t.Fatalf("no DOM dumped: %.300s", dom)
+			}
+			for _, w := range p.want {
+				if !strings.Contains(dom, w) {
+					t.Errorf("DOM lacks %q", w)
+				}
+			}
+			if strings.Contains(dom, "<script") {
+				t.Error("DOM has a script element")
+			}
+			shot := filepath.Join(shots, p.name+".png")
+			runChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
+			checkPNG(t, shot)
+			if p.name == "compare" {
+				phone := filepath.Join(shots, p.name+"-phone.png")
+				runChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
+				checkPNG(t, phone)
+				dark := filepath.Join(shots, p.name+"-dark.png")
+				runChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
+				checkPNG(t, dark)
+			}
+		})
+	}
+	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
+}

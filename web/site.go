@@ -54,6 +54,11 @@ func Render(dir string, reports []*report.Report, opts Options) error {
 	if err != nil {
 		return err
 	}
+	return writeFiles(dir, files)
+}
+
+// writeFiles writes files (by slash-separated path) under dir.
+func writeFiles(dir string, files map[string][]byte) error {
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
@@ -179,8 +184,12 @@ type page struct {
 	// "../", "../../").
 	Root string
 	// Section is the navigation entry to mark current ("targets",
-	// "criteria" or "" for the index).
+	// "criteria" or "" for the index; "compare" or "compare-criteria" on
+	// comparison pages).
 	Section string
+	// Compare marks a messenger comparison page: its own navigation and
+	// the catalogue's licence note in the footer.
+	Compare bool
 }
 
 func (s *site) page(depth int, title, section string) page {

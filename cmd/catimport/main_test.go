@@ -31,7 +31,11 @@ func importReal(t *testing.T) map[string][]byte {
 	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
 		t.Skipf("SecuChart data not present at %s: %v", secuchartDir, err)
 	}
-	files, err := Import(secuchartDir, taxonomy(t))
+	res, err := ReadResearch("../../criteria/catalogue/research.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Import(secuchartDir, taxonomy(t), res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +72,10 @@ func TestImportReal(t *testing.T) {
 		{"conversations", "openness.audit", catalogue.Yes, "https://conversations.im/2025_audit_conversations.pdf"},
 		{"conversations", "account.no-phone-number", catalogue.Yes, ""},
 		{"telegram", "encryption.e2ee-default", catalogue.Partial, ""},
-		{"signal", "keys.post-quantum", catalogue.Unknown, ""},
+		{"threema", "keys.post-quantum", catalogue.Unknown, ""},
+		// From research.yaml, not SecuChart.
+		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
+		{"telegram", "encryption.group-e2ee", catalogue.No, "http://yarlosai.lk/news/4130/view"},
 	} {
 		m := get(tc.messenger)
 		c, ok := m.Claim(tc.criterion)
@@ -76,7 +83,11 @@ func TestImportReal(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tc.messenger, tc.criterion, c.Value, tc.want)
 			continue
 		}
-		if c.Value != catalogue.Unknown || len(c.Sources) > 0 {
+		if c.Via == researchVia {
+			if c.Checked == "" || len(c.Sources) == 0 {
+				t.Errorf("%s %s: research claim without sources or date", tc.messenger, tc.criterion)
+			}
+		} else if c.Value != catalogue.Unknown || len(c.Sources) > 0 {
 			if !strings.Contains(c.Sources[0], "github.com/bkil/secuchart/blob/7e01d44ee5ead110426c265173ed9164d73b64f6/data/") {
 				t.Errorf("%s %s: first source %q is not the SecuChart file", tc.messenger, tc.criterion, c.Sources[0])
 			}
@@ -124,4 +135,21 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestResearchRefused(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
+		t.Skipf("SecuChart data not present: %v", err)
+	}
+	claim := catalogue.Claim{Criterion: "keys.forward-secrecy", Value: catalogue.Yes, Explanation: "x", Sources: []string{"https://example.org/"}, Checked: "2026-01-01"}
+	for name, res := range map[string]*Research{
+		"covered by SecuChart": {Claims: map[string][]catalogue.Claim{"signal": {claim}}},
+		"not imported":         {Claims: map[string][]catalogue.Claim{"cryptocat": {claim}}},
+		"unknown criterion":    {Claims: map[string][]catalogue.Claim{"signal": {{Criterion: "keys.nope", Value: catalogue.Yes, Explanation: "x", Sources: []string{"https://example.org/"}, Checked: "2026-01-01"}}}},
+		"no source":            {Claims: map[string][]catalogue.Claim{"signal": {{Criterion: "keys.post-quantum", Value: catalogue.Yes, Explanation: "x"}}}},
+	} {
+		if _, err := Import(secuchartDir, taxonomy(t), res); err == nil {
+			t.Errorf("%s: research accepted", name)
+		}
+	}
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/web"
 )
 
 // compareOptions are the flags of `imscore compare`.
@@ -26,6 +29,8 @@ type compareOptions struct {
 	asOf    string
 	maxAge  int // days
 	outFile string
+	servers []string
+	scan    scanOptions
 }
 
 func newCompareCmd(stdout io.Writer) *cobra.Command {
@@ -43,20 +48,23 @@ The data is derived from SecuChart (CC BY-SA 3.0) and imscore's own research;
 see criteria/catalogue/data/NOTICE.`,
 		Example: "  imscore compare signal matrix conversations threema\n" +
 			"  imscore compare --all --group encryption --sort encryption.e2ee-default\n" +
-			"  imscore compare signal threema --format json",
+			"  imscore compare signal threema --format json\n" +
+			"  imscore compare signal matrix conversations --format html -o site\n" +
+			"  imscore compare xmpp matrix --server xmpp:example.org --server matrix:example.org",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCompare(stdout, o, args)
+			return runCompare(cmd.Context(), stdout, o, args)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "compare every messenger in the catalogue")
-	f.StringVar(&o.format, "format", "table", "table|json")
+	f.StringVar(&o.format, "format", "table", "table|json|html (html: pages in the site directory given with -o, one per criterion group and sort key)")
 	f.StringSliceVar(&o.groups, "group", nil, "only criteria of these groups (encryption, keys, openness, account, metadata, network)")
 	f.StringVar(&o.sortBy, "sort", "", "order messengers by their value for this criterion (yes first)")
 	f.IntVar(&o.width, "width", 0, "terminal width for the table (default $COLUMNS or 100)")
 	f.StringVar(&o.asOf, "as-of", "", "judge staleness as of this date, YYYY-MM-DD (default today)")
 	f.IntVar(&o.maxAge, "max-age", 365, "days after which a claim is shown as stale")
-	f.StringVarP(&o.outFile, "output", "o", "", "write to FILE instead of standard output")
+	f.StringVarP(&o.outFile, "output", "o", "", "write to FILE instead of standard output (--format html: the site's directory)")
+	o.registerLive(cmd)
 	return cmd
 }
 
@@ -67,9 +75,10 @@ type comparison struct {
 	messengers []*catalogue.Messenger
 	asOf       time.Time
 	maxAge     time.Duration
+	live       []liveResult
 }
 
-func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
+func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args []string) error {
 	cat, err := catalogue.Load()
 	if err != nil {
 		return fmt.Errorf("messenger catalogue: %v", err)
@@ -80,8 +89,14 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 	case !o.all && len(args) == 0:
 		return usageErr("compare needs messenger names or --all (known: %s)", strings.Join(messengerIDs(cat), ", "))
 	}
-	if o.format != "table" && o.format != "json" {
-		return usageErr("unknown --format %q (want table or json)", o.format)
+	switch o.format {
+	case "table", "json":
+	case "html":
+		if o.outFile == "" {
+			return usageErr("--format html writes pages: give the site's directory with -o DIR")
+		}
+	default:
+		return usageErr("unknown --format %q (want table, json or html)", o.format)
 	}
 	if o.maxAge <= 0 {
 		return usageErr("--max-age must be a positive number of days")
@@ -103,14 +118,23 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 	}
 	seen := map[string]bool{}
 	for _, a := range args {
-		m, ok := cat.Find(a)
-		if !ok {
-			return usageErr("unknown messenger %q (known: %s)", a, strings.Join(messengerIDs(cat), ", "))
+		ms := findByProtocol(cat, a)
+		if m, ok := cat.Find(a); ok {
+			ms = []*catalogue.Messenger{m}
 		}
-		if !seen[m.ID] {
-			seen[m.ID] = true
-			cmp.messengers = append(cmp.messengers, m)
+		if len(ms) == 0 {
+			return usageErr("unknown messenger %q (known: %s; or a protocol such as xmpp)", a, strings.Join(messengerIDs(cat), ", "))
 		}
+		for _, m := range ms {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				cmp.messengers = append(cmp.messengers, m)
+			}
+		}
+	}
+	_, specs, err := parseServers(o.servers)
+	if err != nil {
+		return err
 	}
 
 	for _, g := range o.groups {
@@ -124,6 +148,7 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 		}
 	}
 
+	given := append([]*catalogue.Messenger{}, cmp.messengers...)
 	if o.sortBy != "" {
 		if _, ok := cat.Taxonomy.Criterion(o.sortBy); !ok {
 			return usageErr("unknown --sort criterion %q (see 'imscore compare --all --format json')", o.sortBy)
@@ -133,6 +158,15 @@ func runCompare(stdout io.Writer, o *compareOptions, args []string) error {
 		})
 	}
 
+	if len(specs) > 0 {
+		// Only now, after every usage check: the scans take time.
+		if cmp.live, err = runLive(ctx, o, specs); err != nil {
+			return err
+		}
+	}
+	if o.format == "html" {
+		return cmp.writeHTML(stdout, o, given)
+	}
 	w := stdout
 	if o.outFile != "" {
 		f, err := os.Create(o.outFile)
@@ -196,6 +230,8 @@ type compareJSON struct {
 	Groups        []catalogue.Group     `json:"groups"`
 	Criteria      []catalogue.Criterion `json:"criteria"`
 	Messengers    []messengerJSON       `json:"messengers"`
+	// Live are the --server scans, measured at one server on one date.
+	Live []liveResult `json:"live,omitempty"`
 }
 
 type messengerJSON struct {
@@ -219,6 +255,7 @@ func (c *comparison) writeJSON(w io.Writer) error {
 		Attribution:   compareAttribution,
 		Criteria:      c.criteria,
 		Messengers:    []messengerJSON{},
+		Live:          c.live,
 	}
 	for _, g := range c.cat.Taxonomy.Groups {
 		for _, cr := range c.criteria {
@@ -381,6 +418,7 @@ func (c *comparison) table(width int) string {
 		rule("└", "┴", "┘")
 	}
 
+	b.WriteString(liveTable(c.live, width))
 	b.WriteString("\n")
 	b.WriteString(wrapPara("Legend: ✓ yes · ◐ partial · ✗ no · ? unknown (no source yet) · – n/a; yes is always the privacy-friendly answer.", width))
 	if stale > 0 {
@@ -437,4 +475,25 @@ func wrapWords(s string, w int) []string {
 
 func wrapPara(s string, w int) string {
 	return strings.Join(wrapWords(s, w), "\n") + "\n"
+}
+
+// writeHTML writes the comparison pages into the directory o.outFile
+// (messengers in the order given; every group filter and sort key is a
+// page of its own) and prints the path of the page --group and --sort
+// select.
+func (c *comparison) writeHTML(stdout io.Writer, o *compareOptions, given []*catalogue.Messenger) error {
+	err := web.RenderCompare(o.outFile, web.Compare{Cat: c.cat, Messengers: given, AsOf: c.asOf, MaxAge: c.maxAge, Live: webLive(c.live)})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	group := ""
+	if len(o.groups) == 1 {
+		group = o.groups[0]
+	}
+	sortBy := o.sortBy
+	if cr, ok := c.cat.Taxonomy.Criterion(sortBy); ok && group != "" && cr.Group != group {
+		sortBy = ""
+	}
+	fmt.Fprintln(stdout, filepath.Join(o.outFile, "compare", web.CompareFile(group, sortBy)))
+	return nil
 }

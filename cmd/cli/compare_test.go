@@ -148,3 +148,36 @@ func TestCompareUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareHTML(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	code, out, msg := runCompareCmd(t, "signal", "matrix", "conversations", "--format", "html", "-o", dir, "--as-of", "2026-03-14")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if strings.TrimSpace(out) != filepath.Join(dir, "compare", "index.html") {
+		t.Errorf("printed %q", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "compare", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Conversations", "CC BY-SA 3.0"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, f := range []string{"style.css", "compare/criteria.html", "compare/group-keys.html", "compare/sort-keys.forward-secrecy.html"} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
+			t.Error(err)
+		}
+	}
+	// --group and --sort choose the page whose path is printed.
+	_, out, _ = runCompareCmd(t, "--all", "--format", "html", "-o", dir, "--group", "keys", "--sort", "keys.post-quantum")
+	if strings.TrimSpace(out) != filepath.Join(dir, "compare", "group-keys-sort-keys.post-quantum.html") {
+		t.Errorf("printed %q", out)
+	}
+	if code, _, _ := runCompareCmd(t, "signal", "--format", "html"); code != ExitUsage {
+		t.Errorf("html without -o: exit %d", code)
+	}
+}

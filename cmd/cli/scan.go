@@ -309,61 +309,16 @@ func reasonOf(o *probes.Observation) string {
 // runScan runs the probes, builds and writes the report, and maps the
 // outcome to an exit code.
 func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr io.Writer) error {
-	kind, target := spec.Kind, spec.Target
-	env, err := o.env()
+	rep, env, err := scanReport(ctx, o, spec, stderr)
 	if err != nil {
-		return err
-	}
-	ps := spec.Probes
-	// Progress for a person watching: only on a terminal, never with
-	// --quiet, and erased before the report is written.
-	var prog *progress
-	if !o.quiet && progressIsTerminal(stderr) {
-		prog = newProgress(stderr, target.Name, len(ps))
-		ps = prog.wrap(ps)
-	}
-	reg, err := probes.NewRegistry(ps...)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	env.Filled()
-	start := env.Clock.Now()
-	if prog != nil {
-		prog.tick()
-	}
-	res, err := probes.Run(ctx, env, reg, probes.RunOptions{Concurrency: o.concurrency})
-	if prog != nil {
-		prog.end()
-	}
-	if err != nil {
-		return err
-	}
-	dur := env.Clock.Now().Sub(start)
-	if err := ctx.Err(); err != nil {
-		// A partial scan would grade on missing data: no report.
-		why := "interrupted"
-		if errors.Is(err, context.DeadlineExceeded) {
-			why = fmt.Sprintf("timed out after %s (see --timeout)", o.timeout)
-		}
-		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %s", target.Name, why)}
-	}
-	v, c := buildInfo()
-	if spec.Endpoints != nil {
-		target.Endpoints = spec.Endpoints(res)
-	}
-	rep, err := criteria.Assemble(kind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
-	if err != nil {
-		return err
-	}
-	if serr := spec.Scannable(res); serr != nil {
-		// Keep the (mostly error) report for CI artefacts when asked to
-		// write a file; never print a grade for a server we did not reach.
-		if o.out != "" {
+		var ee *exitError
+		if rep != nil && errors.As(err, &ee) && ee.code == ExitCannotScan && o.out != "" {
+			// Keep the (mostly error) report for CI artefacts when asked
+			// to write a file; never print a grade for a server we did
+			// not reach.
 			_ = writeReport(rep, o, stdout)
 		}
-		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %v", target.Name, serr)}
+		return err
 	}
 	if err := writeReport(rep, o, stdout); err != nil {
 		return &exitError{code: ExitUsage, msg: err.Error()}
@@ -378,6 +333,65 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 		}
 	}
 	return policy(rep, o)
+}
+
+// scanReport runs spec's probes under o's flags (--resolver, --connect,
+// --ca-file, --timeout, --concurrency) and assembles the report. When the
+// scan did not reach the service it returns the report (mostly errors)
+// with an exit-code-3 error; an interrupted scan returns no report.
+func scanReport(ctx context.Context, o *scanOptions, spec scanSpec, stderr io.Writer) (*report.Report, *probes.Env, error) {
+	kind, target := spec.Kind, spec.Target
+	env, err := o.env()
+	if err != nil {
+		return nil, nil, err
+	}
+	ps := spec.Probes
+	// Progress for a person watching: only on a terminal, never with
+	// --quiet, and erased before the report is written.
+	var prog *progress
+	if !o.quiet && progressIsTerminal(stderr) {
+		prog = newProgress(stderr, target.Name, len(ps))
+		ps = prog.wrap(ps)
+	}
+	reg, err := probes.NewRegistry(ps...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	env.Filled()
+	start := env.Clock.Now()
+	if prog != nil {
+		prog.tick()
+	}
+	res, err := probes.Run(ctx, env, reg, probes.RunOptions{Concurrency: o.concurrency})
+	if prog != nil {
+		prog.end()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	dur := env.Clock.Now().Sub(start)
+	if err := ctx.Err(); err != nil {
+		// A partial scan would grade on missing data: no report.
+		why := "interrupted"
+		if errors.Is(err, context.DeadlineExceeded) {
+			why = fmt.Sprintf("timed out after %s (see --timeout)", o.timeout)
+		}
+		return nil, nil, &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %s", target.Name, why)}
+	}
+	v, c := buildInfo()
+	if spec.Endpoints != nil {
+		target.Endpoints = spec.Endpoints(res)
+	}
+	rep, err := criteria.Assemble(kind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
+	if err != nil {
+		return nil, nil, err
+	}
+	if serr := spec.Scannable(res); serr != nil {
+		return rep, env, &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %v", target.Name, serr)}
+	}
+	return rep, env, nil
 }
 
 func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {

@@ -71,18 +71,27 @@ when no federation address answered and client discovery found nothing.`,
 			if o.account != "" || o.passwordFile != "" {
 				return usageErr("scan matrix: logged-in checks (--account) are not implemented yet")
 			}
-			name := strings.TrimSpace(args[0])
-			sn, err := matrix.ParseServerName(name)
+			spec, err := matrixSpec(args[0])
 			if err != nil {
-				return usageErr("%v (want a Matrix server name: example.org, example.org:8448, 192.0.2.1 or [2001:db8::1]; no https://, no @user:)", err)
+				return err
 			}
-			rt := report.Target{Kind: "matrix", Name: name, Host: sn.Host, Port: sn.Port}
-			return runScan(cmd.Context(), &o, scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name),
-				Scannable: matrixScannable, Endpoints: matrixEndpoints}, stdout, stderr)
+			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// matrixSpec is the anonymous scan of a Matrix server name.
+func matrixSpec(arg string) (scanSpec, error) {
+	name := strings.TrimSpace(arg)
+	sn, err := matrix.ParseServerName(name)
+	if err != nil {
+		return scanSpec{}, usageErr("%v (want a Matrix server name: example.org, example.org:8448, 192.0.2.1 or [2001:db8::1]; no https://, no @user:)", err)
+	}
+	rt := report.Target{Kind: "matrix", Name: name, Host: sn.Host, Port: sn.Port}
+	return scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name),
+		Scannable: matrixScannable, Endpoints: matrixEndpoints}, nil
 }
 
 // matrixScannable: the scan reached the server when a federation address

@@ -81,7 +81,7 @@ reached (unknown domain, refused, timeout).`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			domain, err := parseDomain(args[0])
+			spec, err := xmppSpec(args[0])
 			if err != nil {
 				return err
 			}
@@ -89,20 +89,29 @@ reached (unknown domain, refused, timeout).`,
 			if err != nil {
 				return err
 			}
-			ps := xmpp.Probes(domain)
 			if creds != nil {
+				domain := spec.Target.Name
 				if _, host, ok := strings.Cut(creds.Account, "@"); !ok || strings.Contains(creds.Account, "/") || !strings.EqualFold(strings.TrimSuffix(host, "."), domain) {
 					return usageErr("--account %q: want a bare JID of the scanned domain, user@%s", creds.Account, domain)
 				}
-				ps = append(ps, xmpp.AccountProbe(domain, creds))
+				spec.Probes = append(spec.Probes, xmpp.AccountProbe(domain, creds))
 			}
-			rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
-			return runScan(cmd.Context(), &o, scanSpec{Kind: "xmpp", Target: rt, Probes: ps,
-				Scannable: xmppScannable, Endpoints: xmppEndpoints}, stdout, stderr)
+			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// xmppSpec is the anonymous scan of an XMPP domain.
+func xmppSpec(arg string) (scanSpec, error) {
+	domain, err := parseDomain(arg)
+	if err != nil {
+		return scanSpec{}, err
+	}
+	rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
+	return scanSpec{Kind: "xmpp", Target: rt, Probes: xmpp.Probes(domain),
+		Scannable: xmppScannable, Endpoints: xmppEndpoints}, nil
 }
 
 // parseDomain checks an XMPP domain argument (RFC 7622 domainpart; IP

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -161,17 +162,34 @@ func Load() (*Catalogue, error) {
 // LoadFS reads taxonomy.yaml and data/*.yaml from fsys and validates them;
 // the error lists every problem found.
 func LoadFS(fsys fs.FS) (*Catalogue, error) {
+	c, errs := load(fsys)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// LoadDir loads the catalogue in dir (taxonomy.yaml and data/*.yaml), for
+// checking a working copy rather than the embedded data.
+func LoadDir(dir string) (*Catalogue, error) { return LoadFS(os.DirFS(dir)) }
+
+// load parses and validates fsys. It returns the catalogue read so far
+// (nil when the taxonomy is unusable) and every problem, one error each.
+func load(fsys fs.FS) (*Catalogue, []error) {
 	b, err := fs.ReadFile(fsys, "taxonomy.yaml")
 	if err != nil {
-		return nil, err
+		return nil, []error{err}
 	}
 	tax, err := ParseTaxonomy(b)
 	if err != nil {
-		return nil, fmt.Errorf("taxonomy.yaml: %w", err)
+		return nil, []error{fmt.Errorf("taxonomy.yaml: %w", err)}
 	}
 	files, err := fs.Glob(fsys, "data/*.yaml")
 	if err != nil {
-		return nil, err
+		return nil, []error{err}
+	}
+	if len(files) == 0 {
+		return nil, []error{errors.New("data: no messenger files (data/*.yaml)")}
 	}
 	sort.Strings(files)
 	c := &Catalogue{Taxonomy: *tax}
@@ -180,11 +198,12 @@ func LoadFS(fsys fs.FS) (*Catalogue, error) {
 	for _, f := range files {
 		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
-			return nil, err
+			errs = append(errs, fmt.Errorf("%s: %w", f, err))
+			continue
 		}
 		m, err := ParseMessenger(b)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f, err))
+			errs = append(errs, fmt.Errorf("%s: %s", f, oneLine(err.Error())))
 			continue
 		}
 		if want := strings.TrimSuffix(path.Base(f), ".yaml"); m.ID != want {
@@ -194,17 +213,16 @@ func LoadFS(fsys fs.FS) (*Catalogue, error) {
 			errs = append(errs, fmt.Errorf("%s: messenger %q already defined in %s", f, m.ID, prev))
 		}
 		seen[m.ID] = f
-		if err := tax.Validate(m); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f, err))
+		for _, e := range tax.problems(m) {
+			errs = append(errs, fmt.Errorf("%s: %w", f, e))
 		}
 		c.Messengers = append(c.Messengers, *m)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
 	sort.Slice(c.Messengers, func(i, j int) bool { return c.Messengers[i].ID < c.Messengers[j].ID })
-	return c, nil
+	return c, errs
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func decodeStrict(b []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -320,6 +338,10 @@ func validValue(v Value) bool {
 // but unknown, well-formed URLs, a checked date), and that every criterion
 // has a claim. The error lists every problem.
 func (t *Taxonomy) Validate(m *Messenger) error {
+	return errors.Join(t.problems(m)...)
+}
+
+func (t *Taxonomy) problems(m *Messenger) []error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if !idRE.MatchString(m.ID) {
@@ -402,7 +424,7 @@ func (t *Taxonomy) Validate(m *Messenger) error {
 			bad("%s: no claim for criterion %s", m.ID, cr.ID)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // ClaimRef names one claim of one messenger.

@@ -73,7 +73,7 @@ const goodClaims = `  - criterion: enc.e2ee
     explanation: Not researched.
 `
 
-func load(t *testing.T, m string) error {
+func loadOne(t *testing.T, m string) error {
 	t.Helper()
 	_, err := LoadFS(fstest.MapFS{
 		"taxonomy.yaml":  {Data: []byte(testTaxonomy)},
@@ -83,7 +83,7 @@ func load(t *testing.T, m string) error {
 }
 
 func TestValidation(t *testing.T) {
-	if err := load(t, messengerYAML(goodClaims)); err != nil {
+	if err := loadOne(t, messengerYAML(goodClaims)); err != nil {
 		t.Fatalf("good catalogue refused: %v", err)
 	}
 	for _, tc := range []struct{ name, from, to, want string }{
@@ -99,7 +99,7 @@ func TestValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := messengerYAML(strings.Replace(goodClaims, tc.from, tc.to, 1))
-			err := load(t, m)
+			err := loadOne(t, m)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
@@ -112,7 +112,7 @@ func TestValidation(t *testing.T) {
 		{"id not file name", "id: demo", "id: other", "does not match"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := load(t, strings.Replace(messengerYAML(goodClaims), tc.from, tc.to, 1))
+			err := loadOne(t, strings.Replace(messengerYAML(goodClaims), tc.from, tc.to, 1))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
@@ -152,5 +152,77 @@ func TestCheckURL(t *testing.T) {
 		if CheckURL(u) == nil {
 			t.Errorf("%q accepted", u)
 		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	check := func(m string) CheckResult {
+		return Check(fstest.MapFS{
+			"taxonomy.yaml":  {Data: []byte(testTaxonomy)},
+			"data/demo.yaml": {Data: []byte(m)},
+		}, now, DefaultCheckMaxAge)
+	}
+	r := check(messengerYAML(goodClaims))
+	if !r.OK(true) || r.Catalogue == nil {
+		t.Fatalf("good catalogue: problems %v warnings %v", r.Problems, r.Warnings)
+	}
+	// Every problem is its own line, prefixed with the file.
+	bad := strings.Replace(messengerYAML(goodClaims), `value: "yes"`, `value: maybe`, 1)
+	bad = strings.Replace(bad, "https://example.org/e2ee", "example.org", 1)
+	r = check(bad)
+	if len(r.Problems) != 2 || r.OK(false) {
+		t.Fatalf("want 2 problems, got %q", r.Problems)
+	}
+	for _, p := range r.Problems {
+		if strings.Contains(p, "\n") || !strings.HasPrefix(p, "data/demo.yaml: ") {
+			t.Errorf("problem %q: want one line starting with the file", p)
+		}
+	}
+	// Dates in the future.
+	r = check(strings.Replace(messengerYAML(goodClaims), `"2025-01-01"`, `"2025-06-02"`, 1))
+	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "in the future") {
+		t.Errorf("future checked date: %q", r.Problems)
+	}
+	disc := strings.Replace(messengerYAML(goodClaims), "status: current", "status: discontinued\nstatus_sources: [https://example.org/end]", 1)
+	r = check(strings.Replace(disc, "status_sources", "ended: \"2030-01-01\"\nstatus_sources", 1))
+	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "ended 2030-01-01 is in the future") {
+		t.Errorf("future end date: %q", r.Problems)
+	}
+	// A discontinued messenger without an end date is a warning.
+	r = check(disc)
+	if !r.OK(false) || r.OK(true) || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "no end date") {
+		t.Errorf("no end date: problems %q warnings %q", r.Problems, r.Warnings)
+	}
+	// Stale claims are warnings.
+	r = Check(fstest.MapFS{
+		"taxonomy.yaml":  {Data: []byte(testTaxonomy)},
+		"data/demo.yaml": {Data: []byte(messengerYAML(goodClaims))},
+	}, now, 30*24*time.Hour)
+	if !r.OK(false) || r.OK(true) || len(r.Stale) != 1 || !strings.Contains(r.Warnings[0], "demo enc.e2ee: stale, checked 2025-01-01") {
+		t.Errorf("stale: %q %v", r.Warnings, r.Stale)
+	}
+	// An unusable taxonomy or no data is one problem, not a panic.
+	if r := Check(fstest.MapFS{"taxonomy.yaml": {Data: []byte("groups: [")}}, now, DefaultCheckMaxAge); len(r.Problems) != 1 || r.Catalogue != nil {
+		t.Errorf("broken taxonomy: %q", r.Problems)
+	}
+	if r := Check(fstest.MapFS{"taxonomy.yaml": {Data: []byte(testTaxonomy)}}, now, DefaultCheckMaxAge); len(r.Problems) != 1 {
+		t.Errorf("no data: %q", r.Problems)
+	}
+}
+
+func TestCheckEmbeddedAndDir(t *testing.T) {
+	now := time.Now()
+	r := CheckEmbedded(now, DefaultCheckMaxAge)
+	if len(r.Problems) > 0 {
+		t.Fatalf("the embedded catalogue has problems:\n%s", strings.Join(r.Problems, "\n"))
+	}
+	c, err := LoadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := Load()
+	if len(c.Messengers) != len(e.Messengers) {
+		t.Errorf("LoadDir: %d messengers, embedded %d", len(c.Messengers), len(e.Messengers))
 	}
 }

@@ -1,0 +1,221 @@
+package web
+
+import (
+	"bytes"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/report"
+)
+
+const compareGoldenDir = "../fixtures/golden/compare-site"
+
+// testCompare is the fixed selection of the golden comparison pages.
+func testCompare(t *testing.T) Compare {
+	t.Helper()
+	cat, err := catalogue.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []*catalogue.Messenger
+	for _, id := range []string{"signal", "matrix", "conversations", "threema", "skype"} {
+		m, ok := cat.Find(id)
+		if !ok {
+			t.Fatalf("no messenger %s", id)
+		}
+		ms = append(ms, m)
+	}
+	return Compare{Cat: cat, Messengers: ms, AsOf: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC), MaxAge: 365 * 24 * time.Hour}
+}
+
+// compareGolden are the pages compared with golden copies: the others are
+// the same template with another filter or order.
+var compareGolden = []string{
+	"compare/index.html",
+	"compare/group-keys.html",
+	"compare/sort-account.no-phone-number.html",
+	"compare/group-account-sort-account.no-phone-number.html",
+	"compare/criteria.html",
+}
+
+func TestCompareGolden(t *testing.T) {
+	files, err := BuildCompare(testCompare(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range compareGolden {
+		p := filepath.Join(compareGoldenDir, filepath.FromSlash(name))
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, files[name], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (run go test ./web -run Compare -update)", err)
+		}
+		if !bytes.Equal(want, files[name]) {
+			t.Errorf("%s differs from its golden file (run go test ./web -run Compare -update and review the diff)", name)
+		}
+	}
+}
+
+func TestComparePages(t *testing.T) {
+	c := testCompare(t)
+	files, err := BuildCompare(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tax := c.Cat.Taxonomy
+	// Bounded: index, one per group, two per criterion, criteria.html, style.css.
+	if want := 1 + len(tax.Groups) + 2*len(tax.Criteria) + 2; len(files) != want {
+		t.Errorf("%d files, want %d", len(files), want)
+	}
+	idx := string(files["compare/index.html"])
+	for _, want := range []string{
+		"Messenger comparison", "5 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Conversations", "Threema", "Skype",
+		"discontinued 2025-05-05", "✓ yes", "✗ no", "? unknown", "◐ partial",
+		`class="cv cv-yes stale"`, "stale: checked more than 365 days before 2027-03-14",
+		"Checked 2025-12-08.", `href="criteria.html#keys.forward-secrecy"`, `href="sort-keys.forward-secrecy.html"`,
+		`href="group-encryption.html"`, "CC BY-SA 3.0", `href="https://github.com/bkil/secuchart"`,
+		`href="https://github.com/bkil/secuchart/blob/7e01d44ee5ead110426c265173ed9164d73b64f6/data/signal.csv"`,
+	} {
+		if !strings.Contains(idx, htmlEscapeText(want)) {
+			t.Errorf("index lacks %q", want)
+		}
+	}
+	// A group page shows only that group.
+	g := string(files["compare/group-keys.html"])
+	if !strings.Contains(g, "Forward secrecy") || strings.Contains(g, "Usable without a phone number") {
+		t.Error("group-keys.html: wrong rows")
+	}
+	// Sorted: Signal needs a phone number, so it comes after the others.
+	s := string(files["compare/sort-account.no-phone-number.html"])
+	if i, j := strings.Index(s, ">Signal<"), strings.Index(s, ">Matrix/Element<"); i < 0 || j < 0 || i < j {
+		t.Errorf("sort by phone number: Signal at %d, Matrix at %d", i, j)
+	}
+	if !strings.Contains(s, "sorted ↓") || !strings.Contains(s, `href="index.html">back to the order given`) {
+		t.Error("sorted page lacks its sort marker or the way back")
+	}
+	crit := string(files["compare/criteria.html"])
+	for _, cr := range tax.Criteria {
+		if !strings.Contains(crit, `id="`+cr.ID+`"`) || !strings.Contains(crit, htmlEscapeText(cr.Title)) {
+			t.Errorf("criteria.html lacks %s", cr.ID)
+		}
+	}
+	for name, b := range files {
+		if bytes.Contains(b, []byte("<script")) {
+			t.Errorf("%s has a script", name)
+		}
+	}
+	if _, err := BuildCompare(Compare{Cat: c.Cat}); err == nil {
+		t.Error("nothing to compare accepted")
+	}
+}
+
+// htmlEscapeText escapes what templ escapes in text.
+func htmlEscapeText(s string) string {
+	if strings.HasPrefix(s, "href=") || strings.HasPrefix(s, "class=") {
+		return s
+	}
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
+
+func TestCompareLinksResolve(t *testing.T) {
+	files, err := BuildCompare(testCompare(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]map[string]bool{}
+	for name, b := range files {
+		ids[name] = map[string]bool{}
+		for _, m := range idRe.FindAllSubmatch(b, -1) {
+			ids[name][string(m[1])] = true
+		}
+	}
+	seen := map[string]bool{"compare/index.html": true}
+	queue := []string{"compare/index.html"}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		for _, m := range linkRe.FindAllSubmatch(files[name], -1) {
+			link := htmlUnescape(string(m[1]))
+			if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
+				if catalogue.CheckURL(link) != nil {
+					t.Errorf("%s: bad external link %q", name, link)
+				}
+				continue
+			}
+			if strings.Contains(link, ":") || strings.HasPrefix(link, "/") {
+				t.Errorf("%s: link %q is neither relative nor http(s)", name, link)
+				continue
+			}
+			file, frag, _ := strings.Cut(link, "#")
+			target := name
+			if file != "" {
+				target = path.Join(path.Dir(name), file)
+			}
+			if _, ok := files[target]; !ok {
+				t.Errorf("%s: link %q: no file %s", name, link, target)
+				continue
+			}
+			if frag != "" && !ids[target][frag] {
+				t.Errorf("%s: link %q: no id %q", name, link, frag)
+			}
+			if !seen[target] {
+				seen[target] = true
+				if strings.HasSuffix(target, ".html") {
+					queue = append(queue, target)
+				}
+			}
+		}
+	}
+	for name := range files {
+		if !seen[name] {
+			t.Errorf("%s is not reachable from compare/index.html", name)
+		}
+	}
+}
+
+// testLive is a live scan as `imscore compare --server` passes it (test
+// data, not a measurement).
+func testLive() []LiveServer {
+	return []LiveServer{{
+		Kind: "xmpp", Server: "example.test", MeasuredAt: time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC),
+		Grade: "C", Score: 86, Note: "Measured live by an anonymous imscore scan of this one server; not a claim about the messenger.",
+		Rows: []LiveRow{
+			{Criterion: "xmpp.c2s.starttls-required", Title: "Clients must use TLS", Status: report.Pass, Summary: "STARTTLS required on every c2s endpoint."},
+			{Criterion: "xmpp.s2s.starttls-required", Title: "Servers must use TLS", Status: report.Fail, Summary: `<script>alert(1)</script> said the server ` + "\u202e"},
+		},
+	}}
+}
+
+func TestCompareLive(t *testing.T) {
+	c := testCompare(t)
+	c.Live = testLive()
+	files, err := BuildCompare(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"compare/index.html", "compare/group-keys.html", "compare/sort-keys.post-quantum.html"} {
+		s := string(files[name])
+		for _, want := range []string{"XMPP server example.test: measured live", `datetime="2027-03-14T09:30:00Z"`, "2027-03-14 09:30 UTC",
+			"not a claim about the messenger", "st-pass", "st-fail", "Servers must use TLS", "&lt;script&gt;", `\u202e`} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if strings.Contains(s, "<script") || strings.Contains(s, "\u202e") {
+			t.Errorf("%s: server text reached the page unescaped", name)
+		}
+	}
+}
