@@ -1,70 +1,13 @@
 package web
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/imscore/imscore/fixtures/testenv"
 )
-
-// chromium finds Debian's chromium (scripts/install-test-deps installs it).
-// Without it the browser test skips locally and fails in CI.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install chromium; see scripts/install-test-deps)")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium)")
-	return ""
-}
-
-var consoleRe = regexp.MustCompile(`(?m)^.*:CONSOLE[:(\]].*$`)
-
-// runChromium runs headless chromium on a file:// URL with extra flags and
-// returns its standard output. Any console message (an error, a warning, a
-// log line: the site has no scripts, so there should be none) fails the
-// test.
-func runChromium(t *testing.T, bin, file string, extra ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	args := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run",
-		"--disable-extensions", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(),
-		"--enable-logging=stderr", "--v=0",
-	}
-	args = append(args, extra...)
-	args = append(args, "file://"+file)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", file, err, tail(stderr.String(), 3000))
-	}
-	for _, m := range consoleRe.FindAllString(stderr.String(), -1) {
-		t.Errorf("%s: console message: %s", file, m)
-	}
-	return stdout.String()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
 
 // TestBrowser renders the site and loads its pages in headless Chromium:
 // the key facts must be in the DOM, no console message may appear, and
@@ -74,7 +17,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the browser test")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	dir := filepath.Join(t.TempDir(), "site")
 	if err := Render(dir, testReports(t), Options{}); err != nil {
 		t.Fatal(err)
@@ -120,7 +63,7 @@ func TestBrowser(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			file := filepath.Join(dir, filepath.FromSlash(p.file))
-			dom := runChromium(t, bin, file, "--dump-dom")
+			dom := testenv.RunChromium(t, bin, file, "--dump-dom")
 			if !strings.Contains(dom, "</html>") {
 				t.Fatalf("no DOM dumped: %.300s", dom)
 			}
@@ -133,31 +76,19 @@ func TestBrowser(t *testing.T) {
 				t.Error("DOM has a script element")
 			}
 			shot := filepath.Join(shots, p.name+".png")
-			runChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
-			checkPNG(t, shot)
+			testenv.RunChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
+			testenv.CheckPNG(t, shot)
 			if p.name == "target-weak" || p.name == "hostile" || p.name == "history" {
 				phone := filepath.Join(shots, p.name+"-phone.png")
-				runChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
-				checkPNG(t, phone)
+				testenv.RunChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
+				testenv.CheckPNG(t, phone)
 				dark := filepath.Join(shots, p.name+"-dark.png")
-				runChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
-				checkPNG(t, dark)
+				testenv.RunChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
+				testenv.CheckPNG(t, dark)
 			}
 		})
 	}
 	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
-}
-
-func checkPNG(t *testing.T, p string) {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	if len(b) < 1000 || string(b[1:4]) != "PNG" {
-		t.Fatalf("%s is not a PNG screenshot (%d bytes)", p, len(b))
-	}
-	t.Logf("screenshot %s", p)
 }
 
 // TestBrowserCompare loads the messenger comparison pages in headless
@@ -167,7 +98,7 @@ func TestBrowserCompare(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the browser test")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	dir := filepath.Join(t.TempDir(), "site")
 	c := testCompare(t)
 	c.Live = testLive()
@@ -202,7 +133,7 @@ func TestBrowserCompare(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			file := filepath.Join(dir, filepath.FromSlash(p.file))
-			dom := runChromium(t, bin, file, "--dump-dom")
+			dom := testenv.RunChromium(t, bin, file, "--dump-dom")
 			if !strings.Contains(dom, "</html>") {
 				t.Fatalf("no DOM dumped: %.300s", dom)
 			}
@@ -215,15 +146,15 @@ func TestBrowserCompare(t *testing.T) {
 				t.Error("DOM has a script element")
 			}
 			shot := filepath.Join(shots, p.name+".png")
-			runChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
-			checkPNG(t, shot)
+			testenv.RunChromium(t, bin, file, "--window-size=1280,2000", "--screenshot="+shot)
+			testenv.CheckPNG(t, shot)
 			if p.name == "compare" {
 				phone := filepath.Join(shots, p.name+"-phone.png")
-				runChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
-				checkPNG(t, phone)
+				testenv.RunChromium(t, bin, file, "--window-size=390,2400", "--screenshot="+phone)
+				testenv.CheckPNG(t, phone)
 				dark := filepath.Join(shots, p.name+"-dark.png")
-				runChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
-				checkPNG(t, dark)
+				testenv.RunChromium(t, bin, file, "--window-size=1280,2000", "--force-dark-mode", "--blink-settings=preferredColorScheme=0", "--screenshot="+dark)
+				testenv.CheckPNG(t, dark)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"os/exec"
@@ -23,6 +24,7 @@ import (
 	"github.com/imscore/imscore/fixtures/testenv"
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/web"
 	"github.com/imscore/imscore/xmpp"
 )
 
@@ -158,7 +160,45 @@ func TestRealProsodyAccount(t *testing.T) {
 			}
 			noSecrets(t, r, stderr)
 			noLeftovers(t, x, dns.Addr, pki.CAFile, r)
+			if c.extra != nil {
+				browseRealReport(t, r)
+			}
 		})
+	}
+}
+
+// browseRealReport renders the static site from a real-server report and
+// loads it in headless Chromium, as a person would see it: the key facts of
+// the logged-in scan must be on the page, with no console message; the
+// screenshots are kept (IMSCORE_SCREENSHOTS).
+func browseRealReport(t *testing.T, r *report.Report) {
+	t.Helper()
+	if testing.Short() {
+		return
+	}
+	bin := testenv.Chromium(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if err := web.Render(dir, []*report.Report{r}, web.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	shots := testenv.ScreenshotDir(t)
+	for name, p := range map[string]struct {
+		file string
+		want []string
+	}{
+		"real-index":  {"index.html", []string{"example.test", r.Grade}},
+		"real-target": {"targets/xmpp-example.test/index.html", []string{"example.test", "XEP-0479 IM suite: Advanced Server", "xmpp.feature.omemo-ready", "How to fix", "Prosody", "disco#info"}},
+	} {
+		file := filepath.Join(dir, filepath.FromSlash(p.file))
+		dom := testenv.RunChromium(t, bin, file, "--dump-dom")
+		for _, w := range p.want {
+			if !strings.Contains(dom, w) && !strings.Contains(dom, html.EscapeString(w)) {
+				t.Errorf("%s: DOM lacks %q", p.file, w)
+			}
+		}
+		shot := filepath.Join(shots, name+".png")
+		testenv.RunChromium(t, bin, file, "--window-size=1280,2400", "--screenshot="+shot)
+		testenv.CheckPNG(t, shot)
 	}
 }
 
