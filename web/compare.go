@@ -306,7 +306,23 @@ func (c *Compare) cellTitle(m *catalogue.Messenger, cell compareCell) string {
 	if cell.Stale {
 		b.WriteString(fmt.Sprintf(" Stale: checked more than %d days before %s.", c.maxAgeDays(), c.asOf()))
 	}
+	for _, d := range cell.Claim.Disputed {
+		b.WriteString(" Disputed: another source says " + valueWord(d.Value) + ": " + line(d.Explanation) + " (checked " + d.Checked + ").")
+	}
 	return b.String()
+}
+
+// safeDissentSources are the well-formed sources of every dissent.
+func safeDissentSources(cl catalogue.Claim) []string {
+	var out []string
+	for _, d := range cl.Disputed {
+		for _, s := range d.Sources {
+			if catalogue.CheckURL(s) == nil {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // safeSources are the claim's sources that are well-formed http(s) URLs

@@ -28,6 +28,7 @@ type compareOptions struct {
 	width   int
 	asOf    string
 	maxAge  int // days
+	dir     string
 	outFile string
 	servers []string
 	scan    scanOptions
@@ -63,6 +64,7 @@ see criteria/catalogue/data/NOTICE.`,
 	f.IntVar(&o.width, "width", 0, "terminal width for the table (default $COLUMNS or 100)")
 	f.StringVar(&o.asOf, "as-of", "", "judge staleness as of this date, YYYY-MM-DD (default today)")
 	f.IntVar(&o.maxAge, "max-age", 365, "days after which a claim is shown as stale")
+	f.StringVar(&o.dir, "dir", "", "read the catalogue from DIR (taxonomy.yaml and data/*.yaml of a working copy) instead of the built-in one")
 	f.StringVarP(&o.outFile, "output", "o", "", "write to FILE instead of standard output (--format html: the site's directory)")
 	o.registerLive(cmd)
 	return cmd
@@ -79,7 +81,11 @@ type comparison struct {
 }
 
 func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args []string) error {
-	cat, err := catalogue.Load()
+	load := catalogue.Load
+	if o.dir != "" {
+		load = func() (*catalogue.Catalogue, error) { return catalogue.LoadDir(o.dir) }
+	}
+	cat, err := load()
 	if err != nil {
 		return fmt.Errorf("messenger catalogue: %v", err)
 	}
@@ -349,7 +355,7 @@ func (c *comparison) table(width int) string {
 		i = j
 	}
 
-	stale := 0
+	stale, disputed := 0, 0
 	for bi, blk := range blocks {
 		if bi > 0 {
 			b.WriteString("\n")
@@ -411,6 +417,10 @@ func (c *comparison) table(width int) string {
 					label += "*"
 					stale++
 				}
+				if len(claim.Disputed) > 0 {
+					label += "†"
+					disputed++
+				}
 				cells = append(cells, []string{label})
 			}
 			row(cells)
@@ -424,6 +434,9 @@ func (c *comparison) table(width int) string {
 	if stale > 0 {
 		b.WriteString(wrapPara(fmt.Sprintf("* stale: checked more than %d days before %s (%d claims).",
 			int(c.maxAge/(24*time.Hour)), c.asOf.Format(catalogue.DateLayout), stale), width))
+	}
+	if disputed > 0 {
+		b.WriteString(wrapPara(fmt.Sprintf("† disputed: other sources say otherwise (%d claims; both sides in --format json or html).", disputed), width))
 	}
 	for _, m := range c.messengers {
 		if m.Status == catalogue.StatusDiscontinued {

@@ -108,6 +108,18 @@ type Claim struct {
 	// Via names where the claim comes from when it was derived, e.g.
 	// "secuchart: Perfect forward secrecy".
 	Via string `yaml:"via,omitempty" json:"via,omitempty"`
+	// Disputed keeps what other sources say when they disagree with this
+	// claim: the cell shows the claim's value and says it is disputed,
+	// with both sides' sources.
+	Disputed []Dissent `yaml:"disputed,omitempty" json:"disputed,omitempty"`
+}
+
+// Dissent is another source's different answer to the same question.
+type Dissent struct {
+	Value       Value    `yaml:"value" json:"value"`
+	Explanation string   `yaml:"explanation" json:"explanation"`
+	Sources     []string `yaml:"sources" json:"sources"`
+	Checked     string   `yaml:"checked" json:"checked"`
 }
 
 // Messenger is one catalogue entry.
@@ -416,6 +428,29 @@ func (t *Taxonomy) problems(m *Messenger) []error {
 		if c.Checked != "" {
 			if err := CheckDate(c.Checked); err != nil {
 				bad("%s: checked: %v", where, err)
+			}
+		}
+		for i, d := range c.Disputed {
+			dw := fmt.Sprintf("%s: disputed[%d]", where, i)
+			switch {
+			case !validValue(d.Value) || d.Value == Unknown:
+				bad("%s: bad value %q (a dissent must say yes, partial, no or n-a)", dw, d.Value)
+			case d.Value == c.Value:
+				bad("%s: same value as the claim (%s): not a disagreement", dw, d.Value)
+			}
+			if strings.TrimSpace(d.Explanation) == "" {
+				bad("%s: explanation is required", dw)
+			}
+			if len(d.Sources) == 0 {
+				bad("%s: a dissent needs a source", dw)
+			}
+			for _, u := range d.Sources {
+				if err := CheckURL(u); err != nil {
+					bad("%s: %v", dw, err)
+				}
+			}
+			if err := CheckDate(d.Checked); err != nil {
+				bad("%s: checked: %v", dw, err)
 			}
 		}
 	}
