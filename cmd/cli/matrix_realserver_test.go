@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -80,6 +81,8 @@ var lockedDendrite = map[string]report.Status{
 	"matrix.media.unauthenticated":            report.Warn, // legacy routes served; no real media ID to prove it
 	"matrix.e2ee.default":                     report.Pass,
 	"matrix.room-versions.default":            report.Skip, // needs --account
+	"matrix.login.flows":                      report.Info,
+	"matrix.ratelimit.login":                  report.Skip, // needs --active
 }
 
 func TestRealDendriteMatrix(t *testing.T) {
@@ -162,6 +165,42 @@ func TestMatrixUnreachableExit3(t *testing.T) {
 	if code != ExitUsage {
 		t.Fatalf("bad server name: exit %d, stderr %q", code, stderr)
 	}
+	// Usage errors of the logged-in scan, before any network traffic.
+	t.Setenv("IMSCORE_PASSWORD", "")
+	for _, c := range []struct{ args []string }{
+		{[]string{"example.org", "--account", "alice@example.org"}},
+		{[]string{"example.org", "--account", "@alice:example.org"}}, // no password
+		{[]string{"example.org", "--password-file", "/nonexistent"}},
+	} {
+		code, _, stderr = scanMatrix(t, c.args...)
+		if code != ExitUsage || !strings.Contains(stderr, "account") && !strings.Contains(stderr, "password") {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, stderr)
+		}
+	}
+	code, _, stderr = scanKind(t, "tls", "127.0.0.1:1", "--active")
+	if code != ExitUsage {
+		t.Errorf("scan tls --active: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// scanMatrixRaw is scanMatrix that also returns the JSON report as written.
+func scanMatrixRaw(t *testing.T, args ...string) (int, *report.Report, []byte, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "r.json")
+	var stdout, stderr bytes.Buffer
+	all := append([]string{"scan", "matrix"}, args...)
+	all = append(all, "--timeout", "60s", "--format", "json", "-o", out)
+	code := Main(context.Background(), all, &stdout, &stderr)
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		return code, nil, nil, stderr.String()
+	}
+	validateSchema(t, raw)
+	rep, err := report.ReadJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("report unreadable: %v", err)
+	}
+	return code, rep, raw, stderr.String() + stdout.String()
 }
 
 // mxSetup sends an authenticated request to Dendrite's plain-HTTP loopback
@@ -203,6 +242,8 @@ func TestRealDendriteMatrixExposure(t *testing.T) {
 		e2ee    map[string]any
 		support bool
 		want    map[string]report.Status
+		// rooms is what the room-versions summary must say.
+		rooms []string
 	}{
 		{"locked, support contact with an avatar", testenv.DendriteOptions{RegistrationSharedSecret: "s3cret"},
 			map[string]any{"io.element.e2ee": map[string]any{"default": true, "secure_backup_required": true}}, true,
@@ -210,16 +251,24 @@ func TestRealDendriteMatrixExposure(t *testing.T) {
 				"matrix.registration.open": report.Pass, "matrix.registration.guest": report.Pass,
 				"matrix.directory.public-unauthenticated": report.Warn, "matrix.directory.federation-exposed": report.Fail,
 				"matrix.profile.unauthenticated": report.Warn, "matrix.metadata.user-enumeration": report.Warn,
-				"matrix.media.unauthenticated": report.Fail, "matrix.e2ee.default": report.Pass, "matrix.room-versions.default": report.Skip,
-			}},
-		{"open, guests, token not enforced, E2EE off by default", testenv.DendriteOptions{OpenRegistration: true, Guests: true, RegistrationRequiresToken: true, NoRateLimit: true},
+				"matrix.media.unauthenticated": report.Fail, "matrix.e2ee.default": report.Pass,
+				// Dendrite 0.13.8: default 10, no room version 12.
+				"matrix.room-versions.default": report.Warn,
+				// Dendrite 0.13.8 limits per connection only.
+				"matrix.login.flows": report.Info, "matrix.ratelimit.login": report.Fail,
+			}, []string{"default room version 10", "older than room version 11", "no room version 12", "logged out again"}},
+		{"open, guests, token not enforced, E2EE off by default", testenv.DendriteOptions{OpenRegistration: true, Guests: true, RegistrationRequiresToken: true,
+			NoRateLimit: true, RegistrationSharedSecret: "s3cret", DefaultRoomVersion: "11"},
 			map[string]any{"io.element.e2ee": map[string]any{"default": false}}, false,
 			map[string]report.Status{
 				"matrix.registration.open": report.Fail, "matrix.registration.guest": report.Warn,
 				"matrix.directory.public-unauthenticated": report.Warn, "matrix.directory.federation-exposed": report.Fail,
 				"matrix.profile.unauthenticated": report.Warn, "matrix.metadata.user-enumeration": report.Warn,
-				"matrix.media.unauthenticated": report.Warn, "matrix.e2ee.default": report.Warn, "matrix.room-versions.default": report.Skip,
-			}},
+				"matrix.media.unauthenticated": report.Warn, "matrix.e2ee.default": report.Warn,
+				// default 11 as configured, but still no room version 12.
+				"matrix.room-versions.default": report.Warn,
+				"matrix.login.flows":           report.Info, "matrix.ratelimit.login": report.Warn,
+			}, []string{"default room version 11", "no room version 12", "logged out again"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -239,11 +288,62 @@ func TestRealDendriteMatrixExposure(t *testing.T) {
 				mxSetup(t, d, "PUT", "/_matrix/client/v3/profile/"+l.UserID+"/avatar_url", l.AccessToken, "application/json", b)
 				files[testenv.WellKnownMatrixSupport] = testenv.WellKnownFile{Body: testenv.MatrixSupportJSON(l.UserID, "admin@example.test", "")}
 			}
+			// The scan's own account, made by shared-secret registration.
+			const password = "scan-account-password-5d1e"
+			scanner := d.RegisterUser(t, "scanner", password, false)
+			pwFile := filepath.Join(t.TempDir(), "password")
+			if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: files})
 			dns := testenv.StartDNS(t, "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n", false)
-			code, r, stderr := scanMatrix(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--connect", "example.test:443="+wk.Addr)
+			start := time.Now()
+			code, r, raw, stderr := scanMatrixRaw(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--connect", "example.test:443="+wk.Addr,
+				"--account", scanner.UserID, "--password-file", pwFile, "--active")
+			t.Logf("logged-in, active scan took %s", time.Since(start).Round(time.Millisecond))
 			if code != 0 || r == nil {
 				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if strings.Contains(string(raw), password) || strings.Contains(stderr, password) {
+				t.Fatal("the account password is in the report or on stderr")
+			}
+			if strings.Contains(string(raw), scanner.AccessToken) {
+				t.Fatal("the set-up access token is in the report")
+			}
+			// The scan logged out: only the set-up session's device is left.
+			if devs, _ := mxSetup(t, d, "GET", "/_matrix/client/v3/devices", scanner.AccessToken, "application/json", nil)["devices"].([]any); len(devs) != 1 {
+				t.Errorf("the scan left devices behind: %v", devs)
+			}
+			for _, f := range r.Findings {
+				switch f.Criterion {
+				case "matrix.room-versions.default":
+					for _, w := range c.rooms {
+						if !strings.Contains(f.Summary, w) {
+							t.Errorf("room versions summary lacks %q: %s", w, f.Summary)
+						}
+					}
+					sent := ""
+					for _, e := range f.Evidence {
+						sent += e.Sent + "\n"
+					}
+					for _, w := range []string{"POST https://matrix.example.test:", "/_matrix/client/v3/login", "/_matrix/client/v3/capabilities", "/_matrix/client/v3/logout"} {
+						if !strings.Contains(sent, w) {
+							t.Errorf("room versions evidence lacks %s:\n%s", w, sent)
+						}
+					}
+				case "matrix.login.flows":
+					if !strings.Contains(f.Summary, "m.login.password") || !strings.Contains(f.Summary, "no OAuth 2.0") {
+						t.Errorf("login flows: %s", f.Summary)
+					}
+				case "matrix.ratelimit.login":
+					want := "per connection"
+					if c.opts.NoRateLimit {
+						want = "no rate limit within 30 failing logins"
+					}
+					if !strings.Contains(f.Summary, want) {
+						t.Errorf("rate limit summary lacks %q: %s", want, f.Summary)
+					}
+				}
 			}
 			want := map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
 				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}
@@ -251,7 +351,7 @@ func TestRealDendriteMatrixExposure(t *testing.T) {
 				want[id] = st
 			}
 			checkMatrix(t, r, want)
-			raw, _ := json.Marshal(r)
+			raw, _ = json.Marshal(r)
 			if m := regexp.MustCompile(`access_token\\?"\s*:\s*\\?"([^\\"]*)`).FindAllStringSubmatch(string(raw), -1); len(m) > 0 {
 				for _, x := range m {
 					if x[1] != "[redacted]" {
