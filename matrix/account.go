@@ -217,24 +217,23 @@ type RateLimitData struct {
 // login-flow probe every scan runs.
 func AccountProbes(opt Options) []probes.Probe {
 	ps := []probes.Probe{
-		probes.Func{Name: IDLoginFlows, Needs: []probes.ID{IDDiscovery, IDKeys, IDClient}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: IDLoginFlows, Needs: []probes.ID{IDDiscovery, IDClient}, Wants: []probes.ID{IDKeys}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return loginFlowsProbe(ctx, env, in)
 		}},
 	}
-	last := []probes.ID{IDDiscovery, IDKeys, IDClient, IDAccess, IDLoginFlows}
 	if opt.Account != nil {
 		cred := *opt.Account
-		ps = append(ps, probes.Func{Name: IDAccount, Needs: []probes.ID{IDDiscovery, IDKeys, IDClient, IDLoginFlows}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		ps = append(ps, probes.Func{Name: IDAccount, Needs: []probes.ID{IDDiscovery, IDClient, IDLoginFlows}, Wants: []probes.ID{IDKeys}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return accountProbe(ctx, env, in, &cred)
 		}})
-		last = append(last, IDAccount)
 	}
 	if opt.Active {
 		// Last of all: a server that rate-limits by address would refuse
 		// the other client requests for a while.
-		ps = append(ps, probes.Func{Name: IDRateLimit, Needs: last, Limit: RateLimitTime + 15*time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-			return rateLimitProbe(ctx, env, in)
-		}})
+		ps = append(ps, probes.Func{Name: IDRateLimit, Needs: []probes.ID{IDDiscovery, IDClient, IDLoginFlows},
+			Wants: []probes.ID{IDKeys, IDAccess, IDAccount}, Limit: RateLimitTime + 15*time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+				return rateLimitProbe(ctx, env, in)
+			}})
 	}
 	return ps
 }
