@@ -147,6 +147,20 @@ func TestRealDendriteMatrix(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			checkMatrix(t, r, c.want)
+			// The broken link is named in the failing finding (its fix is
+			// checked by checkMatrix).
+			says := map[string][2]string{
+				"SRV delegation, certificate only for the delegated host": {"matrix.federation.tls", "certificate not valid for example.test"},
+				"server_name mismatch": {"matrix.federation.keys", `server_name is "other.test", not "example.test"`},
+				"expired keys":         {"matrix.federation.keys", "keys expired"},
+			}
+			if w, ok := says[c.name]; ok {
+				for _, f := range r.Findings {
+					if f.Criterion == w[0] && !strings.Contains(f.Summary, w[1]) {
+						t.Errorf("%s summary lacks %q: %s", w[0], w[1], f.Summary)
+					}
+				}
+			}
 			if len(r.Target.Endpoints) != 1 || r.Target.Endpoints[0].Addr != d.Addr {
 				t.Errorf("endpoints %+v, want %s", r.Target.Endpoints, d.Addr)
 			}
