@@ -154,8 +154,8 @@ func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, name string, n
 
 // do runs one bounded exchange (env.IOTimeout for the whole of it, body
 // included, so a peer that drips bytes cannot hold the scan).
-func do(ctx context.Context, env *probes.Env, r request) Exchange {
-	ex := Exchange{Method: r.Method, URL: r.URL, Addr: r.Addr, VerifyName: r.VerifyName}
+func do(ctx context.Context, env *probes.Env, r request) (ex Exchange) {
+	ex = Exchange{Method: r.Method, URL: r.URL, Addr: r.Addr, VerifyName: r.VerifyName}
 	if ex.Method == "" {
 		ex.Method = http.MethodGet
 	}
