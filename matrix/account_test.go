@@ -126,3 +126,35 @@ func TestAccountLogoutAfterFailureAndRedaction(t *testing.T) {
 		t.Errorf("foreign account: %+v, %d requests", o, len(hs.Requests())-before)
 	}
 }
+
+// An OAuth 2.0-only server (MSC3861): no /login flows, metadata only on the
+// unstable MSC2965 path; the account probe then does not send the password.
+func TestLoginFlowsOAuthOnly(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "hs", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256"})
+	hs := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: cert, Key: key, Files: map[string]testenv.WellKnownFile{
+		"/_matrix/client/v3/login":                                  {Status: 200, Body: `{"flows":[{"type":"m.login.sso","identity_providers":[{"id":"oidc-mas","name":"MAS"}]}]}`},
+		"/_matrix/client/unstable/org.matrix.msc2965/auth_metadata": {Body: `{"issuer":"https://auth.example.test/","authorization_endpoint":"https://auth.example.test/authorize"}`},
+	}})
+	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second}).Filled()
+	ep := probes.Endpoint{Name: "example.test", Addr: hs.Addr, Via: "literal"}
+	d := &DiscoveryData{ServerName: "example.test", CertName: "example.test", HostHeader: "example.test", Endpoints: []probes.Endpoint{ep}}
+	in := probes.Results{IDDiscovery: {Probe: IDDiscovery, Status: probes.StatusOK, Data: d}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	lo := loginFlowsProbe(ctx, env, in)
+	ld, _ := lo.Data.(*LoginData)
+	if lo.Status != probes.StatusOK || ld == nil || len(ld.Endpoints) != 1 {
+		t.Fatalf("%+v", lo)
+	}
+	e := ld.Endpoints[0]
+	if e.Issuer != "https://auth.example.test/" || e.AuthMetadata.Exchange.Status != 404 || e.AuthMetadataUnstable == nil || e.HasFlow("m.login.password") {
+		t.Fatalf("%+v", e)
+	}
+	in[IDLoginFlows] = &lo
+	o := accountProbe(ctx, env, in, &probes.Credentials{Account: "@alice:example.test", Password: "pw-7f3a"})
+	ad := o.Data.(*AccountData)
+	if o.Status != probes.StatusError || ad.Endpoints[0].Refused == "" || ad.Endpoints[0].Login != nil || hs.Count("/_matrix/client/v3/login") != 1 {
+		t.Fatalf("password sent to an SSO/OAuth-only server: %+v", o)
+	}
+}
