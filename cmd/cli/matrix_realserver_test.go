@@ -441,3 +441,38 @@ func BenchmarkFullMatrixScan(b *testing.B) {
 		})
 	}
 }
+
+// A limit that holds per address: nginx (limit_req per $binary_remote_addr,
+// status 429) in front of a Dendrite whose own per-connection limit is off.
+// The one-connection burst is refused after the nginx burst, and so is the
+// first login over a new connection: matrix.ratelimit.login passes.
+func TestRealDendriteMatrixBehindNginxRateLimit(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "hs", testenv.LeafOptions{DNSNames: []string{"matrix.example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	web, webKey := pki.Leaf(t, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	d := testenv.StartDendrite(t, testenv.DendriteOptions{ServerName: "example.test", Cert: cert, Key: key, NoRateLimit: true})
+	upstream := "http://" + d.HTTPAddr
+	ng := testenv.StartNginx(t, testenv.NginxOptions{Cert: cert, Key: key, Protocols: "TLSv1.2 TLSv1.3",
+		ExtraHTTP: "limit_req_zone $binary_remote_addr zone=mxlogin:1m rate=1r/s;",
+		ExtraServer: "location = /_matrix/client/v3/login { limit_req zone=mxlogin burst=5 nodelay; limit_req_status 429; proxy_pass " + upstream + "; }\n" +
+			"        location /_matrix/ { proxy_pass " + upstream + "; }\n" +
+			"        location /.well-known/matrix/ { return 404; }"})
+	wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: map[string]testenv.WellKnownFile{
+		testenv.WellKnownMatrixClient: {Body: testenv.MatrixClientJSON(fmt.Sprintf("https://matrix.example.test:%d", ng.Port), nil)},
+		testenv.WellKnownMatrixServer: {Body: testenv.MatrixServerJSON(fmt.Sprintf("matrix.example.test:%d", ng.Port))},
+	}})
+	dns := testenv.StartDNS(t, "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n", false)
+	code, r, stderr := scanMatrix(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--connect", "example.test:443="+wk.Addr, "--active")
+	if code != 0 || r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := statuses(r)
+	for _, f := range r.Findings {
+		if f.Criterion == "matrix.ratelimit.login" || f.Criterion == "matrix.login.flows" {
+			t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
+		}
+	}
+	if got["matrix.ratelimit.login"] != report.Pass || got["matrix.login.flows"] != report.Info {
+		t.Errorf("ratelimit %s, login flows %s", got["matrix.ratelimit.login"], got["matrix.login.flows"])
+	}
+}
