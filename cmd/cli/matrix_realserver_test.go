@@ -476,3 +476,98 @@ func TestRealDendriteMatrixBehindNginxRateLimit(t *testing.T) {
 		t.Errorf("ratelimit %s, login flows %s", got["matrix.ratelimit.login"], got["matrix.login.flows"])
 	}
 }
+
+// Broken delegation against a real Dendrite: each case breaks one link of
+// the chain and must fail the criterion that link belongs to, with a fix
+// for Synapse and Dendrite (checkMatrix) and a summary that names the fault.
+// (Key server_name mismatch and expired keys: TestRealDendriteMatrix.)
+func TestRealDendriteMatrixBrokenDelegation(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	both, bothKey := pki.Leaf(t, "both", testenv.LeafOptions{DNSNames: []string{"matrix.example.test", "example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	wrong, wrongKey := pki.Leaf(t, "wrong", testenv.LeafOptions{DNSNames: []string{"wrong.test"}, KeyType: "ecdsa256", Intermediate: true})
+	web, webKey := pki.Leaf(t, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	good := testenv.StartDendrite(t, testenv.DendriteOptions{ServerName: "example.test", Cert: both, Key: bothKey})
+	nowhere := testenv.FreePort(t) // nothing listens there
+	const zone = "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n"
+	cases := []struct {
+		name string
+		// dendrite serves the client API (and federation unless delegated
+		// elsewhere).
+		dendrite func(t *testing.T) *testenv.Dendrite
+		// mserver is m.server of the server well-known ("" = none); zone is
+		// added to the base zone.
+		mserver func(d *testenv.Dendrite) string
+		zone    func(d *testenv.Dendrite) string
+		want    map[string]report.Status
+		// says: what the summary of a criterion must contain.
+		says map[string]string
+	}{
+		{"well-known pointing nowhere",
+			func(*testing.T) *testenv.Dendrite { return good },
+			func(*testenv.Dendrite) string { return fmt.Sprintf("matrix.example.test:%d", nowhere) }, nil,
+			// The federation side fails; the client side is still judged.
+			map[string]report.Status{"matrix.discovery.server": report.Fail, "matrix.federation.keys": report.Error, "matrix.federation.tls": report.Error,
+				"matrix.discovery.client": report.Pass, "matrix.registration.open": report.Pass, "matrix.login.flows": report.Info},
+			map[string]string{"matrix.discovery.server": fmt.Sprintf("no HTTPS answer from 127.0.0.1:%d", nowhere)}},
+		{"SRV target is a CNAME",
+			func(*testing.T) *testenv.Dendrite { return good },
+			nil,
+			func(d *testenv.Dendrite) string {
+				return fmt.Sprintf("_matrix-fed._tcp.example.test. 300 IN SRV 10 5 %d alias.example.test.\nalias.example.test. 300 IN CNAME matrix.example.test.\n", d.Port)
+			},
+			map[string]report.Status{"matrix.discovery.server": report.Warn, "matrix.federation.tls": report.Pass, "matrix.federation.keys": report.Pass},
+			map[string]string{"matrix.discovery.server": "SRV target alias.example.test. is a CNAME"}},
+		{"wrong certificate name",
+			func(t *testing.T) *testenv.Dendrite {
+				return testenv.StartDendrite(t, testenv.DendriteOptions{ServerName: "example.test", Cert: wrong, Key: wrongKey})
+			},
+			func(d *testenv.Dendrite) string { return fmt.Sprintf("matrix.example.test:%d", d.Port) }, nil,
+			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.federation.tls": report.Fail},
+			map[string]string{"matrix.federation.tls": "matrix.example.test"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := c.dendrite(t)
+			files := map[string]testenv.WellKnownFile{
+				testenv.WellKnownMatrixClient: {Body: testenv.MatrixClientJSON(fmt.Sprintf("https://matrix.example.test:%d", good.Port), nil),
+					Header: map[string]string{"Access-Control-Allow-Origin": "*"}},
+			}
+			if c.mserver != nil {
+				files[testenv.WellKnownMatrixServer] = testenv.WellKnownFile{Body: testenv.MatrixServerJSON(c.mserver(d))}
+			}
+			z := zone
+			if c.zone != nil {
+				z += c.zone(d)
+			}
+			wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: files})
+			dns := testenv.StartDNS(t, z, false)
+			code, r, stderr := scanMatrix(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--connect", "example.test:443="+wk.Addr)
+			if r == nil {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got := statuses(r)
+			for id, st := range c.want {
+				if got[id] != st {
+					t.Errorf("%s: %s, want %s", id, got[id], st)
+				}
+			}
+			for _, f := range r.Findings {
+				if w, ok := c.says[f.Criterion]; ok && !strings.Contains(f.Summary, w) {
+					t.Errorf("%s summary lacks %q: %s", f.Criterion, w, f.Summary)
+				}
+				if _, ok := c.want[f.Criterion]; ok && (f.Status == report.Fail || f.Status == report.Warn) &&
+					(len(f.Evidence) == 0 || f.Remediation["general"] == "" || f.Remediation["synapse"] == "" || f.Remediation["dendrite"] == "") {
+					t.Errorf("%s is %s without evidence or a fix", f.Criterion, f.Status)
+				}
+			}
+			if testing.Verbose() || t.Failed() {
+				t.Logf("exit %d", code)
+				for _, f := range r.Findings {
+					if strings.HasPrefix(f.Criterion, "matrix.") {
+						t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
+					}
+				}
+			}
+		})
+	}
+}
