@@ -386,7 +386,6 @@ func init() {
 	register("matrix.metadata.user-enumeration", evalMatrixUserEnumeration)
 	register("matrix.media.unauthenticated", evalMatrixMedia)
 	register("matrix.e2ee.default", evalMatrixE2EEDefault)
-	register("matrix.room-versions.default", evalMatrixRoomVersions)
 }
 
 // accessVerdicts runs fn on every client address that answered and
@@ -802,8 +801,4 @@ func evalMatrixE2EEDefault(in Input) Verdict {
 		return Verdict{Status: report.Warn, Summary: "io.element.e2ee.default is false: new private rooms and direct messages start unencrypted in Element" + note, Evidence: ev}
 	}
 	return Verdict{Status: report.Pass, Summary: "io.element.e2ee keeps end-to-end encryption on by default" + note, Evidence: ev}
-}
-
-func evalMatrixRoomVersions(in Input) Verdict {
-	return Verdict{Status: report.Skip, Summary: "needs --account: GET /_matrix/client/v3/capabilities (m.room_versions) requires an access token"}
 }

@@ -143,7 +143,9 @@ type FederationDirectoryData struct {
 // AccessProbes are the probes of the anonymous requests.
 func AccessProbes(serverName string) []probes.Probe {
 	return []probes.Probe{
-		probes.Func{Name: IDAccess, Needs: []probes.ID{IDDiscovery, IDKeys, IDClient}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		// The keys only name the server (LocalName): a federation side that
+		// does not answer must not keep the client side from being judged.
+		probes.Func{Name: IDAccess, Needs: []probes.ID{IDDiscovery, IDClient}, Wants: []probes.ID{IDKeys}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return accessProbe(ctx, env, in)
 		}},
 		probes.Func{Name: IDFederationDirectory, Needs: []probes.ID{IDDiscovery}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {

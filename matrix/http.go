@@ -84,6 +84,19 @@ type request struct {
 	Max        int64
 	Header     map[string]string
 	Body       []byte
+	// Conn, when set, carries the request instead of a fresh one-request
+	// transport (a kept-alive connection; see keepAlive).
+	Conn *http.Transport
+}
+
+// keepAlive returns a transport that keeps one connection to r.Addr open
+// for several requests. TLS is recorded in first (the handshake happens
+// once).
+func keepAlive(env *probes.Env, r request, first *Exchange) *http.Transport {
+	tr := transport(env, r, first)
+	tr.DisableKeepAlives = false
+	tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost = 1, 1
+	return tr
 }
 
 // transport builds a one-request transport from the Env's: same dialer,
@@ -141,8 +154,8 @@ func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, name string, n
 
 // do runs one bounded exchange (env.IOTimeout for the whole of it, body
 // included, so a peer that drips bytes cannot hold the scan).
-func do(ctx context.Context, env *probes.Env, r request) Exchange {
-	ex := Exchange{Method: r.Method, URL: r.URL, Addr: r.Addr, VerifyName: r.VerifyName}
+func do(ctx context.Context, env *probes.Env, r request) (ex Exchange) {
+	ex = Exchange{Method: r.Method, URL: r.URL, Addr: r.Addr, VerifyName: r.VerifyName}
 	if ex.Method == "" {
 		ex.Method = http.MethodGet
 	}
@@ -163,8 +176,12 @@ func do(ctx context.Context, env *probes.Env, r request) Exchange {
 	for k, v := range r.Header {
 		req.Header.Set(k, v)
 	}
+	var tr http.RoundTripper = r.Conn
+	if r.Conn == nil {
+		tr = transport(env, r, &ex)
+	}
 	c := &http.Client{
-		Transport:     transport(env, r, &ex),
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	resp, err := c.Do(req)

@@ -22,10 +22,12 @@ const (
 // FederationTLSIDs are the TLS probes of the federation endpoints.
 var FederationTLSIDs = tls.PrefixIDs("matrix.federation.tls.")
 
-// Probes returns the probes of `scan matrix SERVER_NAME` (no account):
-// discovery, the key and version requests and the TLS grade of every
-// federation endpoint, and client discovery.
-func Probes(serverName string) []probes.Probe {
+// Probes returns the probes of `scan matrix SERVER_NAME`: discovery, the
+// key and version requests and the TLS grade of every federation endpoint,
+// client discovery, the anonymous requests and login flows, and what opt
+// adds (a logged-in session with --account, the rate-limit test with
+// --active).
+func Probes(serverName string, opt Options) []probes.Probe {
 	ps := []probes.Probe{
 		probes.Func{Name: IDDiscovery, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 			return discoveryProbe(ctx, env, serverName)
@@ -41,6 +43,7 @@ func Probes(serverName string) []probes.Probe {
 		}},
 	}
 	ps = append(ps, AccessProbes(serverName)...)
+	ps = append(ps, AccountProbes(opt)...)
 	return append(ps, federationTLSProbes()...)
 }
 

@@ -72,16 +72,35 @@ type Probe interface {
 	Run(ctx context.Context, env *Env, in Results) Observation
 }
 
+// Optional is implemented by probes that read other probes' observations
+// when there are any, whatever their status: the runner starts such a probe
+// after them and passes them in, but does not fail it when they failed
+// (unlike Requires). IDs that are not registered are ignored.
+type Optional interface {
+	Wanted() []ID
+}
+
+// WantedBy returns p's optional inputs (nil when it has none).
+func WantedBy(p Probe) []ID {
+	if o, ok := p.(Optional); ok {
+		return o.Wanted()
+	}
+	return nil
+}
+
 // Func adapts a function to the Probe interface.
 type Func struct {
 	Name  ID
 	Needs []ID
+	// Wants are optional inputs (see Optional).
+	Wants []ID
 	Limit time.Duration
 	Fn    func(ctx context.Context, env *Env, in Results) Observation
 }
 
 func (f Func) ID() ID                 { return f.Name }
 func (f Func) Requires() []ID         { return f.Needs }
+func (f Func) Wanted() []ID           { return f.Wants }
 func (f Func) Timeout() time.Duration { return f.Limit }
 func (f Func) Run(ctx context.Context, env *Env, in Results) Observation {
 	return f.Fn(ctx, env, in)

@@ -50,6 +50,24 @@ func (r *Registry) Probe(id ID) (Probe, bool) {
 	return p, ok
 }
 
+// inputs lists the probes id runs after: the required ones and the
+// registered optional ones (see Optional), without duplicates.
+func (r *Registry) inputs(id ID) []ID {
+	p := r.byID[id]
+	out := append([]ID(nil), p.Requires()...)
+	seen := map[ID]bool{}
+	for _, d := range out {
+		seen[d] = true
+	}
+	for _, d := range WantedBy(p) {
+		if _, ok := r.byID[d]; ok && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Order returns the probe IDs in a dependency order (every probe after the
 // probes it requires; ties by ID), or an error naming a missing dependency
 // or a cycle.
@@ -65,7 +83,7 @@ func (r *Registry) Order() ([]ID, error) {
 	users := map[ID][]ID{}
 	for _, id := range r.order {
 		indeg[id] += 0
-		for _, d := range r.byID[id].Requires() {
+		for _, d := range r.inputs(id) {
 			indeg[id]++
 			users[d] = append(users[d], id)
 		}

@@ -66,12 +66,21 @@ func Run(ctx context.Context, env *Env, reg *Registry, opts RunOptions) (Results
 		go func() {
 			defer wg.Done()
 			defer close(done[id])
-			for _, d := range p.Requires() {
+			var wanted []ID
+			for _, d := range WantedBy(p) {
+				if _, ok := done[d]; ok {
+					wanted = append(wanted, d)
+				}
+			}
+			for _, d := range append(p.Requires(), wanted...) {
 				<-done[d]
 			}
 			mu.Lock()
 			var failed []string
 			in := Results{}
+			for _, d := range wanted {
+				in[d] = results[d]
+			}
 			for _, d := range p.Requires() {
 				o := results[d]
 				in[d] = o

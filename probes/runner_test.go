@@ -187,3 +187,36 @@ func TestParallelBoundAndOrder(t *testing.T) {
 	}
 	Parallel(0, 0, func(int) { t.Fatal("ran with n=0") })
 }
+
+// Optional inputs: the probe runs after them and sees them whatever their
+// status; an unregistered optional input is ignored.
+func TestRunOptionalInputs(t *testing.T) {
+	var order []ID
+	var mu atomic.Int32
+	r, err := NewRegistry(
+		fn("fails", nil, func(ctx context.Context, in Results) Observation {
+			time.Sleep(20 * time.Millisecond)
+			mu.Add(1)
+			return Observation{Status: StatusRefused, Reason: "refused"}
+		}),
+		Func{Name: "reader", Wants: []ID{"fails", "not-registered"}, Fn: func(ctx context.Context, _ *Env, in Results) Observation {
+			if mu.Load() != 1 || in.Get("fails") == nil || in.Get("fails").Status != StatusRefused {
+				return Observation{Status: StatusError, Reason: "optional input not awaited or not passed"}
+			}
+			return Observation{Status: StatusOK}
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order, err = r.Order(); err != nil || order[0] != "fails" {
+		t.Fatalf("order %v %v", order, err)
+	}
+	res, err := Run(context.Background(), &Env{}, r, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := res["reader"]; o.Status != StatusOK {
+		t.Fatalf("reader: %+v", o)
+	}
+}

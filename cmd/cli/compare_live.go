@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/matrix"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/web"
 )
@@ -70,7 +71,7 @@ func parseServers(args []string) ([]liveServer, []scanSpec, error) {
 		if kind == "xmpp" {
 			spec, err = xmppSpec(name)
 		} else {
-			spec, err = matrixSpec(name)
+			spec, err = matrixSpec(name, matrix.Options{})
 		}
 		if err != nil {
 			return nil, nil, usageErr("--server %q: %v", a, err)

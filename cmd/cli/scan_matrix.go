@@ -18,6 +18,7 @@ func init() {
 
 func newScanMatrixCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o scanOptions
+	var active bool
 	cmd := &cobra.Command{
 		Use:   "matrix SERVER_NAME",
 		Short: "Grade a Matrix homeserver: discovery, federation keys and TLS, client discovery, disclosure",
@@ -46,14 +47,29 @@ only, never an account), register?kind=guest (creates a guest when guests
 are allowed; imscore logs it out at once), register/available, publicRooms
 and profiles without a token, legacy media downloads (a made-up media ID,
 then real ones found in the room directory and the support contacts'
-profiles), and /_matrix/federation/v1/publicRooms without X-Matrix.
-Room versions need --account (skipped without it).
+profiles), and /_matrix/federation/v1/publicRooms without X-Matrix. The login flows
+(GET /login: password, SSO, token) and OAuth 2.0 metadata
+(/_matrix/client/v1/auth_metadata, MSC2965) are read on every client address.
+
+With --account @user:server (password from $IMSCORE_PASSWORD or
+--password-file) imscore logs in with m.login.password on every client
+address (only over TLS with a valid certificate, or plain http to a
+loopback address; only to the account's own server), reads
+/capabilities (room versions) and logs out again, also when a request in
+between failed. The password never appears in the report.
+
+With --active (only against your own server) imscore sends up to 30
+failing logins for a made-up user, 10 at a time, within 15 s, and stops at
+the first 429: is login rate-limited? Without --account and --active those
+criteria are skipped.
 
 Each criterion takes the worst address and cites its evidence. Exit code 3
 when no federation address answered and client discovery found nothing.`,
 		Example: `  imscore scan matrix example.org
   imscore scan matrix example.org --format json -o example.org.json
   imscore scan matrix matrix.example.org:8448 --fail-under B
+  # logged in (room versions), and the rate-limit test on your own server
+  IMSCORE_PASSWORD=... imscore scan matrix example.org --account @me:example.org --active
   # a test server name served by a local DNS server and a private CA
   imscore scan matrix example.test --resolver 127.0.0.1:5353 --ca-file testca.pem
   # dial another address for the well-known file
@@ -68,10 +84,16 @@ when no federation address answered and client discovery found nothing.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			if o.account != "" || o.passwordFile != "" {
-				return usageErr("scan matrix: logged-in checks (--account) are not implemented yet")
+			if o.account != "" {
+				if _, _, err := matrix.ParseUserID(o.account); err != nil {
+					return usageErr("--account: %v (want a Matrix user ID, @user:example.org)", err)
+				}
 			}
-			spec, err := matrixSpec(args[0])
+			cred, err := o.credentials()
+			if err != nil {
+				return err
+			}
+			spec, err := matrixSpec(args[0], matrix.Options{Account: cred, Active: active})
 			if err != nil {
 				return err
 			}
@@ -79,18 +101,20 @@ when no federation address answered and client discovery found nothing.`,
 		},
 	}
 	o.register(cmd)
+	cmd.Flags().BoolVar(&active, "active", false, "also test login rate limiting (up to 30 failing logins): only against your own server")
 	return cmd
 }
 
-// matrixSpec is the anonymous scan of a Matrix server name.
-func matrixSpec(arg string) (scanSpec, error) {
+// matrixSpec is the scan of a Matrix server name (anonymous unless opts
+// carries an account).
+func matrixSpec(arg string, opts matrix.Options) (scanSpec, error) {
 	name := strings.TrimSpace(arg)
 	sn, err := matrix.ParseServerName(name)
 	if err != nil {
 		return scanSpec{}, usageErr("%v (want a Matrix server name: example.org, example.org:8448, 192.0.2.1 or [2001:db8::1]; no https://, no @user:)", err)
 	}
 	rt := report.Target{Kind: "matrix", Name: name, Host: sn.Host, Port: sn.Port}
-	return scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name),
+	return scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name, opts),
 		Scannable: matrixScannable, Endpoints: matrixEndpoints}, nil
 }
 
