@@ -176,7 +176,7 @@ func (c *Compare) view(group, sortBy string) compareView {
 	v.Messengers = append(v.Messengers, c.Messengers...)
 	if sortBy != "" {
 		sort.SliceStable(v.Messengers, func(i, j int) bool {
-			return valueRank(v.Messengers[i], sortBy) < valueRank(v.Messengers[j], sortBy)
+			return v.Messengers[i].Rank(sortBy) < v.Messengers[j].Rank(sortBy)
 		})
 	}
 	for _, g := range c.Cat.Taxonomy.Groups {
@@ -205,20 +205,6 @@ func (c *Compare) view(group, sortBy string) compareView {
 		v.Sections = append(v.Sections, sec)
 	}
 	return v
-}
-
-// valueRank orders values best first (yes, partial, no, unknown, n-a).
-func valueRank(m *catalogue.Messenger, criterion string) int {
-	c, ok := m.Claim(criterion)
-	if !ok {
-		return len(catalogue.Values)
-	}
-	for i, v := range catalogue.Values {
-		if v == c.Value {
-			return i
-		}
-	}
-	return len(catalogue.Values)
 }
 
 // Heading is the page's h1 and title.

@@ -160,7 +160,7 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 			return usageErr("unknown --sort criterion %q (see 'imscore compare --all --format json')", o.sortBy)
 		}
 		sort.SliceStable(cmp.messengers, func(i, j int) bool {
-			return valueRank(cmp.messengers[i], o.sortBy) < valueRank(cmp.messengers[j], o.sortBy)
+			return cmp.messengers[i].Rank(o.sortBy) < cmp.messengers[j].Rank(o.sortBy)
 		})
 	}
 
@@ -210,19 +210,6 @@ func groupIDs(c *catalogue.Catalogue) []string {
 		ids = append(ids, g.ID)
 	}
 	return ids
-}
-
-func valueRank(m *catalogue.Messenger, criterion string) int {
-	c, ok := m.Claim(criterion)
-	if !ok {
-		return len(catalogue.Values)
-	}
-	for i, v := range catalogue.Values {
-		if v == c.Value {
-			return i
-		}
-	}
-	return len(catalogue.Values)
 }
 
 // JSON rendering.

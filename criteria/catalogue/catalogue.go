@@ -143,6 +143,21 @@ type Messenger struct {
 	Claims      []Claim `yaml:"claims" json:"claims"`
 }
 
+// Rank orders m's value for criterion best first (yes, partial, no,
+// unknown, n-a; no claim last), for sorting messengers by a criterion.
+func (m *Messenger) Rank(criterion string) int {
+	c, ok := m.Claim(criterion)
+	if !ok {
+		return len(Values)
+	}
+	for i, v := range Values {
+		if v == c.Value {
+			return i
+		}
+	}
+	return len(Values)
+}
+
 // Claim returns m's claim for criterion id.
 func (m *Messenger) Claim(id string) (Claim, bool) {
 	for _, c := range m.Claims {
