@@ -242,31 +242,9 @@ func (v compareView) allGroups() []catalogue.Group { return v.C.Cat.Taxonomy.Gro
 
 // Cell presentation: a symbol and a word, never colour alone.
 
-func valueSymbol(v catalogue.Value) string {
-	switch v {
-	case catalogue.Yes:
-		return "✓"
-	case catalogue.Partial:
-		return "◐"
-	case catalogue.No:
-		return "✗"
-	case catalogue.Unknown:
-		return "?"
-	case catalogue.NA:
-		return "–"
-	}
-	return "?"
-}
+func valueSymbol(v catalogue.Value) string { return v.Symbol() }
 
-func valueWord(v catalogue.Value) string {
-	switch v {
-	case catalogue.Yes, catalogue.Partial, catalogue.No, catalogue.Unknown:
-		return string(v)
-	case catalogue.NA:
-		return "n/a"
-	}
-	return line(string(v))
-}
+func valueWord(v catalogue.Value) string { return line(v.Word()) }
 
 func valueClass(v catalogue.Value) string {
 	switch v {

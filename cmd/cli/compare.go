@@ -280,21 +280,7 @@ func (c *comparison) writeJSON(w io.Writer) error {
 // (blocks) follow each other, each repeating the criterion column.
 
 // valueLabel spells a value out with a symbol, never colour alone.
-func valueLabel(v catalogue.Value) string {
-	switch v {
-	case catalogue.Yes:
-		return "✓ yes"
-	case catalogue.Partial:
-		return "◐ partial"
-	case catalogue.No:
-		return "✗ no"
-	case catalogue.Unknown:
-		return "? unknown"
-	case catalogue.NA:
-		return "– n/a"
-	}
-	return oneLine(string(v))
-}
+func valueLabel(v catalogue.Value) string { return v.Symbol() + " " + oneLine(v.Word()) }
 
 const (
 	critMaxW = 34 // widest criterion column

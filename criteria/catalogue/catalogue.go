@@ -48,6 +48,31 @@ const (
 // Values lists every claim value, best first.
 var Values = []Value{Yes, Partial, No, Unknown, NA}
 
+// Symbol is the value's mark, shown next to its word so that no rendering
+// relies on colour alone: ✓ yes, ◐ partial, ✗ no, ? unknown, – n/a.
+func (v Value) Symbol() string {
+	switch v {
+	case Yes:
+		return "✓"
+	case Partial:
+		return "◐"
+	case No:
+		return "✗"
+	case NA:
+		return "–"
+	}
+	return "?"
+}
+
+// Word is the value as shown: n-a is written "n/a"; a value outside the
+// set is returned as is (callers make it safe for their output).
+func (v Value) Word() string {
+	if v == NA {
+		return "n/a"
+	}
+	return string(v)
+}
+
 // Messenger kinds.
 const (
 	KindService  = "service"  // one vendor's app and network (Signal, Threema)
