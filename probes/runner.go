@@ -72,7 +72,7 @@ func Run(ctx context.Context, env *Env, reg *Registry, opts RunOptions) (Results
 					wanted = append(wanted, d)
 				}
 			}
-			for _, d := range append(p.Requires(), wanted...) {
+			for _, d := range append(append([]ID(nil), p.Requires()...), wanted...) {
 				<-done[d]
 			}
 			mu.Lock()
