@@ -802,3 +802,45 @@ func evalMatrixE2EEDefault(in Input) Verdict {
 	}
 	return Verdict{Status: report.Pass, Summary: "io.element.e2ee keeps end-to-end encryption on by default" + note, Evidence: ev}
 }
+
+func init() { register("matrix.federation.ok", evalMatrixFederationOK) }
+
+// evalMatrixFederationOK is the Matrix Federation Tester's FederationOK:
+// delegation resolves, and every address serves a valid certificate for
+// the server name and valid, self-signed ed25519 keys. It reads the three
+// criteria it is made of (pure functions of the same observations), so it
+// can never disagree with them.
+func evalMatrixFederationOK(in Input) Verdict {
+	parts := []struct {
+		id string
+		ev Evaluator
+	}{
+		{"matrix.discovery.server", evalMatrixDiscoveryServer},
+		{"matrix.federation.tls", evalMatrixFederationTLS},
+		{"matrix.federation.keys", evalMatrixKeys},
+	}
+	var failed, unmeasured, ok []string
+	var ev []probes.Evidence
+	for _, p := range parts {
+		v := p.ev(in)
+		line := p.id + " " + string(v.Status) + ": " + v.Summary
+		switch v.Status {
+		case report.Pass, report.Warn, report.Info:
+			ok = append(ok, line)
+		case report.Fail:
+			failed = append(failed, line)
+		default:
+			unmeasured = append(unmeasured, line)
+		}
+	}
+	ev = append(ev, probes.Evidence{Kind: "note", Detail: "FederationOK is made of:\n  " + strings.Join(append(append(append([]string{}, failed...), unmeasured...), ok...), "\n  ")})
+	switch {
+	case len(failed) > 0:
+		// A failed link means other servers cannot federate, even if a
+		// later link could not be measured because of it.
+		return Verdict{Status: report.Fail, Summary: "federation broken: " + strings.Join(failed, "; "), Evidence: ev}
+	case len(unmeasured) > 0:
+		return Verdict{Status: report.Error, Summary: "federation could not be judged: " + strings.Join(unmeasured, "; "), Evidence: ev}
+	}
+	return Verdict{Status: report.Pass, Summary: "federation OK: delegation resolves, every address has a valid certificate and valid self-signed keys", Evidence: ev}
+}

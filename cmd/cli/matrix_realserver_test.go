@@ -112,16 +112,16 @@ func TestRealDendriteMatrix(t *testing.T) {
 	}{
 		{"well-known delegation, good certificate", testenv.DendriteOptions{ServerName: "example.test", Cert: both, Key: bothKey}, false,
 			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn, "matrix.federation.ok": report.Pass})},
 		{"SRV delegation, certificate only for the delegated host", testenv.DendriteOptions{ServerName: "example.test", Cert: deleg, Key: delegKey}, true,
 			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
-				"matrix.federation.tls": report.Fail, "matrix.metadata.version-disclosed": report.Warn})},
+				"matrix.federation.tls": report.Fail, "matrix.metadata.version-disclosed": report.Warn, "matrix.federation.ok": report.Fail})},
 		{"server_name mismatch", testenv.DendriteOptions{ServerName: "other.test", Cert: both, Key: bothKey}, false,
 			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn, "matrix.federation.ok": report.Fail})},
 		{"expired keys", testenv.DendriteOptions{ServerName: "example.test", Cert: both, Key: bothKey, KeyValidity: -time.Hour}, false,
 			locked(map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Fail,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn})},
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn, "matrix.federation.ok": report.Fail})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -360,7 +360,7 @@ func TestRealDendriteMatrixExposure(t *testing.T) {
 				}
 			}
 			want := map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.discovery.client": report.Pass, "matrix.federation.keys": report.Pass,
-				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn}
+				"matrix.federation.tls": report.Pass, "matrix.metadata.version-disclosed": report.Warn, "matrix.federation.ok": report.Pass}
 			for id, st := range c.want {
 				want[id] = st
 			}
@@ -506,7 +506,7 @@ func TestRealDendriteMatrixBrokenDelegation(t *testing.T) {
 			func(*testing.T) *testenv.Dendrite { return good },
 			func(*testenv.Dendrite) string { return fmt.Sprintf("matrix.example.test:%d", nowhere) }, nil,
 			// The federation side fails; the client side is still judged.
-			map[string]report.Status{"matrix.discovery.server": report.Fail, "matrix.federation.keys": report.Error, "matrix.federation.tls": report.Error,
+			map[string]report.Status{"matrix.discovery.server": report.Fail, "matrix.federation.keys": report.Error, "matrix.federation.tls": report.Error, "matrix.federation.ok": report.Fail,
 				"matrix.discovery.client": report.Pass, "matrix.registration.open": report.Pass, "matrix.login.flows": report.Info},
 			map[string]string{"matrix.discovery.server": fmt.Sprintf("no HTTPS answer from 127.0.0.1:%d", nowhere)}},
 		{"SRV target is a CNAME",
@@ -515,14 +515,14 @@ func TestRealDendriteMatrixBrokenDelegation(t *testing.T) {
 			func(d *testenv.Dendrite) string {
 				return fmt.Sprintf("_matrix-fed._tcp.example.test. 300 IN SRV 10 5 %d alias.example.test.\nalias.example.test. 300 IN CNAME matrix.example.test.\n", d.Port)
 			},
-			map[string]report.Status{"matrix.discovery.server": report.Warn, "matrix.federation.tls": report.Pass, "matrix.federation.keys": report.Pass},
+			map[string]report.Status{"matrix.discovery.server": report.Warn, "matrix.federation.tls": report.Pass, "matrix.federation.keys": report.Pass, "matrix.federation.ok": report.Pass},
 			map[string]string{"matrix.discovery.server": "SRV target alias.example.test. is a CNAME"}},
 		{"wrong certificate name",
 			func(t *testing.T) *testenv.Dendrite {
 				return testenv.StartDendrite(t, testenv.DendriteOptions{ServerName: "example.test", Cert: wrong, Key: wrongKey})
 			},
 			func(d *testenv.Dendrite) string { return fmt.Sprintf("matrix.example.test:%d", d.Port) }, nil,
-			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.federation.tls": report.Fail},
+			map[string]report.Status{"matrix.discovery.server": report.Pass, "matrix.federation.tls": report.Fail, "matrix.federation.ok": report.Fail},
 			map[string]string{"matrix.federation.tls": "matrix.example.test"}},
 	}
 	for _, c := range cases {
