@@ -13,6 +13,7 @@ import (
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/tls"
+	"mellium.im/xmpp/jid"
 )
 
 // maxClientBytes bounds everything a logged-in session reads (a few dozen
@@ -68,13 +69,11 @@ var ErrNoSafeLogin = errors.New("no safe way to log in")
 // offered: SCRAM-SHA-512/256/1 with channel binding (-PLUS) first, then
 // without, then PLAIN (inside TLS only).
 func Login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain string, direct bool, creds *probes.Credentials) (*Client, error) {
-	local, host, ok := strings.Cut(creds.Account, "@")
-	if !ok || local == "" || !strings.EqualFold(strings.TrimSuffix(host, "."), domain) {
-		return nil, fmt.Errorf("--account %s is not an account of %s (want user@%s)", creds.Account, domain, domain)
+	j, err := ParseAccount(creds.Account, domain)
+	if err != nil {
+		return nil, err
 	}
-	if i := strings.IndexByte(local, '/'); i >= 0 {
-		local = local[:i]
-	}
+	local := j.Localpart()
 	c, err := login(ctx, env, ep, domain, direct, creds, local, false)
 	var pf *plusFailure
 	if errors.As(err, &pf) {
@@ -84,6 +83,22 @@ func Login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain stri
 		}
 	}
 	return c, err
+}
+
+// ParseAccount checks that account is a bare JID of domain (RFC 7622,
+// with mellium's PRECIS profiles) and returns it normalised: the
+// localpart is what SCRAM sends as the username.
+func ParseAccount(account, domain string) (jid.JID, error) {
+	j, err := jid.Parse(account)
+	switch {
+	case err != nil:
+		return jid.JID{}, fmt.Errorf("--account %q is not a valid JID: %v", account, err)
+	case j.Localpart() == "" || j.Resourcepart() != "":
+		return jid.JID{}, fmt.Errorf("--account %q: want a bare JID, user@%s", account, domain)
+	case !strings.EqualFold(strings.TrimSuffix(j.Domainpart(), "."), domain):
+		return jid.JID{}, fmt.Errorf("--account %q is not an account of %s (want user@%s)", account, domain, domain)
+	}
+	return j, nil
 }
 
 type plusFailure struct{ err error }

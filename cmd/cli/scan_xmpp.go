@@ -91,8 +91,8 @@ reached (unknown domain, refused, timeout).`,
 			}
 			if creds != nil {
 				domain := spec.Target.Name
-				if _, host, ok := strings.Cut(creds.Account, "@"); !ok || strings.Contains(creds.Account, "/") || !strings.EqualFold(strings.TrimSuffix(host, "."), domain) {
-					return usageErr("--account %q: want a bare JID of the scanned domain, user@%s", creds.Account, domain)
+				if _, err := xmpp.ParseAccount(creds.Account, domain); err != nil {
+					return usageErr("%v", err)
 				}
 				spec.Probes = append(spec.Probes, xmpp.AccountProbe(domain, creds))
 			}

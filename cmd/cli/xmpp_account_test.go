@@ -484,3 +484,29 @@ func TestRealEjabberdAccountBare(t *testing.T) {
 	noSecrets(t, r, stderr)
 	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
 }
+
+// TestAccountUsage: a bad --account or a missing password is a usage
+// error (exit 2) with one line, before any network traffic.
+func TestAccountUsage(t *testing.T) {
+	pw := passwordFile(t, "x")
+	for _, c := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"scan", "xmpp", "example.test", "--account", "alice@example.test"}, "", "needs a password"},
+		{[]string{"scan", "xmpp", "example.test", "--password-file", pw}, "", "--password-file without --account"},
+		{[]string{"scan", "xmpp", "example.test", "--account", "alice@other.test", "--password-file", pw}, "", "not an account of example.test"},
+		{[]string{"scan", "xmpp", "example.test", "--account", "alice@example.test/phone"}, "x", "want a bare JID"},
+		{[]string{"scan", "xmpp", "example.test", "--account", "al ice@example.test"}, "x", "not a valid JID"},
+		{[]string{"scan", "matrix", "example.test", "--account", "alice@example.test"}, "x", "want a Matrix user ID"},
+	} {
+		t.Run(strings.Join(c.args[3:], " "), func(t *testing.T) {
+			t.Setenv("IMSCORE_PASSWORD", c.env)
+			code, _, stderr := runMain(t, c.args...)
+			if code != ExitUsage || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q; want exit 2 with %q on one line", code, stderr, c.want)
+			}
+		})
+	}
+}
