@@ -611,7 +611,7 @@ func corsPreflight(ctx context.Context, env *probes.Env, put string) *CORSInfo {
 	req.Header.Set("Access-Control-Request-Headers", "content-type")
 	resp, err := env.HTTP.Do(req)
 	if err != nil {
-		return &CORSInfo{Status: probes.ShortNetError(err)}
+		return &CORSInfo{Status: httpErr(err)}
 	}
 	defer resp.Body.Close()
 	return &CORSInfo{Status: resp.Status, AllowOrigin: resp.Header.Get("Access-Control-Allow-Origin"), AllowMethods: resp.Header.Get("Access-Control-Allow-Methods")}

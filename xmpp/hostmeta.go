@@ -129,7 +129,7 @@ func fetchHostMeta(ctx context.Context, env *probes.Env, u, source string, parse
 	req.Header.Set("Origin", "https://imscore.invalid")
 	resp, err := env.HTTP.Do(req)
 	if err != nil {
-		doc.Status = probes.ShortNetError(err)
+		doc.Status = httpErr(err)
 		return doc, nil
 	}
 	defer resp.Body.Close()
@@ -261,7 +261,7 @@ func tryLink(ctx context.Context, env *probes.Env, l *HostMetaLink) {
 	}
 	resp, err := env.HTTP.Do(req)
 	if err != nil {
-		l.Status = probes.ShortNetError(err)
+		l.Status = httpErr(err)
 		return
 	}
 	resp.Body.Close()
@@ -275,4 +275,14 @@ func tryLink(ctx context.Context, env *probes.Env, l *HostMetaLink) {
 		return
 	}
 	l.Answered = resp.StatusCode < 400 || resp.StatusCode == http.StatusMethodNotAllowed
+}
+
+// httpErr is a short reason for a failed HTTP request, without the
+// "Get \"URL\":" prefix of *url.Error (the URL is in the evidence already).
+func httpErr(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return probes.ShortNetError(err)
 }
