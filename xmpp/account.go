@@ -638,9 +638,31 @@ func cleanup(ctx context.Context, c *Client, d *AccountData) {
 			"<query xmlns='"+NSMUCOwner+"'><destroy><reason>imscore scan finished</reason></destroy></query>")
 		t.Destroyed = s.OK
 		t.Steps = append(t.Steps, s)
-		after := c.discoInfo(ctx, t.Room)
+		// Some servers (ejabberd) end the room process asynchronously: ask
+		// again a few times, bounded (about 1.5 s in all), before calling
+		// the room left behind.
+		var after *DiscoInfo
+		tries := 0
+		for wait := 50 * time.Millisecond; ; wait *= 2 {
+			tries++
+			after = c.discoInfo(ctx, t.Room)
+			if after.Status == "item-not-found" || !t.Destroyed || tries == 5 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
 		t.Gone = after.Status == "item-not-found"
-		t.Steps = append(t.Steps, Step{What: "check the room is gone (disco#info)", OK: t.Gone, Detail: after.Status, Exchange: after.Exchange})
+		detail := after.Status
+		if tries > 1 {
+			detail = fmt.Sprintf("%s (asked %d times)", after.Status, tries)
+		}
+		t.Steps = append(t.Steps, Step{What: "check the room is gone (disco#info)", OK: t.Gone, Detail: detail, Exchange: after.Exchange})
 		if !t.Gone {
 			d.NotRemoved = append(d.NotRemoved, "MUC room "+t.Room+": "+after.Status)
 		}

@@ -327,14 +327,15 @@ func testEnv(t *testing.T, resolver, caFile string) *probes.Env {
 }
 
 // TestRealEjabberdAccount: Debian's ejabberd 23.01 with the XEP-0479
-// modules it ships (no upload: it needs an HTTP listener; no WebSocket).
+// modules it ships, an HTTPS listener for upload, BOSH, WebSocket and
+// host-meta — configured as imscore's ejabberd fixes say.
 func TestRealEjabberdAccount(t *testing.T) {
 	testenv.Need(t, "ejabberdctl")
 	pki := testenv.NewPKI(t)
 	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
 		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
 	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key,
-		RequireTLS: true, S2SRequireTLS: true, DirectTLS: true,
+		RequireTLS: true, S2SRequireTLS: true, DirectTLS: true, HTTPS: true,
 		TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers, PasswordFormat: "scram", SCRAMHash: "sha256",
 		ExtraModules: `  mod_roster: { versioning: true }
   mod_carboncopy: {}
@@ -353,6 +354,18 @@ func TestRealEjabberdAccount(t *testing.T) {
   mod_pubsub: { plugins: [flat, pep] }
   mod_muc: { host: "conference.@HOST@", default_room_options: { mam: true } }
   mod_version: { show_os: false }
+  mod_http_upload:
+    access: c2s
+    put_url: "https://@HOST@:{{.HTTPSPort}}/upload"
+    docroot: "{{.Dir}}/upload"
+    custom_headers:
+      "Access-Control-Allow-Origin": "*"
+      "Access-Control-Allow-Methods": "GET,HEAD,PUT,OPTIONS"
+      "Access-Control-Allow-Headers": "Content-Type"
+  mod_bosh: {}
+  mod_host_meta:
+    bosh_service_url: "https://@HOST@:{{.HTTPSPort}}/bosh"
+    websocket_url: "wss://@HOST@:{{.HTTPSPort}}/ws"
   mod_stun_disco:
     access: c2s
     secret: "turn-secret-not-in-reports"
@@ -371,7 +384,8 @@ func TestRealEjabberdAccount(t *testing.T) {
 	dns := testenv.StartDNS(t, xmppZone(x), false)
 	begin := time.Now()
 	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
-		"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword))
+		"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword),
+		"--connect", "example.test:443="+x.HTTPSAddr)
 	t.Logf("logged-in scan took %v", time.Since(begin).Round(time.Millisecond))
 	if code != 0 || r == nil {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -383,13 +397,13 @@ func TestRealEjabberdAccount(t *testing.T) {
 	}
 	want := expect{
 		"xmpp.compliance.core": P, "xmpp.compliance.mobile": P, "xmpp.compliance.av": P,
-		"xmpp.compliance.im":              F, // no upload component (needs an HTTP listener)
-		"xmpp.compliance.web":             F, // no host-meta, no WebSocket
+		"xmpp.compliance.im":              W, // no bookmarks conversion, no MUC self-ping in 23.01
+		"xmpp.compliance.web":             P, // mod_host_meta, BOSH and WebSocket on the HTTPS listener
 		"xmpp.contact-addresses":          W, // ejabberd sends an empty serverinfo form
-		"xmpp.metadata.version-disclosed": W, "xmpp.web.host-meta": I,
+		"xmpp.metadata.version-disclosed": W, "xmpp.web.host-meta": P,
 		"xmpp.feature.mam": P, "xmpp.feature.carbons": P, "xmpp.feature.push": P, "xmpp.feature.blocking": P,
 		"xmpp.feature.vcard": P, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": P, "xmpp.feature.omemo-ready": P,
-		"xmpp.feature.upload": W, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
+		"xmpp.feature.upload": P, "xmpp.feature.muc": P, "xmpp.feature.extdisco": P,
 		"xmpp.feature.sm": P, "xmpp.feature.csi": P, "xmpp.feature.rosterver": P, "xmpp.feature.caps": P,
 		"xmpp.feature.offline": P, "xmpp.feature.proxy65": I,
 	}
