@@ -76,6 +76,7 @@ func TestImportReal(t *testing.T) {
 		// From research.yaml, not SecuChart.
 		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
 		{"telegram", "encryption.group-e2ee", catalogue.No, "http://yarlosai.lk/news/4130/view"},
+		{"telegram", "encryption.at-rest", catalogue.Partial, "http://telegram.wiki/desktop/tdesktoppasscode"},
 	} {
 		m := get(tc.messenger)
 		c, ok := m.Claim(tc.criterion)
@@ -95,6 +96,11 @@ func TestImportReal(t *testing.T) {
 		if tc.source != "" && !contains(c.Sources, tc.source) {
 			t.Errorf("%s %s: sources %v lack %s", tc.messenger, tc.criterion, c.Sources, tc.source)
 		}
+	}
+	// A research claim's dissent reaches the generated file intact.
+	if c, _ := get("telegram").Claim("encryption.at-rest"); len(c.Disputed) != 1 || c.Disputed[0].Value != catalogue.No ||
+		len(c.Disputed[0].Sources) != 1 || c.Disputed[0].Checked == "" || c.Disputed[0].Explanation == "" {
+		t.Errorf("telegram encryption.at-rest: disputed = %+v, want one sourced, dated \"no\"", c.Disputed)
 	}
 	sk := get("skype")
 	if sk.Status != catalogue.StatusDiscontinued || sk.Ended != "2025-05-05" || len(sk.StatusSources) < 2 {
