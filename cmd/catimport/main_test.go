@@ -75,7 +75,7 @@ func TestImportReal(t *testing.T) {
 		{"threema", "keys.post-quantum", catalogue.Unknown, ""},
 		// From research.yaml, not SecuChart.
 		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
-		{"telegram", "encryption.group-e2ee", catalogue.No, "http://yarlosai.lk/news/4130/view"},
+		{"telegram", "encryption.group-e2ee", catalogue.No, "https://telegram.org/faq#q-how-are-secret-chats-different"},
 		{"telegram", "encryption.at-rest", catalogue.Partial, "http://telegram.wiki/desktop/tdesktoppasscode"},
 	} {
 		m := get(tc.messenger)
