@@ -217,6 +217,15 @@ func (c *Client) pickMechanism(f *Features, noPlus bool) (mech, cbType string, c
 	return "", "", nil
 }
 
+func offersPlus(f *Features) bool {
+	for _, m := range f.Mechanisms {
+		if strings.HasSuffix(strings.ToUpper(m), "-PLUS") {
+			return true
+		}
+	}
+	return false
+}
+
 func containsFold(xs []string, s string) bool {
 	for _, x := range xs {
 		if strings.EqualFold(x, s) {
@@ -240,6 +249,13 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 		if sc, err = newSCRAM(mech, local, c.creds.Password, cbType, cbData); err != nil {
 			return err
 		}
+		if !strings.HasSuffix(mech, "-PLUS") && !offersPlus(f) {
+			// We support channel binding but the server offers none:
+			// say so (RFC 5802 §6), so a server that does support it
+			// can detect a stripped -PLUS as a downgrade. After a failed
+			// -PLUS attempt we say "n" instead (newSCRAM's default).
+			sc.gs2 = "y,,"
+		}
 		initial = sc.first()
 	}
 	// Only the mechanism name is kept as evidence: never the payloads.
@@ -248,6 +264,7 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 		return err
 	}
 	plus := strings.HasSuffix(mech, "-PLUS")
+	verified := false
 	for round := 0; round < 4; round++ {
 		n, err := c.s.next(ctx, "waiting for the SASL answer")
 		if err != nil {
@@ -266,8 +283,27 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 			if err := c.rawWrite(ctx, "<response xmlns='"+NSSASL+"'>"+base64.StdEncoding.EncodeToString(out)+"</response>"); err != nil {
 				return err
 			}
+		case n.Name.Space == NSSASL && n.Name.Local == "challenge" && sc != nil && round == 1 && !verified:
+			// Some servers send the server-final message as a challenge
+			// and wait for an empty response before <success/>.
+			in, err := base64.StdEncoding.DecodeString(strings.TrimSpace(n.Text))
+			if err != nil {
+				return protoErr("SASL challenge is not base64")
+			}
+			if err := sc.verify(in); err != nil {
+				return protoErr("%v", err)
+			}
+			verified = true
+			if err := c.rawWrite(ctx, "<response xmlns='"+NSSASL+"'/>"); err != nil {
+				return err
+			}
 		case n.Name.Space == NSSASL && n.Name.Local == "success":
-			if sc != nil {
+			if sc != nil && !verified {
+				if !sc.started() {
+					// Success before the SCRAM exchange: the server never
+					// proved it knows the password.
+					return protoErr("the server sent <success/> before the SCRAM exchange: it did not prove it knows the password")
+				}
 				in, err := base64.StdEncoding.DecodeString(strings.TrimSpace(n.Text))
 				if err != nil {
 					return protoErr("SASL success data is not base64")

@@ -110,6 +110,9 @@ func newSCRAM(mech, user, password, cbType string, cbData []byte) (*scram, error
 	return s, nil
 }
 
+// started reports whether the server-first message was answered.
+func (s *scram) started() bool { return s.authMessage != "" }
+
 // first is the client-first message.
 func (s *scram) first() []byte {
 	s.clientFirstBare = "n=" + saslName(s.user) + ",r=" + s.cnonce
@@ -143,6 +146,10 @@ func (s *scram) final(serverFirst []byte) ([]byte, error) {
 	a := scramAttrs(msg)
 	if e, ok := a['e']; ok {
 		return nil, fmt.Errorf("SCRAM: server error %q", e)
+	}
+	if _, ok := a['m']; ok {
+		// A mandatory extension we do not know (RFC 5802 §5.1).
+		return nil, errors.New("SCRAM: the server requires an unknown mandatory extension (m=)")
 	}
 	nonce, salt64, iter := a['r'], a['s'], a['i']
 	if !strings.HasPrefix(nonce, s.cnonce) || len(nonce) == len(s.cnonce) {
@@ -181,6 +188,9 @@ func (s *scram) final(serverFirst []byte) ([]byte, error) {
 // verify checks the server-final message (the server proves it knows the
 // password too, RFC 5802 §3).
 func (s *scram) verify(serverFinal []byte) error {
+	if !s.started() {
+		return errors.New("SCRAM: server-final message before the exchange")
+	}
 	a := scramAttrs(string(serverFinal))
 	if e, ok := a['e']; ok {
 		return fmt.Errorf("SCRAM: server error %q", e)

@@ -58,3 +58,17 @@ func TestSCRAMRefusesHostileServerFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestSCRAMRefusesShortcuts(t *testing.T) {
+	s, _ := newSCRAM("SCRAM-SHA-256", "u", "p", "", nil)
+	s.first()
+	// A server-final (or <success/>) before the exchange proves nothing.
+	if err := s.verify([]byte("v=AAAA")); err == nil {
+		t.Error("verified a server signature before the exchange")
+	}
+	// An unknown mandatory extension is refused (RFC 5802 §5.1).
+	s.cnonce = "NONCE"
+	if _, err := s.final([]byte("m=ext,r=NONCEx,s=QSXCR+Q6sek8bf92,i=4096")); err == nil {
+		t.Error("accepted a mandatory extension")
+	}
+}
