@@ -123,8 +123,8 @@ func discoFeatureEval(f discoFeature) Evaluator {
 				return Verdict{Status: report.Pass, Summary: fmt.Sprintf("%s: %s advertised by %s", f.what, x, by), Evidence: ev}
 			}
 		}
-		if d.Server.Status != "result" && d.Account.Status != "result" {
-			return Verdict{Status: report.Error, Summary: f.what + ": neither the domain nor the account answered disco#info", Evidence: ev}
+		if d.Server.Status != "result" || d.Account.Status != "result" {
+			return Verdict{Status: report.Error, Summary: fmt.Sprintf("%s: not found, but disco#info could not be read (domain: %s; account: %s)", f.what, d.Server.Status, d.Account.Status), Evidence: ev}
 		}
 		return Verdict{Status: report.Warn, Summary: fmt.Sprintf("%s: %s advertised neither by %s nor by the account", f.what, strings.Join(f.vars, " / "), d.Server.JID), Evidence: ev}
 	}
@@ -194,6 +194,9 @@ func evalOMEMOReady(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Account)}
 	if d.PEP == nil {
+		if d.Account.Status != "result" {
+			return Verdict{Status: report.Error, Summary: "the account's disco#info could not be read (" + d.Account.Status + "): PEP not measured", Evidence: ev}
+		}
 		if !d.Account.HasIdentity("pubsub", "pep") {
 			return Verdict{Status: report.Fail, Summary: "no PEP (XEP-0163) on the account: OMEMO clients cannot publish their device list and keys", Evidence: ev}
 		}
@@ -207,6 +210,8 @@ func evalOMEMOReady(in Input) Verdict {
 		cleanupNote = "; the test node could not be deleted: " + d.PEP.Node
 	}
 	switch {
+	case !d.PEP.Published && len(d.PEP.Steps) > 0 && d.PEP.Steps[0].NoAnswer:
+		return Verdict{Status: report.Error, Summary: "the publish got no answer (" + d.PEP.Steps[0].Detail + "): not measured" + cleanupNote, Evidence: ev}
 	case !d.PEP.Published:
 		return Verdict{Status: report.Fail, Summary: "publishing with publish-options access_model=open was refused (" + firstDetail(d.PEP.Steps) + "): OMEMO bundles cannot be made readable to contacts" + cleanupNote, Evidence: ev}
 	case d.PEP.AccessModel == "":
@@ -239,6 +244,9 @@ func evalUpload(in Input) Verdict {
 	}
 	ev := []probes.Evidence{exEvidence(d, d.ItemsEx, "disco#items of "+d.Server.JID)}
 	if len(d.Upload) == 0 {
+		if v := componentsUnknown(d, ev, what); v != nil {
+			return *v
+		}
 		return Verdict{Status: report.Warn, Summary: "no upload service among the domain's components: clients cannot share files", Evidence: ev}
 	}
 	var good, notes []string
@@ -288,6 +296,9 @@ func evalMUC(in Input) Verdict {
 	}
 	ev := []probes.Evidence{exEvidence(d, d.ItemsEx, "disco#items of "+d.Server.JID)}
 	if len(d.MUC) == 0 {
+		if v := componentsUnknown(d, ev, what); v != nil {
+			return *v
+		}
 		return Verdict{Status: report.Warn, Summary: "no MUC service among the domain's components", Evidence: ev}
 	}
 	var parts []string
@@ -339,6 +350,9 @@ func evalExtDisco(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Server)}
 	if d.ExtDisco == nil {
+		if d.Server.Status != "result" {
+			return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + d.Server.Status + "): extdisco not measured", Evidence: ev}
+		}
 		return Verdict{Status: report.Warn, Summary: "urn:xmpp:extdisco:2 not advertised: calls between clients behind NAT cannot find a STUN/TURN server", Evidence: ev}
 	}
 	ev = append(ev, exEvidence(d, d.ExtDisco.Exchange, "services ("+d.ExtDisco.Status+")"))
@@ -373,6 +387,9 @@ func evalContactAddresses(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Server)}
 	f := d.Server.Form(xmpp.NSServerInfo)
+	if f == nil && d.Server.Status != "result" {
+		return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + d.Server.Status + ")", Evidence: ev}
+	}
 	if f == nil {
 		return Verdict{Status: report.Warn, Summary: "no " + xmpp.NSServerInfo + " form in the domain's disco#info: other admins cannot reach this server's admins about abuse or security issues", Evidence: ev}
 	}
@@ -473,4 +490,17 @@ func evalProxy65(in Input) Verdict {
 		return Verdict{Status: report.Pass, Summary: "bytestreams proxy: " + strings.Join(jids, ", "), Evidence: ev}
 	}
 	return Verdict{Status: report.Info, Summary: "no bytestreams proxy among the components: direct file transfer between clients behind NAT falls back to in-band or HTTP upload", Evidence: ev}
+}
+
+// componentsUnknown is the verdict when a component kind was not found but
+// the component list, or some component's disco#info, could not be read.
+func componentsUnknown(d *xmpp.AccountData, ev []probes.Evidence, what string) *Verdict {
+	items, listFailed := d.Unanswered()
+	switch {
+	case listFailed:
+		return &Verdict{Status: report.Error, Summary: what + ": the domain's disco#items got no answer (" + d.ItemsEx.Error + ")", Evidence: ev}
+	case len(items) > 0:
+		return &Verdict{Status: report.Error, Summary: what + ": none found, but these components did not answer disco#info: " + strings.Join(items, ", "), Evidence: ev}
+	}
+	return nil
 }

@@ -14,102 +14,159 @@ import (
 // ("To be considered XMPP … compliant, all features from the core
 // compliance category must be met").
 
+// reqState is what imscore could see of one requirement.
+type reqState int
+
+const (
+	reqMet            reqState = iota
+	reqMissing                 // measured: the server lacks it
+	reqUnknown                 // could not be measured (no answer)
+	reqUndiscoverable          // cannot be seen from outside by design
+)
+
 // requirement is one row of a suite table: required for Server and/or
 // Advanced Server, and how we see it.
 type requirement struct {
 	name     string
 	server   bool // required for "Server" (and so for "Advanced Server")
 	advanced bool // required for "Advanced Server" only
-	// check returns whether the server has it; unmeasured when it could
-	// not be seen (then the level cannot be claimed as measured).
-	check func(in Input, d *xmpp.AccountData) (ok bool, how string)
+	check    func(in Input, d *xmpp.AccountData) (reqState, string)
 }
 
-func disco(vars ...string) func(Input, *xmpp.AccountData) (bool, string) {
-	return func(_ Input, d *xmpp.AccountData) (bool, string) {
+func met(ok bool, yes, no string) (reqState, string) {
+	if ok {
+		return reqMet, yes
+	}
+	return reqMissing, no
+}
+
+// discoRead is the state when a feature was not found: unknown when a
+// disco#info it could be in was not read.
+func discoRead(d *xmpp.AccountData, missing string) (reqState, string) {
+	if d.Server.Status != "result" || d.Account.Status != "result" {
+		return reqUnknown, missing + ", but disco#info could not be read (domain: " + d.Server.Status + "; account: " + d.Account.Status + ")"
+	}
+	if items, listFailed := d.Unanswered(); listFailed || len(items) > 0 {
+		return reqUnknown, missing + ", but some components could not be asked"
+	}
+	return reqMissing, missing
+}
+
+func disco(vars ...string) func(Input, *xmpp.AccountData) (reqState, string) {
+	return func(_ Input, d *xmpp.AccountData) (reqState, string) {
 		for _, v := range vars {
 			if by := who(d, v); by != "" {
-				return true, v + " on " + by
+				return reqMet, v + " on " + by
 			}
 		}
-		return false, strings.Join(vars, " / ") + " not advertised"
+		return discoRead(d, strings.Join(vars, " / ")+" not advertised")
 	}
 }
 
-func postAuth(what string, has func(*xmpp.Features) bool) func(Input, *xmpp.AccountData) (bool, string) {
-	return func(_ Input, d *xmpp.AccountData) (bool, string) {
-		if d.Login.PostAuth != nil && has(d.Login.PostAuth) {
-			return true, what + " stream feature after login"
-		}
-		return false, what + " not offered after login"
+func postAuth(what string, has func(*xmpp.Features) bool) func(Input, *xmpp.AccountData) (reqState, string) {
+	return func(_ Input, d *xmpp.AccountData) (reqState, string) {
+		return met(d.Login.PostAuth != nil && has(d.Login.PostAuth), what+" stream feature after login", what+" not offered after login")
 	}
+}
+
+func stepState(s xmpp.Step, what string) (reqState, string) {
+	switch {
+	case s.OK:
+		return reqMet, what + ": ok"
+	case s.NoAnswer:
+		return reqUnknown, what + ": no answer (" + s.Detail + ")"
+	}
+	return reqMissing, what + ": " + okOr(s)
 }
 
 var suites = map[string][]requirement{
 	"core": {
-		{"Core features (RFC 6120)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			return d.Login.JID != "", "logged in and bound " + d.Login.JID
+		{"Core features (RFC 6120)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			return met(d.Login.JID != "", "logged in and bound "+d.Login.JID, "no resource bound")
 		}},
-		{"TLS (RFC 7590)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			return d.Login.TLSVersion != "", "logged in over " + d.Login.TLSVersion
+		{"TLS (RFC 7590)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			return met(d.Login.TLSVersion != "", "logged in over "+d.Login.TLSVersion, "no TLS")
 		}},
-		{"Direct TLS (XEP-0368)", false, true, func(in Input, _ *xmpp.AccountData) (bool, string) {
-			dt, ok := probes.Data[*xmpp.DirectTLSData](in.Results, xmpp.IDDirectTLS)
-			if ok {
+		{"Direct TLS (XEP-0368)", false, true, func(in Input, _ *xmpp.AccountData) (reqState, string) {
+			o := in.Results.Get(xmpp.IDDirectTLS)
+			switch {
+			case o == nil:
+				return reqUnknown, "direct TLS not probed"
+			case o.Status == probes.StatusNotApplicable:
+				return reqMissing, "no _xmpps-client SRV record (" + o.Reason + ")"
+			case o.Status != probes.StatusOK:
+				return reqUnknown, "direct TLS could not be probed: " + o.Reason
+			}
+			if dt, ok := o.Data.(*xmpp.DirectTLSData); ok {
 				for _, e := range dt.Endpoints {
 					if e.Features != nil {
-						return true, "stream over direct TLS on " + e.Endpoint.Addr
+						return reqMet, "stream over direct TLS on " + e.Endpoint.Addr
 					}
 				}
 			}
-			return false, "no _xmpps-client endpoint answered with an XMPP stream"
+			return reqMissing, "no _xmpps-client endpoint answered with an XMPP stream"
 		}},
-		{"Feature discovery (XEP-0030)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			return d.Server.Status == "result", "disco#info of " + d.Server.JID + ": " + d.Server.Status
+		{"Feature discovery (XEP-0030)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			switch {
+			case d.Server.Status == "result":
+				return reqMet, "disco#info of " + d.Server.JID + " answered"
+			case strings.HasPrefix(d.Server.Status, "no answer"):
+				return reqUnknown, "disco#info of " + d.Server.JID + ": " + d.Server.Status
+			}
+			return reqMissing, "disco#info of " + d.Server.JID + " refused: " + d.Server.Status
 		}},
 		{"Feature broadcasts (XEP-0115)", false, true, postAuth("XEP-0115 <c/>", func(f *xmpp.Features) bool { return f.Caps != nil })},
-		{"Event publishing (XEP-0163 PEP)", false, true, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			if d.Account.HasIdentity("pubsub", "pep") {
-				return true, "identity pubsub/pep on " + d.Account.JID
+		{"Event publishing (XEP-0163 PEP)", false, true, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			if d.Account.Status != "result" {
+				return reqUnknown, "disco#info of " + d.Account.JID + ": " + d.Account.Status
 			}
-			return false, "no identity pubsub/pep on " + d.Account.JID
+			return met(d.Account.HasIdentity("pubsub", "pep"), "identity pubsub/pep on "+d.Account.JID, "no identity pubsub/pep on "+d.Account.JID)
 		}},
 	},
 	"web": {
-		{"Web connection mechanisms (RFC 7395 WebSocket or XEP-0206 BOSH)", true, false, func(in Input, _ *xmpp.AccountData) (bool, string) {
+		{"Web connection mechanisms (RFC 7395 WebSocket or XEP-0206 BOSH)", true, false, func(in Input, _ *xmpp.AccountData) (reqState, string) {
 			hm, ok := probes.Data[*xmpp.HostMetaData](in.Results, xmpp.IDHostMeta)
 			if !ok {
-				return false, "XEP-0156 host-meta not measured"
+				return reqUnknown, "XEP-0156 host-meta not measured"
 			}
 			for _, l := range hm.Links {
 				if l.Answered {
-					return true, l.Href + " answered (" + l.Status + ")"
+					return reqMet, l.Href + " answered (" + l.Status + ")"
 				}
 			}
 			if !hm.Served() {
-				return false, "no XEP-0156 host-meta: no WebSocket or BOSH endpoint can be discovered"
+				// XEP-0479 does not require XEP-0156 of servers, and
+				// imscore finds WebSocket/BOSH only through it.
+				return reqUndiscoverable, "no XEP-0156 host-meta, and imscore finds WebSocket/BOSH endpoints only through it"
 			}
-			return false, "host-meta lists no WebSocket or BOSH endpoint that answers"
+			return reqMissing, "host-meta lists no WebSocket or BOSH endpoint that answers"
 		}},
 	},
 	"im": {
-		{"Core features (RFC 6121)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			return d.Roster.OK, "roster get: " + okOr(d.Roster)
+		{"Core features (RFC 6121)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			return stepState(d.Roster, "roster get")
 		}},
 		{"User avatar compatibility (XEP-0398, XEP-0153)", false, true, disco("urn:xmpp:pep-vcard-conversion:0")},
 		{"vcard-temp (XEP-0054)", true, false, disco("vcard-temp")},
 		{"Outbound message synchronization (XEP-0280)", true, false, disco("urn:xmpp:carbons:2")},
 		{"User blocking (XEP-0191)", false, true, disco("urn:xmpp:blocking")},
-		{"Group chat (XEP-0045)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			if len(d.MUC) == 0 {
-				return false, "no MUC component"
+		{"Group chat (XEP-0045)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			if len(d.MUC) > 0 {
+				return reqMet, "MUC service " + d.MUC[0].Info.JID
 			}
-			return true, "MUC service " + d.MUC[0].Info.JID
+			return discoRead(d, "no MUC component")
 		}},
-		{"Advanced group chat (XEP-0313 MUC archives, XEP-0402 compat, XEP-0410)", false, true, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			var miss []string
+		{"Advanced group chat (XEP-0313 MUC archives, XEP-0402 compat, XEP-0410)", false, true, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			if len(d.MUC) == 0 {
+				return discoRead(d, "no MUC component")
+			}
+			var miss, unknown []string
 			if who(d, "urn:xmpp:bookmarks:1#compat") == "" {
-				miss = append(miss, "urn:xmpp:bookmarks:1#compat")
+				if st, how := discoRead(d, "urn:xmpp:bookmarks:1#compat not advertised"); st == reqUnknown {
+					unknown = append(unknown, how)
+				} else {
+					miss = append(miss, "urn:xmpp:bookmarks:1#compat")
+				}
 			}
 			mam, selfPing, tested := false, false, false
 			for _, m := range d.MUC {
@@ -120,24 +177,31 @@ var suites = map[string][]requirement{
 					selfPing = selfPing || m.Room.Info.Has("http://jabber.org/protocol/muc#self-ping-optimization")
 				}
 			}
-			if !mam {
+			switch {
+			case mam:
+			case tested:
 				miss = append(miss, "MUC MAM")
+			default:
+				unknown = append(unknown, "MUC MAM (no test room could be inspected)")
 			}
-			if !selfPing {
-				if tested {
-					miss = append(miss, "muc#self-ping-optimization")
-				} else {
-					miss = append(miss, "XEP-0410 (no test room could be inspected)")
-				}
+			switch {
+			case selfPing:
+			case tested:
+				miss = append(miss, "muc#self-ping-optimization")
+			default:
+				unknown = append(unknown, "XEP-0410 (no test room could be inspected)")
 			}
-			if len(miss) > 0 {
-				return false, "missing " + strings.Join(miss, ", ")
+			switch {
+			case len(miss) > 0:
+				return reqMissing, "missing " + strings.Join(miss, ", ")
+			case len(unknown) > 0:
+				return reqUnknown, "not measured: " + strings.Join(unknown, "; ")
 			}
-			return true, "bookmarks compat, MUC MAM and self-ping optimisation"
+			return reqMet, "bookmarks compat, MUC MAM and self-ping optimisation"
 		}},
 		{"Persistent storage of private data via PubSub (XEP-0223)", false, true, disco("http://jabber.org/protocol/pubsub#publish-options")},
-		{"Private XML storage (XEP-0049)", false, true, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			return d.Private.OK, "private storage get: " + okOr(d.Private)
+		{"Private XML storage (XEP-0049)", false, true, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			return stepState(d.Private, "private storage get")
 		}},
 		{"Stream management (XEP-0198)", false, true, postAuth("urn:xmpp:sm:3", func(f *xmpp.Features) bool { return contains(f.SM, "3") })},
 		{"History storage / retrieval (XEP-0313)", false, true, disco("urn:xmpp:mam:2")},
@@ -149,14 +213,16 @@ var suites = map[string][]requirement{
 		{"Third-party push notifications (XEP-0357)", false, true, disco("urn:xmpp:push:0")},
 	},
 	"av": {
-		{"STUN/TURN server discovery (XEP-0215)", true, false, func(_ Input, d *xmpp.AccountData) (bool, string) {
-			if d.ExtDisco == nil {
-				return false, "urn:xmpp:extdisco:2 not advertised"
+		{"STUN/TURN server discovery (XEP-0215)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
+			switch {
+			case d.ExtDisco == nil:
+				return discoRead(d, "urn:xmpp:extdisco:2 not advertised")
+			case strings.HasPrefix(d.ExtDisco.Status, "no answer"):
+				return reqUnknown, "extdisco services: " + d.ExtDisco.Status
+			case d.ExtDisco.Status != "result" || len(d.ExtDisco.Services) == 0:
+				return reqMissing, "extdisco answered " + d.ExtDisco.Status + " with no service"
 			}
-			if d.ExtDisco.Status != "result" || len(d.ExtDisco.Services) == 0 {
-				return false, "extdisco answered " + d.ExtDisco.Status + " with no service"
-			}
-			return true, fmt.Sprintf("%d service(s)", len(d.ExtDisco.Services))
+			return reqMet, fmt.Sprintf("%d service(s)", len(d.ExtDisco.Services))
 		}},
 	},
 }
@@ -173,12 +239,14 @@ func okOr(s xmpp.Step) string {
 	return "failed"
 }
 
-// SuiteResult is the level reached in one suite and what is missing.
+// SuiteResult is what was seen of one suite's requirements.
 type SuiteResult struct {
-	Level           string // "Advanced Server", "Server" or ""
-	Have            []string
-	MissingServer   []string
-	MissingAdvanced []string
+	Have []string
+	// Missing and Unknown rows, for the Server and the Advanced Server
+	// level; Hidden rows cannot be seen from outside.
+	MissingServer, MissingAdvanced []string
+	UnknownServer, UnknownAdvanced []string
+	Hidden                         []string
 }
 
 func computeSuite(in Input, d *xmpp.AccountData, suite string) SuiteResult {
@@ -188,25 +256,50 @@ func computeSuite(in Input, d *xmpp.AccountData, suite string) SuiteResult {
 		rows = append(append([]requirement{}, suites["core"]...), rows...)
 	}
 	for _, q := range rows {
-		ok, how := q.check(in, d)
+		st, how := q.check(in, d)
 		line := q.name + ": " + how
 		switch {
-		case ok:
+		case st == reqMet:
 			r.Have = append(r.Have, line)
-		case q.server:
+		case st == reqUndiscoverable:
+			r.Hidden = append(r.Hidden, line)
+		case st == reqMissing && q.server:
 			r.MissingServer = append(r.MissingServer, line)
-		default:
+		case st == reqMissing:
 			r.MissingAdvanced = append(r.MissingAdvanced, line)
+		case q.server:
+			r.UnknownServer = append(r.UnknownServer, line)
+		default:
+			r.UnknownAdvanced = append(r.UnknownAdvanced, line)
 		}
 	}
+	return r
+}
+
+// complianceVerdict decides the level: a Server row measured missing is a
+// fail whatever else is unknown; otherwise an unmeasured row keeps the
+// level from being claimed (error), a row that cannot be seen from
+// outside makes the suite not judged (skip); a measured missing Advanced
+// row is a warn (Server level); all met is a pass.
+func complianceVerdict(name string, r SuiteResult, note string, ev []probes.Evidence) Verdict {
+	j := func(xs []string) string { return strings.Join(xs, "; ") }
 	switch {
 	case len(r.MissingServer) > 0:
+		return Verdict{Status: report.Fail, Summary: name + ": not even Server; missing: " + j(r.MissingServer) + note, Evidence: ev}
+	case len(r.UnknownServer) > 0:
+		return Verdict{Status: report.Error, Summary: name + ": level not measured: " + j(r.UnknownServer) + note, Evidence: ev}
+	case len(r.Hidden) > 0:
+		return Verdict{Status: report.Skip, Summary: name + ": not judged: " + j(r.Hidden) + note, Evidence: ev}
 	case len(r.MissingAdvanced) > 0:
-		r.Level = "Server"
-	default:
-		r.Level = "Advanced Server"
+		s := name + ": Server; missing for Advanced Server: " + j(r.MissingAdvanced)
+		if len(r.UnknownAdvanced) > 0 {
+			s += "; not measured: " + j(r.UnknownAdvanced)
+		}
+		return Verdict{Status: report.Warn, Summary: s + note, Evidence: ev}
+	case len(r.UnknownAdvanced) > 0:
+		return Verdict{Status: report.Error, Summary: name + ": Server level met; Advanced Server not measured: " + j(r.UnknownAdvanced) + note, Evidence: ev}
 	}
-	return r
+	return Verdict{Status: report.Pass, Summary: name + ": Advanced Server" + note, Evidence: ev}
 }
 
 func complianceEval(suite string) Evaluator {
@@ -223,13 +316,7 @@ func complianceEval(suite string) Evaluator {
 		if suite == "core" {
 			note = " (XEP-0114 component protocol is required too but cannot be seen from outside, so it is not counted)"
 		}
-		switch r.Level {
-		case "Advanced Server":
-			return Verdict{Status: report.Pass, Summary: name + ": Advanced Server" + note, Evidence: ev}
-		case "Server":
-			return Verdict{Status: report.Warn, Summary: name + ": Server; missing for Advanced Server: " + strings.Join(r.MissingAdvanced, "; ") + note, Evidence: ev}
-		}
-		return Verdict{Status: report.Fail, Summary: name + ": not even Server; missing: " + strings.Join(r.MissingServer, "; ") + note, Evidence: ev}
+		return complianceVerdict(name, r, note, ev)
 	}
 }
 

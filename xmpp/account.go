@@ -131,8 +131,11 @@ type ExtDiscoInfo struct {
 
 // Step is one step of a live test, for evidence.
 type Step struct {
-	What     string   `json:"what"`
-	OK       bool     `json:"ok"`
+	What string `json:"what"`
+	OK   bool   `json:"ok"`
+	// NoAnswer: the request got no answer at all (timeout, broken
+	// session), as opposed to an error answer.
+	NoAnswer bool     `json:"no_answer,omitempty"`
 	Detail   string   `json:"detail,omitempty"`
 	Exchange Exchange `json:"exchange"`
 }
@@ -205,6 +208,17 @@ type AccountData struct {
 	ClosedCleanly bool     `json:"closed_cleanly"`
 }
 
+// Unanswered lists the components whose disco#info got no usable answer
+// (their kind is unknown), and says whether disco#items itself failed.
+func (d *AccountData) Unanswered() (items []string, listFailed bool) {
+	for _, it := range d.Items {
+		if it.Status != "result" {
+			items = append(items, it.JID+" ("+it.Status+")")
+		}
+	}
+	return items, d.ItemsEx.Error != ""
+}
+
 // Component returns the discovered items that have the identity.
 func (d *AccountData) Component(category, typ string) []*DiscoInfo {
 	var out []*DiscoInfo
@@ -216,13 +230,32 @@ func (d *AccountData) Component(category, typ string) []*DiscoInfo {
 	return out
 }
 
+// Time budgets of the logged-in probe: the whole probe, and the reserve
+// kept for removing what it created.
+const (
+	accountLimit  = 60 * time.Second
+	cleanupBudget = 12 * time.Second
+)
+
+// queryBudget is how long the queries may run: until the probe's deadline
+// minus the cleanup reserve (at least a few seconds).
+func queryBudget(ctx context.Context) time.Duration {
+	d := accountLimit - cleanupBudget
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl) - cleanupBudget; left < d {
+			d = max(left, 3*time.Second)
+		}
+	}
+	return d
+}
+
 // AccountProbe is the logged-in probe: it logs in on the first c2s
 // endpoint that answered (STARTTLS, else direct TLS) and asks what a client
 // would, and runs the live tests (PEP publish-options, a temporary MUC
 // room, an upload slot). Everything it creates is removed before it
 // returns, also when it fails half-way.
 func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
-	return probes.Func{Name: IDAccount, Needs: []probes.ID{IDC2SStreams}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+	return probes.Func{Name: IDAccount, Needs: []probes.ID{IDC2SStreams}, Limit: accountLimit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 		return accountProbe(ctx, env, in, domain, creds)
 	}}
 }
@@ -260,14 +293,31 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "stream", Detail: "login as " + creds.Account + ": " + creds.Redact(err.Error())}}}
 	}
 	d := &AccountData{Login: c.Info}
+	// The queries get the probe's time minus a reserve for the cleanup,
+	// which runs on a context of its own (the scan's may be spent or
+	// cancelled) and, when the session broke (a timeout leaves it
+	// unusable), on a fresh login.
+	qctx, cancel := context.WithTimeout(ctx, queryBudget(ctx))
+	defer cancel()
 	defer func() {
-		// Cleanup runs on a fresh, short context: the scan's may be spent.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
 		defer cancel()
-		cleanup(cctx, c, d)
-		d.ClosedCleanly = c.Close(cctx)
+		cc := c
+		if c.Broken() != nil && len(d.Created) > 0 {
+			c.Close(cctx)
+			nc, err := Login(cctx, env, *ep, domain, direct, creds)
+			if err != nil {
+				for _, what := range d.Created {
+					d.NotRemoved = append(d.NotRemoved, what+": the session broke and a new login for the cleanup failed: "+creds.Redact(err.Error()))
+				}
+				return
+			}
+			cc = nc
+		}
+		cleanup(cctx, cc, d)
+		d.ClosedCleanly = cc.Close(cctx) && cc == c
 	}()
-	runAccountQueries(ctx, env, c, d)
+	runAccountQueries(qctx, env, c, d)
 	obs := probes.Observation{Status: probes.StatusOK, Data: d,
 		Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "stream",
 			Sent:     "login as " + creds.Account + " (" + d.Login.Mechanism + bindingNote(d.Login) + ", " + d.Login.TLSVersion + ")",
@@ -352,7 +402,7 @@ func (c *Client) step(ctx context.Context, what, typ, to, payload string) Step {
 	s := Step{What: what, Exchange: ex}
 	switch {
 	case res == nil:
-		s.Detail = ex.Error
+		s.Detail, s.NoAnswer = ex.Error, true
 	case res.Type == "result":
 		s.OK = true
 	default:

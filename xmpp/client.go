@@ -55,6 +55,9 @@ type Client struct {
 	domain string
 	seq    int
 	prefix string
+	// broken: a read or write failed (a timeout leaves the TLS connection
+	// and the XML decoder unusable); nothing more is sent on it.
+	broken error
 }
 
 // ErrNoSafeLogin is returned when the server offers no way to log in that
@@ -396,6 +399,12 @@ type IQResult struct {
 // itself, as the server handles it) and waits for the answer with the same
 // id, skipping (and discarding) other stanzas, bounded.
 func (c *Client) IQ(ctx context.Context, typ, to, payload string) (*IQResult, error) {
+	if c.broken != nil {
+		return nil, fmt.Errorf("not sent: the session broke earlier (%v)", c.broken)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("not sent: %v", err)
+	}
 	c.seq++
 	id := fmt.Sprintf("%s-%d", c.prefix, c.seq)
 	attr := ""
@@ -403,13 +412,30 @@ func (c *Client) IQ(ctx context.Context, typ, to, payload string) (*IQResult, er
 		attr = " to='" + escape(to) + "'"
 	}
 	if err := c.s.write(ctx, "<iq type='"+typ+"' id='"+id+"'"+attr+">"+payload+"</iq>"); err != nil {
+		c.broken = err
 		return nil, err
 	}
-	return c.await(ctx, "iq", id)
+	r, err := c.await(ctx, "iq", id)
+	if err != nil {
+		c.broken = err
+	}
+	return r, err
 }
 
 // Send writes a stanza and returns at once.
-func (c *Client) Send(ctx context.Context, stanza string) error { return c.s.write(ctx, stanza) }
+func (c *Client) Send(ctx context.Context, stanza string) error {
+	if c.broken != nil {
+		return fmt.Errorf("not sent: the session broke earlier (%v)", c.broken)
+	}
+	err := c.s.write(ctx, stanza)
+	if err != nil {
+		c.broken = err
+	}
+	return err
+}
+
+// Broken returns why the session can no longer be used, or nil.
+func (c *Client) Broken() error { return c.broken }
 
 // await reads stanzas until one named name with the given id (any id when
 // id is "") arrives.
@@ -447,9 +473,13 @@ func (c *Client) await(ctx context.Context, name, id string) (*IQResult, error) 
 
 // AwaitPresence waits for a presence stanza from a JID starting with from.
 func (c *Client) AwaitPresence(ctx context.Context, from string) (*Node, error) {
+	if c.broken != nil {
+		return nil, fmt.Errorf("the session broke earlier (%v)", c.broken)
+	}
 	for i := 0; i < maxSkipped; i++ {
 		n, err := c.s.next(ctx, "waiting for presence from "+from)
 		if err != nil {
+			c.broken = err
 			return nil, err
 		}
 		if n.Name.Space == NSStreams && n.Name.Local == "error" {
@@ -464,6 +494,10 @@ func (c *Client) AwaitPresence(ctx context.Context, from string) (*Node, error) 
 
 // Close ends the stream cleanly and closes the connection.
 func (c *Client) Close(ctx context.Context) bool {
+	if c.broken != nil {
+		c.s.conn.Close()
+		return false
+	}
 	ok := c.s.close(ctx)
 	c.s.conn.Close()
 	return ok

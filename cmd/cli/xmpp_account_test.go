@@ -115,7 +115,7 @@ func TestRealProsodyAccount(t *testing.T) {
 			testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true, Modules: []string{"roster"}},
 			nil, expect{
 				"xmpp.compliance.core": W, // no direct TLS, no PEP
-				"xmpp.compliance.im":   F, "xmpp.compliance.web": F, "xmpp.compliance.av": F, "xmpp.compliance.mobile": F,
+				"xmpp.compliance.im":   F, "xmpp.compliance.web": S, "xmpp.compliance.av": F, "xmpp.compliance.mobile": F,
 				"xmpp.contact-addresses": W, "xmpp.metadata.version-disclosed": P, "xmpp.web.host-meta": I,
 				"xmpp.feature.mam": W, "xmpp.feature.carbons": W, "xmpp.feature.push": W, "xmpp.feature.blocking": W,
 				"xmpp.feature.vcard": W, "xmpp.feature.bookmarks2": W, "xmpp.feature.pep": W, "xmpp.feature.omemo-ready": F,
@@ -483,7 +483,7 @@ func TestRealEjabberdAccountBare(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := expect{
-		"xmpp.compliance.core": W, "xmpp.compliance.im": F, "xmpp.compliance.mobile": F, "xmpp.compliance.web": F, "xmpp.compliance.av": F,
+		"xmpp.compliance.core": W, "xmpp.compliance.im": F, "xmpp.compliance.mobile": F, "xmpp.compliance.web": S, "xmpp.compliance.av": F,
 		"xmpp.feature.mam": W, "xmpp.feature.carbons": W, "xmpp.feature.push": W, "xmpp.feature.blocking": W,
 		"xmpp.feature.pep": W, "xmpp.feature.omemo-ready": F, "xmpp.feature.muc": W, "xmpp.feature.upload": W,
 		"xmpp.feature.sm": W, "xmpp.feature.csi": W, "xmpp.feature.offline": W,
