@@ -616,6 +616,10 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 	if len(d.Targets) > 0 {
 		// Several SRV targets, each with its own TLSA name: the worst
 		// target decides, and is named.
+		deployed := false
+		for _, t := range d.Targets {
+			deployed = deployed || len(t.Records) > 0
+		}
 		var vs []epVerdict
 		for _, t := range d.Targets {
 			if t.Error != "" {
@@ -623,6 +627,11 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 				continue
 			}
 			v := daneVerdict(t, ev)
+			if deployed && len(t.Records) == 0 {
+				// DANE on some targets only: a DANE client that lands on
+				// this one has nothing to check (RFC 7673 §3).
+				v.Status, v.Summary = report.Warn, "no TLSA records at "+t.Name+" although other SRV targets have them: this target is not DANE-protected"
+			}
 			vs = append(vs, epVerdict{Endpoint: t.Name, Status: v.Status, Summary: v.Summary, Evidence: v.Evidence})
 		}
 		return combine(vs)

@@ -1,7 +1,10 @@
 package probes
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
+	"net/url"
 	"strings"
 )
 
@@ -30,5 +33,18 @@ func (c *Credentials) Redact(s string) string {
 	if c == nil || c.Password == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, c.Password, "[redacted]")
+	// The password as sent and as a server may echo it: XML/HTML-escaped
+	// (both apostrophe forms), JSON-escaped, URL-encoded.
+	forms := []string{c.Password, html.EscapeString(c.Password),
+		strings.ReplaceAll(html.EscapeString(c.Password), "&#39;", "&apos;"),
+		url.QueryEscape(c.Password), url.PathEscape(c.Password)}
+	if b, err := json.Marshal(c.Password); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
+	for _, f := range forms {
+		if f != "" {
+			s = strings.ReplaceAll(s, f, "[redacted]")
+		}
+	}
+	return s
 }

@@ -25,3 +25,12 @@ func TestCredentialsNeverPrintPassword(t *testing.T) {
 		t.Errorf("Redact = %q", got)
 	}
 }
+
+func TestRedactEscapedForms(t *testing.T) {
+	c := &Credentials{Account: "a@x", Password: `p<&'"w d`}
+	for _, echoed := range []string{`p&lt;&amp;&#39;&#34;w d`, `p&lt;&amp;&apos;&#34;w d`, `p\u003c\u0026'\"w d`, "p%3C%26%27%22w+d", "p%3C&%27%22w%20d", `p<&'"w d`} {
+		if got := c.Redact("x " + echoed + " y"); got != "x [redacted] y" {
+			t.Errorf("Redact(%q) = %q", echoed, got)
+		}
+	}
+}

@@ -220,3 +220,24 @@ func TestRunOptionalInputs(t *testing.T) {
 		t.Fatalf("reader: %+v", o)
 	}
 }
+
+func TestParallelPanicReachesTheRunner(t *testing.T) {
+	reg, err := NewRegistry(Func{Name: "fanout", Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+		Parallel(4, 2, func(i int) {
+			if i == 2 {
+				panic("boom in a worker")
+			}
+		})
+		return Observation{Status: StatusOK}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), (&Env{}).Filled(), reg, RunOptions{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := res.Get("fanout"); o == nil || o.Status != StatusError || !strings.Contains(o.Reason, "boom in a worker") {
+		t.Fatalf("observation %+v, want an error naming the panic", o)
+	}
+}

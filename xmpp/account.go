@@ -174,8 +174,9 @@ type UploadService struct {
 	Info        *DiscoInfo `json:"info"`
 	MaxFileSize int64      `json:"max_file_size,omitempty"`
 	Slot        Step       `json:"slot"`
-	// PutURL is the slot's PUT URL without its query (which may hold a
-	// token); CORS what an OPTIONS preflight to it showed.
+	// PutURL is the slot's PUT URL reduced to scheme and host (path and
+	// query may hold the slot's secret); CORS what an OPTIONS preflight to
+	// it showed.
 	PutURL string    `json:"put_url,omitempty"`
 	CORS   *CORSInfo `json:"cors,omitempty"`
 }
@@ -642,8 +643,10 @@ func (c *Client) uploadTest(ctx context.Context, env *probes.Env, it *DiscoInfo)
 		return u
 	}
 	u.Slot.OK = true
-	u.PutURL = pu.Scheme + "://" + pu.Host + pu.Path
-	u.Slot.Exchange.Received = "slot: PUT " + u.PutURL + " (query and headers not shown)"
+	// The path holds the slot's secret with several servers (whoever knows
+	// the URL can upload or download): keep scheme and host only.
+	u.PutURL = pu.Scheme + "://" + pu.Host + "/…"
+	u.Slot.Exchange.Received = "slot: PUT " + u.PutURL + " (path, query and headers not shown: they carry the slot's secret)"
 	u.CORS = corsPreflight(ctx, env, put)
 	return u
 }

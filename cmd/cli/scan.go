@@ -510,9 +510,18 @@ func (o *scanOptions) credentials() (*probes.Credentials, error) {
 		if fi.Size() > 4096 {
 			return nil, usageErr("--password-file %s: larger than 4 KiB, not a password file", o.passwordFile)
 		}
-		b, err := os.ReadFile(o.passwordFile)
+		f, err := os.Open(o.passwordFile)
 		if err != nil {
 			return nil, usageErr("--password-file: %v", err)
+		}
+		// Bounded also for FIFOs and /dev/stdin, whose size says nothing.
+		b, err := io.ReadAll(io.LimitReader(f, 4097))
+		f.Close()
+		if err != nil {
+			return nil, usageErr("--password-file: %v", err)
+		}
+		if len(b) > 4096 {
+			return nil, usageErr("--password-file %s: larger than 4 KiB, not a password file", o.passwordFile)
 		}
 		pw, _, _ = strings.Cut(string(b), "\n")
 		pw = strings.TrimSuffix(pw, "\r")

@@ -595,8 +595,13 @@ func TestRealProsodyDANETargets(t *testing.T) {
 	spki := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
 	good := hex.EncodeToString(spki[:])
 	bad := strings.Repeat("ab", 32)
+	tlsa2 := func(hash string) string {
+		_, p, _ := net.SplitHostPort(x.Addr)
+		return fmt.Sprintf("_%s._tcp.xmpp2.example.test. 60 IN TLSA 3 1 1 %s\n", p, hash)
+	}
 	_, c2s, _ := net.SplitHostPort(x.Addr)
 	_, s2s, _ := net.SplitHostPort(x.S2SAddr)
+	// second is the TLSA record line of the second target ("" = none).
 	zone := func(second string) string {
 		return fmt.Sprintf(`_xmpp-client._tcp.example.test. 60 IN SRV 5 0 %[1]s xmpp.example.test.
 _xmpp-client._tcp.example.test. 60 IN SRV 10 0 %[1]s xmpp2.example.test.
@@ -605,17 +610,17 @@ xmpp.example.test. 60 IN A 127.0.0.1
 xmpp2.example.test. 60 IN A 127.0.0.1
 example.test. 60 IN A 127.0.0.1
 _%[1]s._tcp.xmpp.example.test. 60 IN TLSA 3 1 1 %[3]s
-_%[1]s._tcp.xmpp2.example.test. 60 IN TLSA 3 1 1 %[4]s
 _%[2]s._tcp.xmpp.example.test. 60 IN TLSA 3 1 1 %[3]s
-`, c2s, s2s, good, second)
+`, c2s, s2s, good) + second
 	}
 	for _, c := range []struct {
 		name, second string
 		want         report.Status
 		names        string
 	}{
-		{"both targets match", good, P, ""},
-		{"second target's TLSA is wrong", bad, F, "_" + c2s + "._tcp.xmpp2.example.test."},
+		{"both targets match", tlsa2(good), P, ""},
+		{"second target's TLSA is wrong", tlsa2(bad), F, "_" + c2s + "._tcp.xmpp2.example.test."},
+		{"second target has no TLSA", "", W, "_" + c2s + "._tcp.xmpp2.example.test."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := testenv.StartDNS(t, zone(c.second), true)
