@@ -392,10 +392,12 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, cred 
 	if err != nil {
 		return probes.Observation{Status: probes.StatusError, Reason: "--account: " + err.Error(), Data: ad}
 	}
-	local := localName(in, d)
-	if home.String() != local && home.String() != d.ServerName {
-		return probes.Observation{Status: probes.StatusError, Reason: fmt.Sprintf("--account %s is not an account of %s (the server calls itself %s): the password is only sent to the account's own server",
-			cred.Account, d.ServerName, local), Data: ad}
+	// Only the scanned name counts: the server_name in the keys document
+	// is whatever the server claims, and a hostile server could claim to
+	// be the account's home to collect its password.
+	if home.String() != d.ServerName {
+		return probes.Observation{Status: probes.StatusError, Reason: fmt.Sprintf("--account %s is not an account of %s: the password is only sent to the account's own server (scan %s)",
+			cred.Account, d.ServerName, home.String()), Data: ad}
 	}
 	ad.Endpoints = make([]AccountEndpoint, len(ld.Endpoints))
 	probes.Parallel(len(ld.Endpoints), probes.EndpointConcurrency, func(i int) {
@@ -457,7 +459,11 @@ func accountEndpoint(ctx context.Context, env *probes.Env, b ClientBase, le Logi
 		r.Refused = "GET /login was not answered here"
 		return r
 	}
-	if le.Login.Exchange.Status == 200 && !le.HasFlow("m.login.password") {
+	if le.Login.Exchange.Status != 200 {
+		r.Refused = fmt.Sprintf("GET /login answered HTTP %d here: no password is sent without a listed m.login.password flow", le.Login.Exchange.Status)
+		return r
+	}
+	if !le.HasFlow("m.login.password") {
 		r.Refused = "the server offers no m.login.password flow (password login is not possible)"
 		return r
 	}
@@ -480,6 +486,9 @@ func accountEndpoint(ctx context.Context, env *probes.Env, b ClientBase, le Logi
 		DeviceID string `json:"device_id"`
 	}
 	tok := accessToken(login.Exchange)
+	// The token itself, whatever its key was spelt like, and a prefix of
+	// it cut off at the end of the sample.
+	login.Exchange.Sample = redactValue(login.Exchange.Sample, tok)
 	if login.Exchange.Status != 200 || tok == "" {
 		return r
 	}
@@ -500,6 +509,9 @@ func accountEndpoint(ctx context.Context, env *probes.Env, b ClientBase, le Logi
 	caps := secretAttempt(do(ctx, env, request{URL: b.BaseURL + "/_matrix/client/v3/capabilities", Addr: ep.Addr, VerifyName: b.VerifyName,
 		Strict: true, Max: MaxSmall, Header: auth}), cred)
 	r.Capabilities = caps
+	if caps.Exchange.Status == 200 && caps.Exchange.Truncated {
+		r.CapabilitiesError = fmt.Sprintf("the /capabilities answer is larger than %d bytes: not read", MaxSmall)
+	}
 	if caps.Exchange.Status == 200 && !caps.Exchange.Truncated {
 		rv, err := ParseRoomVersions(caps.Exchange.Body)
 		if err != nil {
@@ -589,6 +601,11 @@ func rateLimitProbe(ctx context.Context, env *probes.Env, in probes.Results) pro
 	}
 	if len(eps) == 0 {
 		return probes.Observation{Status: probes.StatusError, Reason: "no client address answered GET /login", Data: rd}
+	}
+	if len(eps) > MaxRateLimitRequests/2 {
+		// At least two requests per address, and never more than the
+		// documented total.
+		eps = eps[:MaxRateLimitRequests/2]
 	}
 	budget := max(2, MaxRateLimitRequests/len(eps))
 	rd.Endpoints = probes.ForEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) RateLimitEndpoint {
@@ -689,4 +706,19 @@ func retryAfter(a Attempt) int64 {
 	}
 	_ = json.Unmarshal([]byte(a.Exchange.Sample), &v)
 	return v.Retry
+}
+
+// redactValue hides every occurrence of the secret v in s, and a prefix of
+// v (4 bytes or more) that s ends with, as when a sample is cut inside it.
+func redactValue(s, v string) string {
+	if v == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, v, "[redacted]")
+	for n := len(v) - 1; n >= 4; n-- {
+		if strings.HasSuffix(s, v[:n]) {
+			return s[:len(s)-n] + "[redacted]"
+		}
+	}
+	return s
 }

@@ -119,8 +119,18 @@ func TestAccountLogoutAfterFailureAndRedaction(t *testing.T) {
 		}
 	}
 
-	// Another server's account: the password is not sent at all.
+	// A server claiming, in its keys document, to be the account's home is
+	// still not the account's home: only the scanned name counts.
 	before := len(hs.Requests())
+	in[IDKeys] = &probes.Observation{Probe: IDKeys, Status: probes.StatusOK, Data: &KeysData{Endpoints: []EndpointKeys{{Keys: &ServerKeys{ServerName: "elsewhere.test"}}}}}
+	o = accountProbe(ctx, env, in, &probes.Credentials{Account: "@alice:elsewhere.test", Password: password})
+	if o.Status != probes.StatusError || !strings.Contains(o.Reason, "own server") || len(hs.Requests()) != before {
+		t.Errorf("a server claiming another name got the password: %+v, %d requests", o, len(hs.Requests())-before)
+	}
+	delete(in, IDKeys)
+
+	// Another server's account: the password is not sent at all.
+	before = len(hs.Requests())
 	o = accountProbe(ctx, env, in, &probes.Credentials{Account: "@alice:elsewhere.test", Password: password})
 	if o.Status != probes.StatusError || !strings.Contains(o.Reason, "own server") || len(hs.Requests()) != before {
 		t.Errorf("foreign account: %+v, %d requests", o, len(hs.Requests())-before)
@@ -156,5 +166,19 @@ func TestLoginFlowsOAuthOnly(t *testing.T) {
 	ad := o.Data.(*AccountData)
 	if o.Status != probes.StatusError || ad.Endpoints[0].Refused == "" || ad.Endpoints[0].Login != nil || hs.Count("/_matrix/client/v3/login") != 1 {
 		t.Fatalf("password sent to an SSO/OAuth-only server: %+v", o)
+	}
+}
+
+func TestRedactValue(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"accessToken":"syt_abcdef123"}`:   `{"accessToken":"[redacted]"}`,
+		`{"access_token":"syt_abcdef`:       `{"access_token":"[redacted]`,
+		`{"x":"syt_ab`:                      `{"x":"[redacted]`,
+		`{"x":"sy`:                          `{"x":"sy`, // too short a prefix to mean anything
+		`{"user_id":"@alice:example.test"}`: `{"user_id":"@alice:example.test"}`,
+	} {
+		if got := redactValue(in, "syt_abcdef123"); got != want {
+			t.Errorf("redactValue(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
