@@ -262,6 +262,11 @@ func evalUpload(in Input) Verdict {
 			notes = append(notes, u.Info.JID+": slot refused ("+u.Slot.Detail+")")
 			continue
 		}
+		if c := u.CORS; c != nil && strings.HasPrefix(c.Status, "not fetched") {
+			worst = worseStatus(worst, report.Error)
+			notes = append(notes, u.Info.JID+": slot granted, CORS not checked ("+c.Status+")")
+			continue
+		}
 		if c := u.CORS; c != nil {
 			ev = append(ev, probes.Evidence{Kind: "http", Sent: "OPTIONS " + u.PutURL + " (Origin: https://imscore.invalid, Access-Control-Request-Method: PUT)",
 				Received: fmt.Sprintf("%s; Access-Control-Allow-Origin: %q; Access-Control-Allow-Methods: %q", c.Status, c.AllowOrigin, c.AllowMethods)})

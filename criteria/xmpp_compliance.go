@@ -345,12 +345,19 @@ func evalHostMeta(in Input) Verdict {
 	if len(d.Links) == 0 {
 		return Verdict{Status: report.Fail, Summary: "host-meta served but it lists no WebSocket (" + xmpp.RelWebSocket + ") or BOSH (" + xmpp.RelBOSH + ") link", Evidence: ev}
 	}
+	var refused []string
 	for _, l := range d.Links {
-		if l.Answered {
+		switch {
+		case l.Answered:
 			good = append(good, l.Href)
-		} else {
+		case l.Refused:
+			refused = append(refused, l.Href+" ("+l.Status+")")
+		default:
 			problems = append(problems, l.Href+" does not answer as it should ("+l.Status+")")
 		}
+	}
+	if len(good) == 0 && len(problems) == 0 {
+		return Verdict{Status: report.Error, Summary: "the endpoints host-meta lists were not tried: " + strings.Join(refused, "; "), Evidence: ev}
 	}
 	if len(good) == 0 {
 		return Verdict{Status: report.Fail, Summary: "no endpoint listed in host-meta works: " + strings.Join(problems, "; "), Evidence: ev}

@@ -647,6 +647,10 @@ func (c *Client) uploadTest(ctx context.Context, env *probes.Env, it *DiscoInfo)
 	// the URL can upload or download): keep scheme and host only.
 	u.PutURL = pu.Scheme + "://" + pu.Host + "/…"
 	u.Slot.Exchange.Received = "slot: PUT " + u.PutURL + " (path, query and headers not shown: they carry the slot's secret)"
+	if why := scopeRefusal(ctx, env, c.domain, put); why != "" {
+		u.CORS = &CORSInfo{Status: why}
+		return u
+	}
 	u.CORS = corsPreflight(ctx, env, put)
 	return u
 }

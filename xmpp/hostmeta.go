@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +53,9 @@ type HostMetaLink struct {
 	// xmpp subprotocol; BOSH: an HTTP answer that is not an error).
 	Answered bool   `json:"answered"`
 	Status   string `json:"status"`
+	// Refused: not fetched (it points into an internal network while the
+	// domain is public); Status says why.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // HostMetaData is the data of xmpp.host-meta.
@@ -92,7 +97,13 @@ func hostMetaProbe(ctx context.Context, env *probes.Env, domain string) probes.O
 			d.Links = append(d.Links, l)
 		}
 	}
-	probes.Parallel(len(d.Links), 4, func(i int) { tryLink(ctx, env, &d.Links[i]) })
+	probes.Parallel(len(d.Links), 4, func(i int) {
+		if why := scopeRefusal(ctx, env, domain, d.Links[i].Href); why != "" {
+			d.Links[i].Status, d.Links[i].Refused = why, true
+			return
+		}
+		tryLink(ctx, env, &d.Links[i])
+	})
 	var ev []probes.Evidence
 	for _, doc := range []HostMetaDoc{d.XRD, d.JSON} {
 		ev = append(ev, probes.Evidence{Kind: "http", Sent: "GET " + doc.URL, Received: strings.TrimSpace(doc.Status + " " + corsNote(doc.CORS) + "\n" + doc.Sample), Detail: doc.Error})
@@ -285,4 +296,50 @@ func httpErr(err error) string {
 		err = ue.Err
 	}
 	return probes.ShortNetError(err)
+}
+
+// internalAddr reports whether a is not a public unicast address:
+// loopback, private (RFC 1918, ULA), link-local, unspecified, CGNAT.
+func internalAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
+		a.IsLinkLocalMulticast() || a.IsMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a)
+}
+
+// scopeRefusal says why a URL the server handed us (a host-meta link, an
+// upload slot) is not fetched: it points into an internal network while
+// the scanned domain itself is public. A hostile server must not turn
+// imscore into a probe of the network it runs in (a CI runner's, say).
+// Internal targets of an internal domain (a test or staging server) are
+// fine. "" means fetch.
+func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Hostname() == "" {
+		return "not a URL"
+	}
+	port := 443
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = p
+	}
+	addrs := func(host string, port int) (internal, any bool) {
+		eps, _, _, err := env.ResolveEndpoints(ctx, host, port)
+		if err != nil {
+			return false, false
+		}
+		for _, ep := range eps {
+			if ap, err := netip.ParseAddrPort(ep.Addr); err == nil {
+				any = true
+				internal = internal || internalAddr(ap.Addr())
+			}
+		}
+		return internal, any
+	}
+	target, ok := addrs(u.Hostname(), port)
+	if !ok || !target {
+		return "" // public, or unresolvable: the request itself will say
+	}
+	if dom, ok := addrs(domain, 443); ok && !dom {
+		return "not fetched: " + u.Hostname() + " resolves to an internal address while " + domain + " is public"
+	}
+	return ""
 }
