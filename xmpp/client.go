@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/tls"
+	"golang.org/x/text/unicode/norm"
 	"mellium.im/xmpp/jid"
 )
 
@@ -220,6 +222,27 @@ func (c *Client) pickMechanism(f *Features, noPlus bool) (mech, cbType string, c
 	return "", "", nil
 }
 
+// saslPassword prepares a password as SCRAM and PLAIN servers do with
+// SASLprep (RFC 4013, named by RFC 5802 and RFC 7677): non-ASCII spaces
+// become ASCII spaces, characters "commonly mapped to nothing" are removed,
+// and the result is NFKC-normalised, so a non-ASCII password matches what
+// the server stored. ASCII passwords are unchanged.
+func saslPassword(pw string) string {
+	var b strings.Builder
+	for _, r := range pw {
+		switch {
+		case r != ' ' && unicode.Is(unicode.Zs, r):
+			b.WriteByte(' ')
+		case r == 0x00AD || r == 0x034F || r == 0x1806 || (r >= 0x180B && r <= 0x180D) ||
+			(r >= 0x200B && r <= 0x200D) || r == 0x2060 || (r >= 0xFE00 && r <= 0xFE0F) || r == 0xFEFF:
+			// mapped to nothing (RFC 3454 table B.1)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return norm.NFKC.String(b.String())
+}
+
 func offersPlus(f *Features) bool {
 	for _, m := range f.Mechanisms {
 		if strings.HasSuffix(strings.ToUpper(m), "-PLUS") {
@@ -246,10 +269,10 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 	var sc *scram
 	var initial []byte
 	if mech == "PLAIN" {
-		initial = []byte("\x00" + local + "\x00" + c.creds.Password)
+		initial = []byte("\x00" + local + "\x00" + saslPassword(c.creds.Password))
 	} else {
 		var err error
-		if sc, err = newSCRAM(mech, local, c.creds.Password, cbType, cbData); err != nil {
+		if sc, err = newSCRAM(mech, local, saslPassword(c.creds.Password), cbType, cbData); err != nil {
 			return err
 		}
 		if !strings.HasSuffix(mech, "-PLUS") && !offersPlus(f) {

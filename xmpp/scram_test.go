@@ -72,3 +72,15 @@ func TestSCRAMRefusesShortcuts(t *testing.T) {
 		t.Error("accepted a mandatory extension")
 	}
 }
+
+func TestSASLPassword(t *testing.T) {
+	// SASLprep (RFC 4013): full-width letters and the Roman numeral Ⅸ
+	// (NFKC), a no-break space (mapped to space), a soft hyphen (mapped to
+	// nothing); ASCII is unchanged. These are RFC 4013 §3's examples and
+	// relatives.
+	for in, want := range map[string]string{"pencil": "pencil", "ｐｅｎｃｉｌ": "pencil", "a\u00a0b": "a b", "I\u00adX": "IX", "\u2168": "IX"} {
+		if got := saslPassword(in); got != want {
+			t.Errorf("saslPassword(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
