@@ -672,3 +672,22 @@ func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 	noSecrets(t, r, stderr)
 	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
 }
+
+// TestRealProsodyNonASCIIPassword: a password with non-ASCII letters, a
+// no-break space and a full-width letter logs in (SASLprep on both sides).
+func TestRealProsodyNonASCIIPassword(t *testing.T) {
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, Modules: []string{"roster"}})
+	pw := "pässwörd\u00a0ｘ"
+	prosodyAccount(t, x, "bob", pw)
+	dns := testenv.StartDNS(t, xmppZone(x), false)
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--account", "bob@example.test", "--password-file", passwordFile(t, pw))
+	if r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st := statuses(r)["xmpp.compliance.core"]; st == report.Error {
+		t.Errorf("login failed: %s", summaryOf(r, "xmpp.compliance.core"))
+	}
+}
