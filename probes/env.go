@@ -219,3 +219,25 @@ func (e *Env) Dial(ctx context.Context, addr string) (net.Conn, Status, error) {
 	}
 	return c, StatusOK, nil
 }
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// InternalAddr reports whether a is not a public unicast address: loopback,
+// private (RFC 1918, ULA), link-local, unspecified, multicast, CGNAT.
+// Probes refuse to follow a server's URLs into such addresses when the
+// scanned service itself is public.
+func InternalAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
+		a.IsLinkLocalMulticast() || a.IsMulticast() || cgnat.Contains(a)
+}
+
+// AnyInternal reports whether some endpoint is internal.
+func AnyInternal(eps []Endpoint) bool {
+	for _, ep := range eps {
+		if ap, err := netip.ParseAddrPort(ep.Addr); err == nil && InternalAddr(ap.Addr()) {
+			return true
+		}
+	}
+	return false
+}

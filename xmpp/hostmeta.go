@@ -298,14 +298,6 @@ func httpErr(err error) string {
 	return probes.ShortNetError(err)
 }
 
-// internalAddr reports whether a is not a public unicast address:
-// loopback, private (RFC 1918, ULA), link-local, unspecified, CGNAT.
-func internalAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
-		a.IsLinkLocalMulticast() || a.IsMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a)
-}
-
 // scopeRefusal says why a URL the server handed us (a host-meta link, an
 // upload slot) is not fetched: it points into an internal network while
 // the scanned domain itself is public. A hostile server must not turn
@@ -329,7 +321,7 @@ func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) s
 		for _, ep := range eps {
 			if ap, err := netip.ParseAddrPort(ep.Addr); err == nil {
 				any = true
-				internal = internal || internalAddr(ap.Addr())
+				internal = internal || probes.InternalAddr(ap.Addr())
 			}
 		}
 		return internal, any
