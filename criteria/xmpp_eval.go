@@ -108,7 +108,20 @@ func dnsEvidence(s *xmpp.Service) []probes.Evidence {
 }
 
 func evalSRVClient(in Input) Verdict {
-	return srvEval(in, xmpp.ServiceClient, xmpp.DefaultClientPort, report.Fail, "the domain says it offers no client service")
+	v := srvEval(in, xmpp.ServiceClient, xmpp.DefaultClientPort, report.Fail, "the domain says it offers no client service")
+	if v.Status != report.Fail {
+		return v
+	}
+	// "." for STARTTLS while _xmpps-client is published: clients are sent
+	// to direct TLS only (XEP-0368), which leaves no STARTTLS to strip.
+	if d, ok := probes.Data[*xmpp.DNSData](in.Results, xmpp.IDDNS); ok {
+		if st := d.Service(xmpp.ServiceClient); st != nil && st.Disabled {
+			if dt := d.Service(xmpp.ServiceClientTLS); dt != nil && dt.Published() {
+				return Verdict{Status: report.Pass, Summary: "STARTTLS for clients is switched off (\".\"): clients use direct TLS only, published by _xmpps-client (XEP-0368)", Evidence: v.Evidence}
+			}
+		}
+	}
+	return v
 }
 
 func evalSRVServer(in Input) Verdict {

@@ -256,18 +256,21 @@ func queryBudget(ctx context.Context) time.Duration {
 // room, an upload slot). Everything it creates is removed before it
 // returns, also when it fails half-way.
 func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
-	return probes.Func{Name: IDAccount, Needs: []probes.ID{IDC2SStreams}, Limit: accountLimit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+	// The c2s streams and the direct-TLS streams are optional inputs: a
+	// domain may offer only one of them.
+	return probes.Func{Name: IDAccount, Wants: []probes.ID{IDC2SStreams, IDDirectTLS}, Limit: accountLimit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 		return accountProbe(ctx, env, in, domain, creds)
 	}}
 }
 
 func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, creds *probes.Credentials) probes.Observation {
-	streams, _ := probes.Data[*StreamsData](in, IDC2SStreams)
 	var ep *probes.Endpoint
-	for _, e := range streams.Endpoints {
-		if e.PostTLS != nil {
-			ep = &e.Endpoint
-			break
+	if streams, ok := probes.Data[*StreamsData](in, IDC2SStreams); ok {
+		for _, e := range streams.Endpoints {
+			if e.PostTLS != nil {
+				ep = &e.Endpoint
+				break
+			}
 		}
 	}
 	direct := false

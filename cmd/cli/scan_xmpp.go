@@ -133,6 +133,15 @@ func xmppScannable(res probes.Results) error {
 	if o := res.Get(xmpp.IDDNS); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("DNS: %s", reasonOf(o))
 	}
+	// A domain may offer clients direct TLS only (XEP-0368; _xmpp-client
+	// "." or absent service): a stream over direct TLS counts too.
+	if dt, ok := probes.Data[*xmpp.DirectTLSData](res, xmpp.IDDirectTLS); ok {
+		for _, e := range dt.Endpoints {
+			if e.Features != nil {
+				return nil
+			}
+		}
+	}
 	if o := res.Get(xmpp.C2STLSIDs.Endpoints); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("no client endpoint: %s", reasonOf(o))
 	}

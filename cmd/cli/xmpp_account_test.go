@@ -691,3 +691,50 @@ func TestRealProsodyNonASCIIPassword(t *testing.T) {
 		t.Errorf("login failed: %s", summaryOf(r, "xmpp.compliance.core"))
 	}
 }
+
+// TestRealProsodyAccountDirectTLSOnly: a domain that publishes only
+// XEP-0368 direct TLS for clients (_xmpp-client is "."): the login goes
+// over direct TLS (ALPN xmpp-client), with the same certificate checks.
+func TestRealProsodyAccountDirectTLSOnly(t *testing.T) {
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, DirectTLS: true, Modules: []string{"roster", "pep"}})
+	prosodyAccount(t, x, "alice", testPassword)
+	_, s2s, _ := net.SplitHostPort(x.S2SAddr)
+	_, direct, _ := net.SplitHostPort(x.DirectTLSAddr)
+	zone := fmt.Sprintf(`_xmpp-client._tcp.example.test. 60 IN SRV 0 0 0 .
+_xmpps-client._tcp.example.test. 60 IN SRV 5 0 %s xmpp.example.test.
+_xmpp-server._tcp.example.test. 60 IN SRV 5 0 %s xmpp.example.test.
+xmpp.example.test. 60 IN A 127.0.0.1
+example.test. 60 IN A 127.0.0.1
+`, direct, s2s)
+	dns := testenv.StartDNS(t, zone, false)
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+		"--account", "alice@example.test", "--password-file", passwordFile(t, testPassword))
+	if r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var d *xmpp.AccountData
+	for _, o := range r.Observations {
+		if o.Probe == xmpp.IDAccount && o.Status == "ok" {
+			d = accountDataOf(t, o)
+		}
+	}
+	if d == nil || !d.Login.DirectTLS || d.Login.Endpoint.Addr != x.DirectTLSAddr || d.Login.JID == "" {
+		t.Fatalf("no login over direct TLS: %+v (exit %d, %s)", d, code, stderr)
+	}
+	// STARTTLS switched off, direct TLS published: a valid set-up, and the
+	// STARTTLS criteria do not apply.
+	for id, want := range map[string]report.Status{"xmpp.dns.srv-client": P, "xmpp.dns.direct-tls": P,
+		"xmpp.c2s.starttls-required": S, "xmpp.c2s.no-auth-before-tls": S} {
+		if got := statuses(r)[id]; got != want {
+			t.Errorf("%s: %s (%s), want %s", id, got, summaryOf(r, id), want)
+		}
+	}
+	if st := statuses(r)["xmpp.feature.omemo-ready"]; st != report.Pass {
+		t.Errorf("omemo-ready %s: %s", st, summaryOf(r, "xmpp.feature.omemo-ready"))
+	}
+	noSecrets(t, r, stderr)
+	noLeftovers(t, x, dns.Addr, pki.CAFile, r)
+}
