@@ -36,7 +36,7 @@ var liveCriteria = map[string][]string{
 		"matrix.e2ee.default", "matrix.registration.open", "matrix.registration.guest",
 		"matrix.profile.unauthenticated", "matrix.directory.public-unauthenticated",
 		"matrix.metadata.user-enumeration", "matrix.media.unauthenticated",
-		"matrix.metadata.version-disclosed", "matrix.federation.tls",
+		"matrix.metadata.version-disclosed", "matrix.federation.ok", "matrix.federation.tls",
 		"tls.protocol.tls13", "tls.cert.trusted",
 	},
 }

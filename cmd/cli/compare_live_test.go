@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,40 @@ func TestCompareLiveUsage(t *testing.T) {
 	d := testenv.StartDNS(t, "", true)
 	if code, _, msg := runCompareCmd(t, "xmpp", "--server", "xmpp:nowhere.test", "--resolver", d.Addr, "--timeout", "20s"); code != ExitCannotScan || !strings.Contains(msg, "cannot scan nowhere.test") {
 		t.Errorf("unreachable server: exit %d (%q), want %d", code, msg, ExitCannotScan)
+	}
+}
+
+// TestCompareLiveDendrite: the live overlay for a Matrix server, against a
+// real (deliberately open) Dendrite delegated by .well-known.
+func TestCompareLiveDendrite(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "hs", testenv.LeafOptions{DNSNames: []string{"matrix.example.test"}, KeyType: "ecdsa256"})
+	web, webKey := pki.Leaf(t, "web", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256"})
+	d := testenv.StartDendrite(t, testenv.DendriteOptions{ServerName: "example.test", Cert: cert, Key: key, OpenRegistration: true})
+	wk := testenv.StartWellKnown(t, testenv.WellKnownOptions{Cert: web, Key: webKey, Files: map[string]testenv.WellKnownFile{
+		testenv.WellKnownMatrixClient: {Body: testenv.MatrixClientJSON(fmt.Sprintf("https://matrix.example.test:%d", d.Port), nil)},
+		testenv.WellKnownMatrixServer: {Body: testenv.MatrixServerJSON(fmt.Sprintf("matrix.example.test:%d", d.Port))},
+	}})
+	dns := testenv.StartDNS(t, "example.test. 300 IN A 127.0.0.1\nmatrix.example.test. 300 IN A 127.0.0.1\n", false)
+	code, out, msg := runCompareCmd(t, "matrix", "--server", "matrix:example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile,
+		"--connect", "example.test:443="+wk.Addr, "--timeout", "90s", "--width", "120")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s\n%s", code, msg, out)
+	}
+	for _, want := range []string{
+		"Matrix/Element", "at Matrix server example.test (anonymous imscore scan, grade",
+		"(matrix.federation.ok)", "(matrix.registration.open)", "not a claim about the messenger",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "(matrix.registration.open)") && !strings.Contains(l, "✗ fail") {
+			t.Errorf("open registration not shown as a failure: %q", l)
+		}
+		if strings.Contains(l, "(matrix.federation.ok)") && !strings.Contains(l, "✓ pass") {
+			t.Errorf("federation of a well-delegated Dendrite not shown as OK: %q", l)
+		}
 	}
 }
