@@ -207,6 +207,33 @@ func streamsEval(in Input, id, epsID probes.ID, what string, fn func(e xmpp.Endp
 	return combine(vs)
 }
 
+// authStreamsEval is streamsEval for what a client authenticates with: on
+// a domain that offers clients direct TLS only (no STARTTLS service), the
+// features of the direct-TLS streams are judged instead.
+func authStreamsEval(in Input, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
+	o := in.Results.Get(xmpp.C2STLSIDs.Endpoints)
+	dt, ok := probes.Data[*xmpp.DirectTLSData](in.Results, xmpp.IDDirectTLS)
+	if o == nil || o.Status != probes.StatusNotApplicable || !ok || len(dt.Endpoints) == 0 {
+		return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, what, fn)
+	}
+	var vs []epVerdict
+	for _, e := range dt.Endpoints {
+		var v epVerdict
+		if e.Features == nil {
+			v = epVerdict{Status: report.Error, Summary: "no stream over direct TLS: " + e.Reason}
+		} else {
+			// Over direct TLS the first features are already encrypted.
+			v = fn(xmpp.EndpointStreams{Endpoint: e.Endpoint, Status: e.Status, Reason: e.Reason,
+				PreTLS: e.Features, PostTLS: e.Features, TLSVersion: e.TLSVersion, TLSCipher: e.TLSCipher})
+			v.Summary += " (direct TLS; the domain offers no STARTTLS service)"
+		}
+		v.Endpoint = e.Endpoint.Addr
+		v.Evidence = []probes.Evidence{xmpp.DirectTLSEvidence(e)}
+		vs = append(vs, v)
+	}
+	return combine(vs)
+}
+
 func notOpened(e xmpp.EndpointStreams) epVerdict {
 	return epVerdict{Status: report.Error, Summary: "no stream: " + e.Reason}
 }
@@ -369,7 +396,7 @@ func hasMech(ms []string, pred func(string) bool) []string {
 }
 
 func evalSASLSCRAM(in Input) Verdict {
-	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "SASL SCRAM", func(e xmpp.EndpointStreams) epVerdict {
+	return authStreamsEval(in, "SASL SCRAM", func(e xmpp.EndpointStreams) epVerdict {
 		f, v := authFeatures(e)
 		if v != nil {
 			return *v
@@ -396,7 +423,7 @@ func evalSASLSCRAM(in Input) Verdict {
 }
 
 func evalChannelBinding(in Input) Verdict {
-	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "SASL channel binding", func(e xmpp.EndpointStreams) epVerdict {
+	return authStreamsEval(in, "SASL channel binding", func(e xmpp.EndpointStreams) epVerdict {
 		f, v := authFeatures(e)
 		if v != nil {
 			return *v
