@@ -68,7 +68,10 @@ func runCatalogueCheck(stdout io.Writer, o *catalogueCheckOptions) error {
 	if o.maxAge <= 0 {
 		return usageErr("--max-age must be a positive number of days")
 	}
-	now := time.Now().UTC()
+	if o.maxAge > 36500 {
+		return usageErr("--max-age %d: at most 36500 days", o.maxAge)
+	}
+	now := catalogue.Today(time.Now())
 	if o.asOf != "" {
 		d, err := time.Parse(catalogue.DateLayout, o.asOf)
 		if err != nil {

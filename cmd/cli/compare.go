@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imscore/imscore/criteria/catalogue"
+	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/web"
 )
 
@@ -107,8 +108,13 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 	if o.maxAge <= 0 {
 		return usageErr("--max-age must be a positive number of days")
 	}
+	if o.maxAge > 36500 {
+		return usageErr("--max-age %d: at most 36500 days", o.maxAge)
+	}
 	cmp := &comparison{cat: cat, maxAge: time.Duration(o.maxAge) * 24 * time.Hour}
-	cmp.asOf = time.Now().UTC()
+	// Dates are days: "now" is today's date, like --as-of and the checked
+	// dates, so staleness does not depend on the time of day.
+	cmp.asOf = catalogue.Today(time.Now())
 	if o.asOf != "" {
 		d, err := time.Parse(catalogue.DateLayout, o.asOf)
 		if err != nil {
@@ -279,6 +285,20 @@ func (c *comparison) writeJSON(w io.Writer) error {
 // rows between; when the columns do not fit the width, several tables
 // (blocks) follow each other, each repeating the criterion column.
 
+// cellLabel is what the table shows for m's claim: the value, "*" when
+// stale, "†" when disputed.
+func (c *comparison) cellLabel(m *catalogue.Messenger, criterion string) string {
+	claim, _ := m.Claim(criterion)
+	label := valueLabel(claim.Value)
+	if catalogue.IsStale(claim, c.asOf, c.maxAge) {
+		label += "*"
+	}
+	if len(claim.Disputed) > 0 {
+		label += "†"
+	}
+	return label
+}
+
 // valueLabel spells a value out with a symbol, never colour alone.
 func valueLabel(v catalogue.Value) string { return v.Symbol() + " " + oneLine(v.Word()) }
 
@@ -292,7 +312,7 @@ func (c *comparison) table(width int) string {
 	var b strings.Builder
 	critW := twwidth.Width("Criterion")
 	for _, cr := range c.criteria {
-		critW = max(critW, twwidth.Width(cr.Title))
+		critW = max(critW, twwidth.Width(report.Visible(cr.Title)))
 	}
 	critW = min(critW, critMaxW, max(width-7-colMaxW, 10))
 
@@ -303,13 +323,17 @@ func (c *comparison) table(width int) string {
 	}
 	var cols []col
 	for _, m := range c.messengers {
-		head := wrapWords(m.Name, colMaxW)
+		head := wrapWords(report.Visible(m.Name), colMaxW)
 		if m.Status == catalogue.StatusDiscontinued {
 			head = append(head, "(ended)")
 		}
 		w := colMinW
 		for _, h := range head {
 			w = max(w, twwidth.Width(h))
+		}
+		// Every label the column will show must fit ("◐ partial*†" is 11).
+		for _, cr := range c.criteria {
+			w = max(w, twwidth.Width(c.cellLabel(m, cr.ID)))
 		}
 		cols = append(cols, col{m: m, head: head, w: w})
 	}
@@ -359,7 +383,7 @@ func (c *comparison) table(width int) string {
 					if line < len(c) {
 						s = c[line]
 					}
-					b.WriteString(" " + s + strings.Repeat(" ", widths[i]-twwidth.Width(s)) + " │")
+					b.WriteString(" " + s + strings.Repeat(" ", max(0, widths[i]-twwidth.Width(s))) + " │")
 				}
 				b.WriteString("\n")
 			}
@@ -376,22 +400,20 @@ func (c *comparison) table(width int) string {
 				group = cr.Group
 				rule("├", "┼", "┤")
 				g, _ := c.cat.Taxonomy.Group(group)
-				cells := [][]string{wrapWords(strings.ToUpper(g.Title), critW)}
+				cells := [][]string{wrapWords(strings.ToUpper(report.Visible(g.Title)), critW)}
 				for range blk {
 					cells = append(cells, nil)
 				}
 				row(cells)
 			}
-			cells := [][]string{wrapWords(cr.Title, critW)}
+			cells := [][]string{wrapWords(report.Visible(cr.Title), critW)}
 			for _, cl := range blk {
 				claim, _ := cl.m.Claim(cr.ID)
-				label := valueLabel(claim.Value)
+				label := c.cellLabel(cl.m, cr.ID)
 				if catalogue.IsStale(claim, c.asOf, c.maxAge) {
-					label += "*"
 					stale++
 				}
 				if len(claim.Disputed) > 0 {
-					label += "†"
 					disputed++
 				}
 				cells = append(cells, []string{label})
@@ -417,7 +439,7 @@ func (c *comparison) table(width int) string {
 			if m.Ended != "" {
 				end = "since " + m.Ended
 			}
-			b.WriteString(wrapPara(fmt.Sprintf("%s: discontinued, %s.", m.Name, end), width))
+			b.WriteString(wrapPara(fmt.Sprintf("%s: discontinued, %s.", report.Visible(m.Name), end), width))
 		}
 	}
 	b.WriteString(wrapPara("Every claim's explanation, sources and check date: --format json. Data derived from SecuChart (CC BY-SA 3.0) and imscore research; see criteria/catalogue/data/NOTICE.", width))

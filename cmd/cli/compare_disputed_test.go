@@ -77,6 +77,7 @@ func TestCatalogueCheckBadDissent(t *testing.T) {
 		{"no source", "        sources:\n          - https://example.org/dissent\n", "        sources: []\n", "a dissent needs a source"},
 		{"unknown", "      - value: partial", "      - value: unknown", "a dissent must say"},
 		{"no date", `        checked: "2025-12-01"`, `        checked: ""`, "disputed[0]: checked"},
+		{"future date", `        checked: "2025-12-01"`, `        checked: "2999-12-01"`, "disputed[0]: checked 2999-12-01 is in the future"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyCatalogue(t)
@@ -88,5 +89,18 @@ func TestCatalogueCheckBadDissent(t *testing.T) {
 				t.Errorf("exit %d, want %d with %q:\n%s", code, ExitPolicy, tc.want, out)
 			}
 		})
+	}
+}
+
+// A stale and disputed "partial" is the widest cell ("◐ partial*†"): the
+// table must fit it whatever the column's name (this used to panic).
+func TestCompareWidestCell(t *testing.T) {
+	code, out, errs := runMain(t, "compare", "telegram", "--max-age", "1", "--as-of", "2026-11-26")
+	if code != ExitOK || !strings.Contains(out, "◐ partial*†") {
+		t.Fatalf("exit %d %s\n%s", code, errs, out)
+	}
+	code, _, errs = runMain(t, "compare", "telegram", "--max-age", "99999999")
+	if code != ExitUsage {
+		t.Errorf("--max-age 99999999: exit %d %s, want a usage error", code, errs)
 	}
 }

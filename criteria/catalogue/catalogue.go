@@ -511,6 +511,12 @@ type ClaimRef struct {
 
 // IsStale reports whether c was checked more than maxAge before now.
 // Claims without a date (unsourced unknowns) are never stale.
+// Today is t's date (UTC, midnight): claims are dated by day.
+func Today(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 func IsStale(c Claim, now time.Time, maxAge time.Duration) bool {
 	if c.Checked == "" {
 		return false

@@ -67,6 +67,11 @@ func Check(fsys fs.FS, now time.Time, maxAge time.Duration) CheckResult {
 			if future(cl.Checked) {
 				r.Problems = append(r.Problems, fmt.Sprintf("%s: %s %s: checked %s is in the future (today is %s)", f, m.ID, cr.ID, cl.Checked, today))
 			}
+			for i, d := range cl.Disputed {
+				if future(d.Checked) {
+					r.Problems = append(r.Problems, fmt.Sprintf("%s: %s %s: disputed[%d]: checked %s is in the future (today is %s)", f, m.ID, cr.ID, i, d.Checked, today))
+				}
+			}
 		}
 	}
 	r.Stale = c.Stale(now, maxAge)
