@@ -162,8 +162,12 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 
 	given := append([]*catalogue.Messenger{}, cmp.messengers...)
 	if o.sortBy != "" {
-		if _, ok := cat.Taxonomy.Criterion(o.sortBy); !ok {
+		cr, ok := cat.Taxonomy.Criterion(o.sortBy)
+		if !ok {
 			return usageErr("unknown --sort criterion %q (see 'imscore compare --all --format json')", o.sortBy)
+		}
+		if len(o.groups) > 0 && !contains(o.groups, cr.Group) {
+			return usageErr("--sort %s is in group %s, which --group leaves out: the order would rest on a hidden row", o.sortBy, cr.Group)
 		}
 		sort.SliceStable(cmp.messengers, func(i, j int) bool {
 			return cmp.messengers[i].Rank(o.sortBy) < cmp.messengers[j].Rank(o.sortBy)

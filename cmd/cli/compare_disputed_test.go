@@ -99,6 +99,10 @@ func TestCompareWidestCell(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "◐ partial*†") {
 		t.Fatalf("exit %d %s\n%s", code, errs, out)
 	}
+	code, _, errs = runMain(t, "compare", "signal", "telegram", "--group", "encryption", "--sort", "keys.forward-secrecy")
+	if code != ExitUsage || !strings.Contains(errs, "hidden row") {
+		t.Errorf("--sort outside --group: exit %d %s, want a usage error", code, errs)
+	}
 	code, _, errs = runMain(t, "compare", "telegram", "--max-age", "99999999")
 	if code != ExitUsage {
 		t.Errorf("--max-age 99999999: exit %d %s, want a usage error", code, errs)
