@@ -97,11 +97,9 @@ func clientProbe(ctx context.Context, env *probes.Env, serverName string) probes
 	// A public server name whose well-known sends clients into an internal
 	// network: not followed (a hostile server must not make imscore probe
 	// the network it runs in).
-	if probes.AnyInternal(eps) {
-		if own, _, _, err := env.ResolveEndpoints(ctx, sn.Host, 443); err == nil && len(own) > 0 && !probes.AnyInternal(own) {
-			cd.Error = "base_url " + cd.BaseURL + " resolves to an internal address while " + sn.Host + " is public: not followed"
-			return probes.Observation{Status: probes.StatusProtocolError, Reason: cd.Error, Evidence: ev, Data: cd}
-		}
+	if env.IntoInternal(ctx, sn.Host, eps) {
+		cd.Error = "base_url " + cd.BaseURL + " resolves to an internal address while " + sn.Host + " is public: not followed"
+		return probes.Observation{Status: probes.StatusProtocolError, Reason: cd.Error, Evidence: ev, Data: cd}
 	}
 	cd.Endpoints = probes.ForEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) ClientEndpoint {
 		ex := do(ctx, env, request{URL: cd.BaseURL + "/_matrix/client/versions", Addr: ep.Addr, VerifyName: u.Hostname(), Strict: true,

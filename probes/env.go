@@ -232,6 +232,21 @@ func InternalAddr(a netip.Addr) bool {
 		a.IsLinkLocalMulticast() || a.IsMulticast() || cgnat.Contains(a)
 }
 
+// IntoInternal reports whether following a server's pointer to the
+// endpoints eps would lead from a public service into an internal network:
+// some endpoint is internal (InternalAddr) while every address of the
+// service's own host is public. Probes do not follow such pointers, so a
+// hostile server cannot make imscore probe the network it runs in;
+// internal targets of an internal service (a test or staging server) are
+// fine. An unresolvable host counts as not public.
+func (e *Env) IntoInternal(ctx context.Context, host string, eps []Endpoint) bool {
+	if !AnyInternal(eps) {
+		return false
+	}
+	own, _, _, err := e.ResolveEndpoints(ctx, host, 443)
+	return err == nil && len(own) > 0 && !AnyInternal(own)
+}
+
 // AnyInternal reports whether some endpoint is internal.
 func AnyInternal(eps []Endpoint) bool {
 	for _, ep := range eps {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -299,11 +298,9 @@ func httpErr(err error) string {
 }
 
 // scopeRefusal says why a URL the server handed us (a host-meta link, an
-// upload slot) is not fetched: it points into an internal network while
-// the scanned domain itself is public. A hostile server must not turn
-// imscore into a probe of the network it runs in (a CI runner's, say).
-// Internal targets of an internal domain (a test or staging server) are
-// fine. "" means fetch.
+// upload slot) is not fetched: it leads from the public domain into an
+// internal network (probes.Env.IntoInternal). "" means fetch; an
+// unresolvable host is left to the request itself to report.
 func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Hostname() == "" {
@@ -313,25 +310,9 @@ func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) s
 	if p, err := strconv.Atoi(u.Port()); err == nil {
 		port = p
 	}
-	addrs := func(host string, port int) (internal, any bool) {
-		eps, _, _, err := env.ResolveEndpoints(ctx, host, port)
-		if err != nil {
-			return false, false
-		}
-		for _, ep := range eps {
-			if ap, err := netip.ParseAddrPort(ep.Addr); err == nil {
-				any = true
-				internal = internal || probes.InternalAddr(ap.Addr())
-			}
-		}
-		return internal, any
+	eps, _, _, err := env.ResolveEndpoints(ctx, u.Hostname(), port)
+	if err != nil || !env.IntoInternal(ctx, domain, eps) {
+		return ""
 	}
-	target, ok := addrs(u.Hostname(), port)
-	if !ok || !target {
-		return "" // public, or unresolvable: the request itself will say
-	}
-	if dom, ok := addrs(domain, 443); ok && !dom {
-		return "not fetched: " + u.Hostname() + " resolves to an internal address while " + domain + " is public"
-	}
-	return ""
+	return "not fetched: " + u.Hostname() + " resolves to an internal address while " + domain + " is public"
 }

@@ -36,7 +36,7 @@ import (
 const testPassword = "Pa55-w0rd-never-in-reports"
 
 // prosodyAccount creates user@domain on a running Prosody with prosodyctl.
-func prosodyAccount(t *testing.T, x *testenv.Server, user, password string) {
+func prosodyAccount(t testing.TB, x *testenv.Server, user, password string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -47,7 +47,8 @@ func prosodyAccount(t *testing.T, x *testenv.Server, user, password string) {
 }
 
 // passwordFile writes a password file for --password-file.
-func passwordFile(t *testing.T, pw string) string {
+func passwordFile(t testing.TB, pw string) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -441,16 +442,9 @@ func BenchmarkXMPPScan(b *testing.B) {
 	cert, key := pki.Leaf(b, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test", "upload.example.test"},
 		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
 	x := testenv.StartProsody(b, fullProsody(cert, key))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "prosodyctl", "--config", x.ConfigFile, "register", "alice", x.Domain, testPassword).CombinedOutput(); err != nil {
-		b.Fatalf("prosodyctl: %v %s", err, out)
-	}
+	prosodyAccount(b, x, "alice", testPassword)
 	dns := testenv.StartDNS(b, xmppZone(x)+"upload.example.test. 60 IN A 127.0.0.1\n", false)
-	pw := filepath.Join(b.TempDir(), "pw")
-	if err := os.WriteFile(pw, []byte(testPassword), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	pw := passwordFile(b, testPassword)
 	out := filepath.Join(b.TempDir(), "r.json")
 	base := []string{"scan", "xmpp", "example.test", "--resolver", dns.Addr, "--ca-file", pki.CAFile, "--format", "json", "-o", out, "--timeout", "60s"}
 	for _, c := range []struct {
