@@ -39,15 +39,28 @@ func startDNS(t *testing.T, ad bool, lines ...string) string {
 		}
 		w.WriteMsg(m)
 	})
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The kernel picks a free UDP port; the same TCP port may be taken by
+	// another test binary, so try again with a fresh UDP port.
+	var (
+		pc net.PacketConn
+		l  net.Listener
+	)
+	for attempt := 0; ; attempt++ {
+		var err error
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err = net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			break
+		}
+		pc.Close()
+		if attempt == 10 {
+			t.Fatalf("no port free for both UDP and TCP: %v", err)
+		}
 	}
 	addr := pc.LocalAddr().String()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	us := &dns.Server{PacketConn: pc, Handler: h}
 	ts := &dns.Server{Listener: l, Handler: h}
 	go us.ActivateAndServe()

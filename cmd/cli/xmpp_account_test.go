@@ -533,6 +533,9 @@ type slowComponent struct {
 	joinedBy  string   // full JID that created the room
 	destroyBy []string // full JIDs that destroyed it
 	destroyed bool
+	// lateDestroys: how many destroys are carried out without an answer
+	// (a server that finishes the destroy after the client gave up).
+	lateDestroys int
 }
 
 func (sc *slowComponent) run(t *testing.T, addr, name, secret string) {
@@ -596,8 +599,12 @@ func (sc *slowComponent) run(t *testing.T, addr, name, secret string) {
 				sc.mu.Lock()
 				sc.destroyBy = append(sc.destroyBy, st.From)
 				sc.destroyed = true
+				late := sc.lateDestroys > 0
+				sc.lateDestroys--
 				sc.mu.Unlock()
-				reply(fmt.Sprintf("<iq type='result' id='%s' from='%s' to='%s'/>", st.ID, st.To, st.From))
+				if !late {
+					reply(fmt.Sprintf("<iq type='result' id='%s' from='%s' to='%s'/>", st.ID, st.To, st.From))
+				}
 			case st.XMLName.Local == "iq" && strings.Contains(st.Inner, "disco#info"):
 				sc.mu.Lock()
 				gone := sc.destroyed
@@ -615,7 +622,9 @@ func (sc *slowComponent) run(t *testing.T, addr, name, secret string) {
 
 // TestRealProsodyAccountCleanupAfterTimeout: the session breaks (a
 // component never answers) after a PEP node and a room were created; the
-// cleanup logs in again and removes both.
+// cleanup logs in again and removes both. The component then carries out
+// the destroy without answering it, which breaks the cleanup's session too:
+// the cleanup logs in once more and finds the room gone.
 func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
@@ -627,7 +636,7 @@ func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 		ExtraGlobal: fmt.Sprintf("component_ports = { %d }\ncomponent_interfaces = { \"127.0.0.1\" }", cport),
 		ExtraHost:   "\nComponent \"slow.example.test\"\n\tcomponent_secret = \"s3cret\"\n"})
 	prosodyAccount(t, x, "alice", testPassword)
-	sc := &slowComponent{}
+	sc := &slowComponent{lateDestroys: 1}
 	sc.run(t, fmt.Sprintf("127.0.0.1:%d", cport), "slow.example.test", "s3cret")
 	dns := testenv.StartDNS(t, xmppZone(x), false)
 	begin := time.Now()
@@ -649,14 +658,30 @@ func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 	if d.PEP == nil || !d.PEP.Published {
 		t.Fatalf("no PEP node published: %+v", d.PEP)
 	}
-	if len(d.NotRemoved) > 0 || !d.PEP.Deleted || !d.MUC[0].Room.Destroyed || !d.MUC[0].Room.Gone {
-		t.Errorf("left behind: %v (pep deleted %v, room destroyed %v, gone %v)", d.NotRemoved, d.PEP.Deleted, d.MUC[0].Room.Destroyed, d.MUC[0].Room.Gone)
+	room := d.MUC[0].Room
+	if len(d.NotRemoved) > 0 || !d.PEP.Deleted || !room.Gone {
+		t.Errorf("left behind: %v (pep deleted %v, room gone %v)", d.NotRemoved, d.PEP.Deleted, room.Gone)
+	}
+	// The destroy got no answer: not called accepted, but the room was
+	// found gone on a third session.
+	if room.Destroyed {
+		t.Errorf("an unanswered destroy counted as accepted: %+v", room.Steps)
+	}
+	if d.ClosedCleanly {
+		t.Error("closed_cleanly after the session broke")
 	}
 	sc.mu.Lock()
 	joined, by := sc.joinedBy, sc.destroyBy
 	sc.mu.Unlock()
-	if len(by) == 0 || by[0] == joined {
-		t.Errorf("the room was destroyed by %v, want a fresh session (created by %s)", by, joined)
+	if len(by) != 1 || by[0] == joined {
+		t.Errorf("the room was destroyed by %v, want once by a fresh session (created by %s)", by, joined)
+	}
+	var checks []string
+	for _, s := range room.Steps {
+		checks = append(checks, fmt.Sprintf("%s: ok=%v %s", s.What, s.OK, s.Detail))
+	}
+	if n := len(room.Steps); n < 2 || !room.Steps[n-1].OK || !strings.Contains(room.Steps[n-2].Detail, "no answer") {
+		t.Errorf("room steps: %q", checks)
 	}
 	// The queries after the timeout were not judged: the IM level is not
 	// measured, never a guessed fail or pass.
