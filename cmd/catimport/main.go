@@ -63,9 +63,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -400,8 +402,9 @@ func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapsho
 		}
 		m.Claims = append(m.Claims, apply(r, rows, fileURL, snap))
 	}
-	for id := range researched {
-		return nil, fmt.Errorf("%s: research for unknown criterion %q", e.id, id)
+	if len(researched) > 0 {
+		ids := slices.Sorted(maps.Keys(researched))
+		return nil, fmt.Errorf("%s: research for unknown criteria %q", e.id, ids)
 	}
 	if err := tax.Validate(m); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.file, err)

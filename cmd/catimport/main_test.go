@@ -158,4 +158,12 @@ func TestResearchRefused(t *testing.T) {
 			t.Errorf("%s: research accepted", name)
 		}
 	}
+	// Every unknown criterion is named, in order, not just one of them.
+	bad := func(id string) catalogue.Claim {
+		return catalogue.Claim{Criterion: id, Value: catalogue.Yes, Explanation: "x", Sources: []string{"https://example.org/"}, Checked: "2026-01-01"}
+	}
+	_, err := Import(secuchartDir, taxonomy(t), &Research{Claims: map[string][]catalogue.Claim{"signal": {bad("keys.zz"), bad("keys.aa")}}})
+	if err == nil || !strings.Contains(err.Error(), `["keys.aa" "keys.zz"]`) {
+		t.Errorf("two unknown criteria: %v", err)
+	}
 }
