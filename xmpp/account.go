@@ -756,6 +756,9 @@ func destroyRoom(ctx context.Context, sess *cleanupSession, t *RoomTest) string 
 			return ""
 		}
 		if !s.NoAnswer || ctx.Err() != nil {
+			if after.Status == "result" {
+				return "still answers disco#info after the destroy (" + detail + ")"
+			}
 			return detail
 		}
 	}
