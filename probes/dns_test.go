@@ -7,66 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imscore/imscore/fixtures/testenv"
 	"github.com/miekg/dns"
 )
 
 // startDNS serves rrs (master-file lines) on 127.0.0.1 UDP+TCP.
 func startDNS(t *testing.T, ad bool, lines ...string) string {
 	t.Helper()
-	var rrs []dns.RR
-	for _, l := range lines {
-		rr, err := dns.NewRR(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rrs = append(rrs, rr)
-	}
-	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		m.AuthenticatedData = ad
-		found := false
-		for _, rr := range rrs {
-			if strings.EqualFold(rr.Header().Name, q.Question[0].Name) {
-				found = true
-				if rr.Header().Rrtype == q.Question[0].Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		if !found {
-			m.Rcode = dns.RcodeNameError
-		}
-		w.WriteMsg(m)
-	})
-	// The kernel picks a free UDP port; the same TCP port may be taken by
-	// another test binary, so try again with a fresh UDP port.
-	var (
-		pc net.PacketConn
-		l  net.Listener
-	)
-	for attempt := 0; ; attempt++ {
-		var err error
-		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err = net.Listen("tcp", pc.LocalAddr().String())
-		if err == nil {
-			break
-		}
-		pc.Close()
-		if attempt == 10 {
-			t.Fatalf("no port free for both UDP and TCP: %v", err)
-		}
-	}
-	addr := pc.LocalAddr().String()
-	us := &dns.Server{PacketConn: pc, Handler: h}
-	ts := &dns.Server{Listener: l, Handler: h}
-	go us.ActivateAndServe()
-	go ts.ActivateAndServe()
-	t.Cleanup(func() { us.Shutdown(); ts.Shutdown() })
-	return addr
+	return testenv.StartDNS(t, strings.Join(lines, "\n"), ad).Addr
 }
 
 func TestDNSResolverAndEndpoints(t *testing.T) {
