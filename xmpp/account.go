@@ -690,7 +690,7 @@ func (s *cleanupSession) get(ctx context.Context) (*Client, error) {
 		return nil, s.err
 	}
 	if s.logins == maxCleanupLogins {
-		s.err = fmt.Errorf("the session broke %d times during the cleanup (%v)", s.logins+1, s.c.Broken())
+		s.err = fmt.Errorf("the session broke again after %d new logins for the cleanup (%v)", s.logins, s.c.Broken())
 		return nil, s.err
 	}
 	s.c.Close(ctx)
