@@ -304,17 +304,28 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func evalMatrixDiscoveryClient(in Input) Verdict {
+// clientWellKnown returns the client probe's data when it read a client
+// well-known document, else the verdict to give: skip when the probe did
+// not apply, not measured otherwise.
+func clientWellKnown(in Input, what string) (*matrix.ClientData, Verdict) {
 	o := in.Results.Get(matrix.IDClient)
 	var cd *matrix.ClientData
 	if o != nil {
 		cd, _ = o.Data.(*matrix.ClientData)
 	}
 	if o != nil && o.Status == probes.StatusNotApplicable {
-		return Verdict{Status: report.Skip, Summary: o.Reason}
+		return nil, Verdict{Status: report.Skip, Summary: o.Reason}
 	}
 	if cd == nil || cd.WellKnown == nil {
-		return notMeasured(in, matrix.IDClient, "Client discovery")
+		return nil, notMeasured(in, matrix.IDClient, what)
+	}
+	return cd, Verdict{}
+}
+
+func evalMatrixDiscoveryClient(in Input) Verdict {
+	cd, v := clientWellKnown(in, "Client discovery")
+	if cd == nil {
+		return v
 	}
 	w := cd.WellKnown
 	var ev []probes.Evidence
@@ -751,16 +762,9 @@ func parseE2EE(raw []byte) e2eeSettings {
 }
 
 func evalMatrixE2EEDefault(in Input) Verdict {
-	o := in.Results.Get(matrix.IDClient)
-	var cd *matrix.ClientData
-	if o != nil {
-		cd, _ = o.Data.(*matrix.ClientData)
-	}
-	if o != nil && o.Status == probes.StatusNotApplicable {
-		return Verdict{Status: report.Skip, Summary: o.Reason}
-	}
-	if cd == nil || cd.WellKnown == nil {
-		return notMeasured(in, matrix.IDClient, "E2EE default")
+	cd, v := clientWellKnown(in, "E2EE default")
+	if cd == nil {
+		return v
 	}
 	var ev []probes.Evidence
 	for _, x := range cd.WellKnown.Exchanges {

@@ -122,27 +122,32 @@ func discoveryProbe(ctx context.Context, env *probes.Env, serverName string) pro
 		d.Error = why
 		return probes.Observation{Status: st, Reason: why, Evidence: ev, Data: d}
 	}
-	switch {
-	case sn.IP:
-		port := sn.Port
+	// direct connects to name's host and port (the default port for an IP
+	// literal without one): steps 1, 2, 3.1 and 3.2, which need no SRV.
+	direct := func(step string, name ServerName, prefix string) *probes.Observation {
+		port := name.Port
 		if port == 0 {
 			port = DefaultFederationPort
 		}
-		d.Step, d.CertName, d.HostHeader = StepIPLiteral, sn.Host, sn.String()
-		eps, ev2, st, err := env.ResolveEndpoints(ctx, sn.Host, port)
+		d.Step, d.CertName, d.HostHeader = step, name.Host, name.String()
+		eps, ev2, st, err := env.ResolveEndpoints(ctx, name.Host, port)
 		ev = append(ev, ev2...)
 		if err != nil {
-			return fail(st, err.Error())
+			o := fail(st, prefix+err.Error())
+			return &o
 		}
 		d.Endpoints = eps
+		return nil
+	}
+	switch {
+	case sn.IP:
+		if o := direct(StepIPLiteral, sn, ""); o != nil {
+			return *o
+		}
 	case sn.Port != 0:
-		d.Step, d.CertName, d.HostHeader = StepExplicitPort, sn.Host, sn.String()
-		eps, ev2, st, err := env.ResolveEndpoints(ctx, sn.Host, sn.Port)
-		ev = append(ev, ev2...)
-		if err != nil {
-			return fail(st, err.Error())
+		if o := direct(StepExplicitPort, sn, ""); o != nil {
+			return *o
 		}
-		d.Endpoints = eps
 	default:
 		w := fetchWellKnown(ctx, env, sn.Host, wellKnownServer, nil)
 		d.WellKnown = w
@@ -169,25 +174,13 @@ func discoveryProbe(ctx context.Context, env *probes.Env, serverName string) pro
 			ev = append(ev, probes.Evidence{Kind: "note", Detail: "delegated by .well-known to " + del.String()})
 			switch {
 			case del.IP:
-				port := del.Port
-				if port == 0 {
-					port = DefaultFederationPort
+				if o := direct(StepWellKnownIP, del, ""); o != nil {
+					return *o
 				}
-				d.Step, d.CertName, d.HostHeader = StepWellKnownIP, del.Host, del.String()
-				eps, ev2, st, err := env.ResolveEndpoints(ctx, del.Host, port)
-				ev = append(ev, ev2...)
-				if err != nil {
-					return fail(st, err.Error())
-				}
-				d.Endpoints = eps
 			case del.Port != 0:
-				d.Step, d.CertName, d.HostHeader = StepWellKnownPort, del.Host, del.String()
-				eps, ev2, st, err := env.ResolveEndpoints(ctx, del.Host, del.Port)
-				ev = append(ev, ev2...)
-				if err != nil {
-					return fail(st, "delegated "+del.String()+": "+err.Error())
+				if o := direct(StepWellKnownPort, del, "delegated "+del.String()+": "); o != nil {
+					return *o
 				}
-				d.Endpoints = eps
 			default:
 				d.CertName, d.HostHeader = del.Host, del.Host
 				if o := d.srvChain(ctx, env, del.Host, StepWellKnownSRV, StepWellKnownLegacy, StepWellKnown8448, &ev); o != nil {

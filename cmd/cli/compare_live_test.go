@@ -20,8 +20,7 @@ import (
 func TestCompareLiveProsody(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key,
 		RequireTLS: true, S2SRequireTLS: false, OpenRegistration: true})
 	d := testenv.StartDNS(t, xmppZone(x), true)

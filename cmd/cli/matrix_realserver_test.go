@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -32,28 +31,7 @@ func scanMatrix(t *testing.T, args ...string) (int, *report.Report, string) {
 // checkMatrix asserts the status of every matrix.* criterion.
 func checkMatrix(t *testing.T, r *report.Report, want map[string]report.Status) {
 	t.Helper()
-	got := statuses(r)
-	var bad []string
-	for id, st := range want {
-		if got[id] != st {
-			summary := ""
-			for _, f := range r.Findings {
-				if f.Criterion == id {
-					summary = f.Summary
-				}
-			}
-			bad = append(bad, fmt.Sprintf("%s: got %q (%s), want %q", id, got[id], summary, st))
-		}
-	}
-	for id := range got {
-		if _, ok := want[id]; !ok && strings.HasPrefix(id, "matrix.") {
-			bad = append(bad, "unexpected criterion "+id)
-		}
-	}
-	sort.Strings(bad)
-	if len(bad) > 0 {
-		t.Errorf("verdicts:\n  %s", strings.Join(bad, "\n  "))
-	}
+	checkVerdicts(t, r, want, "matrix.")
 	for _, f := range r.Findings {
 		if (f.Status == report.Fail || f.Status == report.Warn) && (len(f.Evidence) == 0 || f.Remediation["general"] == "" ||
 			(strings.HasPrefix(f.Criterion, "matrix.") && (f.Remediation["synapse"] == "" || f.Remediation["dendrite"] == ""))) {

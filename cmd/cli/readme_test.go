@@ -169,8 +169,7 @@ func TestReadmeGitLabJobRuns(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 
 	// The GitLab API: the last successful pipeline's report.json.
 	var baseline []byte

@@ -8,7 +8,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	stdtls "crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -98,32 +97,32 @@ func (e expect) with(kv ...any) expect {
 	return out
 }
 
-func checkReport(t *testing.T, r *report.Report, want expect, grade string) {
+// checkVerdicts asserts the status of every criterion in want, and that
+// the report has no criterion starting with prefix ("" = any) that want
+// leaves out.
+func checkVerdicts(t *testing.T, r *report.Report, want expect, prefix string) {
 	t.Helper()
 	got := statuses(r)
 	var bad []string
 	for id, st := range want {
 		if got[id] != st {
-			summary := ""
-			for _, f := range r.Findings {
-				if f.Criterion == id {
-					summary = f.Summary
-				}
-			}
-			bad = append(bad, fmt.Sprintf("%s: got %q (%s), want %q", id, got[id], summary, st))
+			bad = append(bad, fmt.Sprintf("%s: got %q (%s), want %q", id, got[id], summaryOf(r, id), st))
 		}
 	}
 	for id := range got {
-		if strings.HasPrefix(id, "tls.") {
-			if _, ok := want[id]; !ok {
-				bad = append(bad, "unexpected criterion "+id)
-			}
+		if _, ok := want[id]; !ok && strings.HasPrefix(id, prefix) {
+			bad = append(bad, "unexpected criterion "+id)
 		}
 	}
 	sort.Strings(bad)
 	if len(bad) > 0 {
 		t.Errorf("verdicts:\n  %s", strings.Join(bad, "\n  "))
 	}
+}
+
+func checkReport(t *testing.T, r *report.Report, want expect, grade string) {
+	t.Helper()
+	checkVerdicts(t, r, want, "tls.")
 	if r.Grade != grade {
 		t.Errorf("grade %s (score %d, caps %+v), want %s", r.Grade, r.Score, r.Caps, grade)
 	}
@@ -333,8 +332,7 @@ func TestRealDANE(t *testing.T) {
 func TestRealProsodySTARTTLS(t *testing.T) {
 	testenv.Need(t, "prosody", "openssl")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	cert, key := xmppLeaf(t, pki, true)
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true})
 	d := testenv.StartDNS(t, "xmpp.example.test. 60 IN A 127.0.0.1", true)
 
@@ -511,50 +509,27 @@ func fixture(t *testing.T, elem ...string) string {
 // run in-process on loopback) offers X25519MLKEM768, which Debian 12's
 // OpenSSL 3.0 cannot: the positive case of tls.kex.post-quantum.
 func TestRealGoServerPostQuantum(t *testing.T) {
-	pki := testenv.NewPKI(t)
-	certFile, keyFile := pki.Leaf(t, "go", testenv.LeafOptions{DNSNames: []string{"test.example"}, KeyType: "ecdsa256", Intermediate: true})
-	pair, err := stdtls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := stdtls.Listen("tcp", "127.0.0.1:0", &stdtls.Config{Certificates: []stdtls.Certificate{pair}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				c.(*stdtls.Conn).Handshake()
-			}()
-		}
-	}()
-	code, r, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile)
+	addr, ca := goTLSServer(t)
+	code, r, stderr := scanJSON(t, addr, "--sni", "test.example", "--ca-file", ca)
 	if code != ExitOK || r == nil {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	// Go's default TLS 1.2 suites still include ECDHE-CBC-SHA ones.
 	checkReport(t, r, base().with("tls.kex.post-quantum", I, "tls.cipher.no-weak", W, "tls.dane", S), "A+")
-	oracle(t, r, l.Addr().String(), "test.example", "")
+	oracle(t, r, addr, "test.example", "")
 
 	// The same server under CI policies: exit 1 with a one-line reason
 	// when a policy fails, 0 when it holds.
 	pass := writePolicy(t, "min_grade: A\nrequire: [tls.cert.trusted, tls.protocol.no-tls10-11]\n")
-	if code, _, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--policy", pass); code != ExitOK {
+	if code, _, stderr := scanJSON(t, addr, "--sni", "test.example", "--ca-file", ca, "--policy", pass); code != ExitOK {
 		t.Errorf("policy that holds: exit %d, %s", code, stderr)
 	}
 	failing := writePolicy(t, "require: [tls.cipher.no-weak]\n")
-	code, _, stderr = scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--policy", failing)
+	code, _, stderr = scanJSON(t, addr, "--sni", "test.example", "--ca-file", ca, "--policy", failing)
 	if code != ExitPolicy || !strings.Contains(stderr, "tls.cipher.no-weak is warn") {
 		t.Errorf("failing policy: exit %d, %q", code, stderr)
 	}
-	if code, _, stderr := scanJSON(t, l.Addr().String(), "--sni", "test.example", "--ca-file", pki.CAFile, "--fail-under", "A+"); code != ExitOK {
+	if code, _, stderr := scanJSON(t, addr, "--sni", "test.example", "--ca-file", ca, "--fail-under", "A+"); code != ExitOK {
 		t.Errorf("--fail-under A+ on an A+ server: exit %d, %s", code, stderr)
 	}
 }

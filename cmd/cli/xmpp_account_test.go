@@ -214,7 +214,7 @@ func browseRealReport(t *testing.T, r *report.Report) {
 func TestRealProsodyAccountRefused(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, Modules: []string{"roster"}})
 	prosodyAccount(t, x, "alice", "the-real-one")
 	dns := testenv.StartDNS(t, xmppZone(x), false)
@@ -338,8 +338,7 @@ func testEnv(t *testing.T, resolver, caFile string) *probes.Env {
 func TestRealEjabberdAccount(t *testing.T) {
 	testenv.Need(t, "ejabberdctl")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key,
 		RequireTLS: true, S2SRequireTLS: true, DirectTLS: true, HTTPS: true,
 		TLSProtocolOptions: ejabberdTLSOptions, Ciphers: ejabberdCiphers, PasswordFormat: "scram", SCRAMHash: "sha256",
@@ -470,8 +469,7 @@ func BenchmarkXMPPScan(b *testing.B) {
 func TestRealEjabberdAccountBare(t *testing.T) {
 	testenv.Need(t, "ejabberdctl")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true,
 		PasswordFormat: "scram", SCRAMHash: "sha256"})
 	testenv.EjabberdCtl(t, x, "register", "alice", "example.test", testPassword)
@@ -628,8 +626,7 @@ func (sc *slowComponent) run(t *testing.T, addr, name, secret string) {
 func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	cport := testenv.FreePortOn(t, "127.0.0.1")
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true,
 		Modules:     []string{"roster", "pep"},
@@ -697,7 +694,7 @@ func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 func TestRealProsodyNonASCIIPassword(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, Modules: []string{"roster"}})
 	pw := "pässwörd\u00a0ｘ"
 	prosodyAccount(t, x, "bob", pw)
@@ -717,7 +714,7 @@ func TestRealProsodyNonASCIIPassword(t *testing.T) {
 func TestRealProsodyAccountDirectTLSOnly(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"}, XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256"})
+	cert, key := xmppLeaf(t, pki, false)
 	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, DirectTLS: true, Modules: []string{"roster", "pep"}})
 	prosodyAccount(t, x, "alice", testPassword)
 	_, s2s, _ := net.SplitHostPort(x.S2SAddr)

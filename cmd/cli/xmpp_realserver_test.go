@@ -17,7 +17,6 @@ import (
 	"os"
 	"reflect"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -37,28 +36,7 @@ func scanXMPP(t *testing.T, args ...string) (int, *report.Report, string) {
 // tls.*) and the grade.
 func checkAll(t *testing.T, r *report.Report, want expect, grade string) {
 	t.Helper()
-	got := statuses(r)
-	var bad []string
-	for id, st := range want {
-		if got[id] != st {
-			summary := ""
-			for _, f := range r.Findings {
-				if f.Criterion == id {
-					summary = f.Summary
-				}
-			}
-			bad = append(bad, fmt.Sprintf("%s: got %q (%s), want %q", id, got[id], summary, st))
-		}
-	}
-	for id := range got {
-		if _, ok := want[id]; !ok {
-			bad = append(bad, "unexpected criterion "+id)
-		}
-	}
-	sort.Strings(bad)
-	if len(bad) > 0 {
-		t.Errorf("verdicts:\n  %s", strings.Join(bad, "\n  "))
-	}
+	checkVerdicts(t, r, want, "")
 	if r.Grade != grade {
 		t.Errorf("grade %s (score %d, caps %+v), want %s", r.Grade, r.Score, r.Caps, grade)
 	}
@@ -117,6 +95,15 @@ example.test. 60 IN A 127.0.0.1
 	return z
 }
 
+// xmppLeaf issues the XMPP test servers' certificate: example.test and
+// xmpp.example.test as DNS-IDs, example.test as XmppAddr, ECDSA P-256,
+// optionally under an intermediate CA.
+func xmppLeaf(t testing.TB, pki *testenv.PKI, intermediate bool) (cert, key string) {
+	t.Helper()
+	return pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
+		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: intermediate})
+}
+
 // prosodyTLS is what Prosody 0.12 (Mozilla intermediate profile, OpenSSL
 // 3.0, our test CA) gets on c2s and s2s alike.
 func prosodyTLS() expect { return base() }
@@ -124,8 +111,7 @@ func prosodyTLS() expect { return base() }
 func TestRealProsodyXMPP(t *testing.T) {
 	testenv.Need(t, "prosody")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	cert, key := xmppLeaf(t, pki, true)
 
 	cases := []struct {
 		name  string
@@ -329,8 +315,7 @@ var (
 func TestRealEjabberdXMPP(t *testing.T) {
 	testenv.Need(t, "ejabberdctl")
 	pki := testenv.NewPKI(t)
-	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test", "xmpp.example.test"},
-		XMPPAddrs: []string{"example.test"}, KeyType: "ecdsa256", Intermediate: true})
+	cert, key := xmppLeaf(t, pki, true)
 
 	cases := []struct {
 		name  string
