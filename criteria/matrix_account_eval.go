@@ -152,12 +152,8 @@ func judgeRoomVersions(rv *matrix.RoomVersions) epVerdict {
 }
 
 func evalMatrixLoginFlows(in Input) Verdict {
-	o := in.Results.Get(matrix.IDLoginFlows)
-	var ld *matrix.LoginData
-	if o != nil {
-		ld, _ = o.Data.(*matrix.LoginData)
-	}
-	if ld == nil || o.Status != probes.StatusOK {
+	ld, ok := probes.Data[*matrix.LoginData](in.Results, matrix.IDLoginFlows)
+	if !ok || ld == nil {
 		return notMeasured(in, matrix.IDLoginFlows, "Login flows")
 	}
 	var vs []epVerdict

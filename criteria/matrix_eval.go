@@ -261,12 +261,8 @@ func evalMatrixFederationTLS(in Input) Verdict {
 }
 
 func evalMatrixVersionDisclosed(in Input) Verdict {
-	o := in.Results.Get(matrix.IDVersion)
-	var vd *matrix.VersionData
-	if o != nil {
-		vd, _ = o.Data.(*matrix.VersionData)
-	}
-	if vd == nil || o.Status != probes.StatusOK {
+	vd, ok := probes.Data[*matrix.VersionData](in.Results, matrix.IDVersion)
+	if !ok || vd == nil {
 		return notMeasured(in, matrix.IDVersion, "Software version disclosure")
 	}
 	var vs []epVerdict
@@ -402,12 +398,8 @@ func init() {
 // accessVerdicts runs fn on every client address that answered and
 // combines the verdicts (worst address).
 func accessVerdicts(in Input, what string, fn func(ad *matrix.AccessData, e matrix.AccessEndpoint) epVerdict) Verdict {
-	o := in.Results.Get(matrix.IDAccess)
-	var ad *matrix.AccessData
-	if o != nil {
-		ad, _ = o.Data.(*matrix.AccessData)
-	}
-	if ad == nil || o.Status != probes.StatusOK {
+	ad, ok := probes.Data[*matrix.AccessData](in.Results, matrix.IDAccess)
+	if !ok || ad == nil {
 		return notMeasured(in, matrix.IDAccess, what)
 	}
 	var vs []epVerdict
@@ -568,12 +560,8 @@ func evalMatrixDirectoryClient(in Input) Verdict {
 }
 
 func evalMatrixDirectoryFederation(in Input) Verdict {
-	o := in.Results.Get(matrix.IDFederationDirectory)
-	var fd *matrix.FederationDirectoryData
-	if o != nil {
-		fd, _ = o.Data.(*matrix.FederationDirectoryData)
-	}
-	if fd == nil || o.Status != probes.StatusOK {
+	fd, ok := probes.Data[*matrix.FederationDirectoryData](in.Results, matrix.IDFederationDirectory)
+	if !ok || fd == nil {
 		return notMeasured(in, matrix.IDFederationDirectory, "Room directory over unsigned federation")
 	}
 	var vs []epVerdict
