@@ -380,11 +380,7 @@ func runAccountQueries(ctx context.Context, env *probes.Env, c *Client, d *Accou
 }
 
 func (c *Client) exchange(ctx context.Context, typ, to, payload string) (Exchange, *IQResult) {
-	attr := ""
-	if to != "" {
-		attr = " to='" + escape(to) + "'"
-	}
-	ex := Exchange{Sent: "<iq type='" + typ + "'" + attr + ">" + payload + "</iq>"}
+	ex := Exchange{Sent: "<iq type='" + typ + "'" + toAttr(to) + ">" + payload + "</iq>"}
 	res, err := c.IQ(ctx, typ, to, payload)
 	if err != nil {
 		ex.Error = c.creds.Redact(err.Error())

@@ -430,11 +430,7 @@ func (c *Client) IQ(ctx context.Context, typ, to, payload string) (*IQResult, er
 	}
 	c.seq++
 	id := fmt.Sprintf("%s-%d", c.prefix, c.seq)
-	attr := ""
-	if to != "" {
-		attr = " to='" + escape(to) + "'"
-	}
-	if err := c.s.write(ctx, "<iq type='"+typ+"' id='"+id+"'"+attr+">"+payload+"</iq>"); err != nil {
+	if err := c.s.write(ctx, "<iq type='"+typ+"' id='"+id+"'"+toAttr(to)+">"+payload+"</iq>"); err != nil {
 		c.broken = err
 		return nil, err
 	}
@@ -443,6 +439,15 @@ func (c *Client) IQ(ctx context.Context, typ, to, payload string) (*IQResult, er
 		c.broken = err
 	}
 	return r, err
+}
+
+// toAttr is the to= attribute of a stanza to to ("" = none: the server
+// handles it for the account).
+func toAttr(to string) string {
+	if to == "" {
+		return ""
+	}
+	return " to='" + escape(to) + "'"
 }
 
 // Send writes a stanza and returns at once.
