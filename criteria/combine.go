@@ -101,3 +101,56 @@ func notMeasured(in Input, id probes.ID, what string) Verdict {
 	}
 	return Verdict{Status: report.Error, Summary: fmt.Sprintf("%s could not be measured: %s", what, reason), Evidence: o.Evidence}
 }
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func uniq(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// list joins up to n items and says how many more there are.
+func list(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
+}
+
+// worseStatus returns the worse of two statuses (combine.go's order).
+func worseStatus(a, b report.Status) report.Status {
+	if statusRank[b] < statusRank[a] {
+		return b
+	}
+	return a
+}
+
+func nonEmpty(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -2,7 +2,7 @@ package criteria
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
@@ -30,27 +30,6 @@ type Input struct {
 	Results probes.Results
 }
 
-var evaluators = map[string]Evaluator{}
-
-// register binds an evaluator to a criterion ID. Called from init
-// functions of this package only.
-func register(id string, e Evaluator) {
-	if _, dup := evaluators[id]; dup {
-		panic("criteria: evaluator registered twice: " + id)
-	}
-	evaluators[id] = e
-}
-
-// EvaluatorIDs lists the IDs that have an evaluator.
-func EvaluatorIDs() []string {
-	var ids []string
-	for id := range evaluators {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // Evaluate runs every criterion that applies to kind and returns the
 // findings, sorted by criterion ID, and the grade caps they trigger. A
 // panicking evaluator yields an error finding, not a crash.
@@ -63,10 +42,10 @@ func Evaluate(kind string, res probes.Results) ([]report.Finding, []report.Cap, 
 	var out []report.Finding
 	var caps []report.Cap
 	for _, m := range all {
-		if !contains(m.Targets, kind) {
+		if !slices.Contains(m.Targets, kind) {
 			continue
 		}
-		ev, ok := evaluators[m.ID]
+		ev, ok := evaluatorFor(m.ID)
 		if !ok {
 			return nil, nil, fmt.Errorf("criterion %s has no evaluator", m.ID)
 		}

@@ -1,18 +1,30 @@
-// Package criteria holds imscore's criteria catalogue and scoring.
+// Package criteria judges observations: every criterion is a pure function
+// of the probes' results (an Evaluator, no I/O, no clock) plus its metadata
+// (title, why it matters, how it is measured, what each status means,
+// references, the fix per server software, weight, severity, grade caps),
+// and the package turns the verdicts into a scored, graded report.
 //
-// Each criterion's metadata (title, why it matters, how it is measured,
-// references, remediation per server software, weight, severity, grade caps)
-// lives in an embedded YAML file per area under data/. Evaluators are pure Go
-// functions of the probes' observations, bound to the metadata by ID; a test
-// fails when either side is missing. `imscore criteria` and `imscore explain`
-// read the same data.
+// Criteria are kept by concern in three files side by side, as OpenSSF
+// Scorecard keeps def.yml, impl.go and impl_test.go: NAME.yaml (metadata,
+// embedded), NAME.go (the evaluators and the []binding that ties each ID to
+// its evaluator) and NAME_test.go (the table-test cases). table.go lists
+// every concern once; the loader refuses metadata without an evaluator, an
+// evaluator without metadata, an unknown area or key (areas.yaml names the
+// areas), and a test refuses a criterion without a table case.
+// `imscore criteria` and `imscore explain` read the same metadata.
+//
+// Evaluate runs the criteria that apply to a target kind; combine.go takes
+// the worst endpoint of a multi-endpoint target and cites its evidence;
+// score.go computes area scores, caps and the grade with integer
+// arithmetic; Assemble builds the report.
 package criteria
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,7 +33,7 @@ import (
 	"github.com/imscore/imscore/report"
 )
 
-//go:embed data/*.yaml
+//go:embed *.yaml
 var dataFS embed.FS
 
 // CapRule caps the overall grade when a criterion ends with status On.
@@ -33,8 +45,9 @@ type CapRule struct {
 
 // Meta is a criterion's metadata.
 type Meta struct {
-	ID    string `yaml:"id" json:"id"`
-	Area  string `yaml:"-" json:"area"`
+	ID string `yaml:"id" json:"id"`
+	// Area is one of the areas of areas.yaml.
+	Area  string `yaml:"area" json:"area"`
 	Title string `yaml:"title" json:"title"`
 	// Severity of a failure: critical, high, medium, low, info.
 	Severity string `yaml:"severity" json:"severity"`
@@ -51,16 +64,15 @@ type Meta struct {
 	Caps        []CapRule          `yaml:"caps" json:"caps,omitempty"`
 }
 
-type areaFile struct {
-	Area     string `yaml:"area"`
-	Title    string `yaml:"title"`
+// metaFile is one criteria file (NAME.yaml beside NAME.go).
+type metaFile struct {
 	Criteria []Meta `yaml:"criteria"`
 }
 
 // AreaInfo names an area.
 type AreaInfo struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID    string `yaml:"id" json:"id"`
+	Title string `yaml:"title" json:"title"`
 }
 
 var (
@@ -77,69 +89,81 @@ var Severities = []string{"critical", "high", "medium", "low", "info"}
 var RemediationKeys = []string{"general", "nginx", "prosody", "ejabberd", "synapse", "dendrite"}
 
 func load() {
-	files, err := fs.Glob(dataFS, "data/*.yaml")
-	if err != nil {
-		loadErr = err
-		return
+	loaded, areas, loadErr = loadFS(dataFS, concerns)
+}
+
+// loadFS reads areas.yaml and, for every concern, NAME.yaml, strictly
+// (unknown keys are errors), and checks that each file defines exactly the
+// criteria its Go file binds, each once, in a known area.
+func loadFS(fsys fs.FS, cs []concern) ([]Meta, []AreaInfo, error) {
+	var af struct {
+		Areas []AreaInfo `yaml:"areas"`
 	}
-	sort.Strings(files)
-	seen := map[string]bool{}
-	for _, f := range files {
-		b, err := dataFS.ReadFile(f)
-		if err != nil {
-			loadErr = err
-			return
+	if err := decodeFile(fsys, "areas.yaml", &af); err != nil {
+		return nil, nil, err
+	}
+	known := map[string]bool{}
+	for _, a := range af.Areas {
+		if a.ID == "" || a.Title == "" || known[a.ID] {
+			return nil, nil, fmt.Errorf("areas.yaml: area %q: id and title required, once each", a.ID)
 		}
-		var af areaFile
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&af); err != nil {
-			loadErr = fmt.Errorf("%s: %v", f, err)
-			return
+		known[a.ID] = true
+	}
+	var all []Meta
+	seen := map[string]string{}
+	for _, c := range cs {
+		file := c.Name + ".yaml"
+		var mf metaFile
+		if err := decodeFile(fsys, file, &mf); err != nil {
+			return nil, nil, err
 		}
-		// Several files may add criteria to one area (tls.yaml and
-		// xmpp-tls.yaml): list each area once, with its first title.
-		known := false
-		for _, a := range areas {
-			known = known || a.ID == af.Area
+		bound := map[string]bool{}
+		for _, b := range c.Criteria {
+			bound[b.ID] = true
 		}
-		if !known {
-			areas = append(areas, AreaInfo{ID: af.Area, Title: af.Title})
-		}
-		for _, m := range af.Criteria {
-			m.Area = af.Area
+		for _, m := range mf.Criteria {
 			if err := validate(m); err != nil {
-				loadErr = fmt.Errorf("%s: %v", f, err)
-				return
+				return nil, nil, fmt.Errorf("%s: %v", file, err)
 			}
-			if seen[m.ID] {
-				loadErr = fmt.Errorf("%s: criterion %s defined twice", f, m.ID)
-				return
+			if !known[m.Area] {
+				return nil, nil, fmt.Errorf("%s: criterion %s: unknown area %q (see areas.yaml)", file, m.ID, m.Area)
 			}
-			seen[m.ID] = true
+			if prev, dup := seen[m.ID]; dup {
+				return nil, nil, fmt.Errorf("%s: criterion %s defined twice (also in %s)", file, m.ID, prev)
+			}
+			seen[m.ID] = file
+			if !bound[m.ID] {
+				return nil, nil, fmt.Errorf("%s: criterion %s has no evaluator in %s.go", file, m.ID, c.Name)
+			}
+			delete(bound, m.ID)
 			for k, v := range m.Remediation {
 				m.Remediation[k] = strings.TrimSpace(v)
 			}
 			m.Why = strings.TrimSpace(m.Why)
 			m.How = strings.TrimSpace(m.How)
-			loaded = append(loaded, m)
+			all = append(all, m)
+		}
+		for _, b := range c.Criteria {
+			if bound[b.ID] {
+				return nil, nil, fmt.Errorf("%s.go: evaluator %s has no metadata in %s", c.Name, b.ID, file)
+			}
 		}
 	}
-	sort.Slice(loaded, func(i, j int) bool { return loaded[i].ID < loaded[j].ID })
-	sort.SliceStable(areas, func(i, j int) bool { return areaRank(areas[i].ID) < areaRank(areas[j].ID) })
+	slices.SortFunc(all, func(a, b Meta) int { return strings.Compare(a.ID, b.ID) })
+	return all, af.Areas, nil
 }
 
-// AreaOrder is the order areas appear in reports (DESIGN.md); areas not
-// listed follow, in file order.
-var AreaOrder = []string{"tls", "e2ee", "forward-secrecy", "metadata", "federation", "compliance"}
-
-func areaRank(id string) int {
-	for i, a := range AreaOrder {
-		if a == id {
-			return i
-		}
+func decodeFile(fsys fs.FS, name string, v any) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
 	}
-	return len(AreaOrder)
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	return nil
 }
 
 func validate(m Meta) error {
@@ -153,11 +177,11 @@ func validate(m Meta) error {
 		return fmt.Errorf("criterion %s: remediation.general is required", m.ID)
 	}
 	for k := range m.Remediation {
-		if !contains(RemediationKeys, k) {
+		if !slices.Contains(RemediationKeys, k) {
 			return fmt.Errorf("criterion %s: unknown remediation key %q", m.ID, k)
 		}
 	}
-	if !contains(Severities, m.Severity) {
+	if !slices.Contains(Severities, m.Severity) {
 		return fmt.Errorf("criterion %s: bad severity %q", m.ID, m.Severity)
 	}
 	if m.Weight < 0 || m.Weight > 100 {
@@ -179,22 +203,13 @@ func validate(m Meta) error {
 	return nil
 }
 
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // All returns every criterion's metadata, sorted by ID.
 func All() ([]Meta, error) {
 	loadOnce.Do(load)
 	return loaded, loadErr
 }
 
-// Areas returns the areas in file order.
+// Areas returns the areas in the order of areas.yaml.
 func Areas() []AreaInfo {
 	loadOnce.Do(load)
 	return areas
@@ -203,8 +218,7 @@ func Areas() []AreaInfo {
 // Lookup returns the metadata of id.
 func Lookup(id string) (Meta, bool) {
 	all, _ := All()
-	i := sort.Search(len(all), func(i int) bool { return all[i].ID >= id })
-	if i < len(all) && all[i].ID == id {
+	if i, ok := slices.BinarySearchFunc(all, id, func(m Meta, id string) int { return strings.Compare(m.ID, id) }); ok {
 		return all[i], true
 	}
 	return Meta{}, false

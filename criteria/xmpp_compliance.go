@@ -2,12 +2,23 @@ package criteria
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/xmpp"
 )
+
+// xmppComplianceCriteria binds the XEP-0479 levels and web discovery of xmpp_compliance.yaml.
+var xmppComplianceCriteria = []binding{
+	{"xmpp.compliance.core", complianceEval("core")},
+	{"xmpp.compliance.im", complianceEval("im")},
+	{"xmpp.compliance.mobile", complianceEval("mobile")},
+	{"xmpp.compliance.web", complianceEval("web")},
+	{"xmpp.compliance.av", complianceEval("av")},
+	{"xmpp.web.host-meta", evalHostMeta},
+}
 
 // XEP-0479 (XMPP Compliance Suites 2023), server columns. Each suite
 // other than Core also requires every Core feature of the same level
@@ -203,12 +214,12 @@ var suites = map[string][]requirement{
 		{"Private XML storage (XEP-0049)", false, true, func(_ Input, d *xmpp.AccountData) (reqState, string) {
 			return stepState(d.Private, "private storage get")
 		}},
-		{"Stream management (XEP-0198)", false, true, postAuth("urn:xmpp:sm:3", func(f *xmpp.Features) bool { return contains(f.SM, "3") })},
+		{"Stream management (XEP-0198)", false, true, postAuth("urn:xmpp:sm:3", func(f *xmpp.Features) bool { return slices.Contains(f.SM, "3") })},
 		{"History storage / retrieval (XEP-0313)", false, true, disco("urn:xmpp:mam:2")},
 		{"File upload (XEP-0363)", true, false, disco(xmpp.NSUpload)},
 	},
 	"mobile": {
-		{"Stream management (XEP-0198)", true, false, postAuth("urn:xmpp:sm:3", func(f *xmpp.Features) bool { return contains(f.SM, "3") })},
+		{"Stream management (XEP-0198)", true, false, postAuth("urn:xmpp:sm:3", func(f *xmpp.Features) bool { return slices.Contains(f.SM, "3") })},
 		{"Client state indication (XEP-0352)", true, false, postAuth("urn:xmpp:csi:0", func(f *xmpp.Features) bool { return f.CSI })},
 		{"Third-party push notifications (XEP-0357)", false, true, disco("urn:xmpp:push:0")},
 	},
@@ -319,8 +330,6 @@ func complianceEval(suite string) Evaluator {
 		return complianceVerdict(name, r, note, ev)
 	}
 }
-
-func init() { register("xmpp.web.host-meta", evalHostMeta) }
 
 // evalHostMeta judges XEP-0156 discovery of the web connection methods.
 func evalHostMeta(in Input) Verdict {

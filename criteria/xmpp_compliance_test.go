@@ -82,29 +82,33 @@ func TestComplianceStates(t *testing.T) {
 	}
 }
 
-func TestFeatureVerdictsNeedAnswers(t *testing.T) {
-	d := fullAccount()
-	d.ItemsEx = xmpp.Exchange{Sent: "<iq/>", Error: "timeout"}
-	for _, id := range []string{"xmpp.feature.upload", "xmpp.feature.muc"} {
-		if v := evaluators[id](accountInput(d, nil)); v.Status != report.Error {
-			t.Errorf("%s with disco#items unanswered: %s (%s), want error", id, v.Status, v.Summary)
+func xmppComplianceCases(t *testing.T) []evalCase {
+	res := func(change func(d *xmpp.AccountData), hm *xmpp.HostMetaData) probes.Results {
+		d := fullAccount()
+		if change != nil {
+			change(d)
 		}
+		return accountInput(d, hm).Results
 	}
-	d = fullAccount()
-	d.Server = &xmpp.DiscoInfo{JID: "x", Status: "no answer: timeout"}
-	for _, id := range []string{"xmpp.feature.extdisco", "xmpp.contact-addresses", "xmpp.feature.mam"} {
-		if v := evaluators[id](accountInput(d, nil)); v.Status != report.Error {
-			t.Errorf("%s with the domain's disco#info unanswered: %s (%s), want error", id, v.Status, v.Summary)
-		}
+	hm := func(d *xmpp.HostMetaData) probes.Results {
+		return probes.Results{xmpp.IDHostMeta: {Probe: xmpp.IDHostMeta, Status: probes.StatusOK, Data: d, Evidence: []probes.Evidence{{Kind: "http", Sent: "GET /.well-known/host-meta"}}}}
 	}
-	d = fullAccount()
-	d.Account = &xmpp.DiscoInfo{JID: "a@x", Status: "no answer: timeout"}
-	if v := evaluators["xmpp.feature.omemo-ready"](accountInput(d, nil)); v.Status != report.Error {
-		t.Errorf("omemo-ready with the account's disco#info unanswered: %s (%s), want error", v.Status, v.Summary)
-	}
-	d = fullAccount()
-	d.PEP = &xmpp.PEPTest{Node: "n", Steps: []xmpp.Step{{NoAnswer: true, Detail: "timeout"}}}
-	if v := evaluators["xmpp.feature.omemo-ready"](accountInput(d, nil)); v.Status != report.Error {
-		t.Errorf("omemo-ready with the publish unanswered: %s (%s), want error", v.Status, v.Summary)
+	served := &xmpp.HostMetaData{XRD: xmpp.HostMetaDoc{URL: "https://x/.well-known/host-meta", OK: true, CORS: "*"}, JSON: xmpp.HostMetaDoc{URL: "https://x/.well-known/host-meta.json", OK: true, CORS: "*"},
+		Links: []xmpp.HostMetaLink{{Rel: xmpp.RelBOSH, Href: "https://x/bosh", Answered: true}}}
+	return []evalCase{
+		{ID: "xmpp.compliance.core", Name: "server level", Res: res(nil, nil), Want: report.Warn},
+		{ID: "xmpp.compliance.core", Name: "refused disco", Res: res(func(d *xmpp.AccountData) { d.Server = &xmpp.DiscoInfo{JID: "x", Status: "service-unavailable"} }, nil), Want: report.Fail},
+		{ID: "xmpp.compliance.im", Name: "no muc, no upload", Res: res(nil, nil), Want: report.Fail},
+		{ID: "xmpp.compliance.mobile", Name: "server level", Res: res(nil, nil), Want: report.Warn},
+		{ID: "xmpp.compliance.web", Name: "no host-meta", Res: res(nil, &xmpp.HostMetaData{}), Want: report.Skip},
+		{ID: "xmpp.compliance.web", Name: "not measured", Res: res(nil, nil), Want: report.Error},
+		{ID: "xmpp.compliance.av", Name: "extdisco unanswered", Res: res(func(d *xmpp.AccountData) {
+			d.Server.Features = append(d.Server.Features, xmpp.NSExtDisco)
+			d.ExtDisco = &xmpp.ExtDiscoInfo{Status: "no answer: timeout"}
+		}, nil), Want: report.Error},
+		{ID: "xmpp.compliance.core", Name: "no account", Res: probes.Results{}, Want: report.Skip},
+		{ID: "xmpp.web.host-meta", Name: "working", Res: hm(served), Want: report.Pass, Has: "https://x/bosh"},
+		{ID: "xmpp.web.host-meta", Name: "not served", Res: hm(&xmpp.HostMetaData{}), Want: report.Info},
+		{ID: "xmpp.web.host-meta", Name: "no links", Res: hm(&xmpp.HostMetaData{XRD: served.XRD, JSON: served.JSON}), Want: report.Fail},
 	}
 }

@@ -125,7 +125,7 @@ func sortedNames(files map[string][]byte) []string {
 }
 
 // goldenFile reports whether a file is compared with a golden copy. The
-// criterion pages are generated from criteria/data and change with it;
+// criterion pages are generated from criteria/*.yaml and change with it;
 // TestCriterionPages checks them instead.
 func goldenFile(name string) bool { return !strings.HasPrefix(name, "criteria/") }
 

@@ -6,54 +6,6 @@ import (
 	"github.com/imscore/imscore/report"
 )
 
-// The TLS criterion IDs promised in DESIGN.md (public contract), plus the
-// ones the spine issue adds.
-var contractTLS = []string{
-	"tls.protocol.no-ssl", "tls.protocol.no-tls10-11", "tls.protocol.tls13", "tls.cipher.no-weak",
-	"tls.cipher.forward-secrecy", "tls.cert.trusted", "tls.cert.valid-now", "tls.cert.name-match",
-	"tls.cert.key-strength", "tls.ocsp-stapling", "tls.dane", "tls.kex.post-quantum",
-}
-
-func TestCatalogueAndEvaluatorsMatch(t *testing.T) {
-	all, err := All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := map[string]bool{}
-	for _, m := range all {
-		meta[m.ID] = true
-		if _, ok := evaluators[m.ID]; !ok {
-			t.Errorf("criterion %s has metadata but no evaluator", m.ID)
-		}
-		if m.Area == "" {
-			t.Errorf("criterion %s has no area", m.ID)
-		}
-		if m.Statuses["pass"] == "" && m.Statuses["info"] == "" {
-			t.Errorf("criterion %s documents neither pass nor info", m.ID)
-		}
-		if m.Statuses["error"] == "" {
-			t.Errorf("criterion %s does not document when it is an error", m.ID)
-		}
-		for st := range m.Statuses {
-			switch report.Status(st) {
-			case report.Pass, report.Warn, report.Fail, report.Info, report.Skip, report.Error:
-			default:
-				t.Errorf("criterion %s documents unknown status %q", m.ID, st)
-			}
-		}
-	}
-	for _, id := range EvaluatorIDs() {
-		if !meta[id] {
-			t.Errorf("evaluator %s has no metadata", id)
-		}
-	}
-	for _, id := range contractTLS {
-		if !meta[id] {
-			t.Errorf("contract criterion %s missing", id)
-		}
-	}
-}
-
 func f(id, area string, st report.Status, w int) report.Finding {
 	return report.Finding{Criterion: id, Area: area, Status: st, Weight: w}
 }

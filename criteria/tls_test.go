@@ -3,63 +3,11 @@ package criteria
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
 )
-
-func ep(addr string) probes.Endpoint {
-	return probes.Endpoint{Name: "test.example", Addr: addr, Via: "dns"}
-}
-
-func okHead(addr string) tls.EndpointResult {
-	return tls.EndpointResult{Endpoint: ep(addr), Status: probes.StatusOK}
-}
-
-func versions(addr string, on ...tls.Version) tls.EndpointVersions {
-	e := tls.EndpointVersions{EndpointResult: okHead(addr)}
-	for _, v := range tls.AllVersions {
-		s := tls.VersionSupport{Version: v, Answer: "alert handshake_failure"}
-		for _, o := range on {
-			if o == v {
-				s.Supported, s.Answer = true, "ServerHello "+v.String()
-			}
-		}
-		e.Versions = append(e.Versions, s)
-	}
-	return e
-}
-
-func suite(t *testing.T, id uint16) tls.Suite {
-	s, ok := tls.SuiteByID(id)
-	if !ok {
-		t.Fatalf("suite %04x unknown", id)
-	}
-	return s
-}
-
-func results(obs ...*probes.Observation) probes.Results {
-	r := probes.Results{}
-	for _, o := range obs {
-		r[o.Probe] = o
-	}
-	return r
-}
-
-func okObs(id probes.ID, data any) *probes.Observation {
-	return &probes.Observation{Probe: id, Status: probes.StatusOK, Data: data}
-}
-
-func eval(t *testing.T, id string, res probes.Results) Verdict {
-	t.Helper()
-	v := safeEval(evaluators[id], Input{Kind: "tls", Results: res})
-	if v.Status == "" {
-		t.Fatalf("%s: no status", id)
-	}
-	return v
-}
 
 func TestVersionCriteriaWorstEndpoint(t *testing.T) {
 	ids := tls.DefaultIDs
@@ -161,75 +109,6 @@ func TestGroupCriteria(t *testing.T) {
 	}
 }
 
-func TestCertCriteria(t *testing.T) {
-	ids := tls.DefaultIDs
-	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	leaf := tls.CertInfo{Subject: "CN=test.example", Issuer: "CN=Test CA", KeyType: "RSA", KeyBits: 2048, SignatureAlg: "SHA256-RSA",
-		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(0, 2, 0), DNSNames: []string{"test.example"}}
-	good := tls.EndpointHandshake{EndpointResult: okHead("127.0.0.1:443"), Version: tls.VersionTLS13, Chain: []tls.CertInfo{leaf},
-		Trusted: true, VerifiedChain: []string{"CN=test.example", "CN=Test CA"}, NameMatch: true, MatchedName: "test.example", MatchedBy: "dNSName",
-		ValidNow: true, DaysLeft: 61}
-	mk := func(h tls.EndpointHandshake) probes.Results {
-		return results(okObs(ids.Handshake, &tls.HandshakeData{Names: []string{"test.example"}, Endpoints: []tls.EndpointHandshake{h}}))
-	}
-	for _, id := range []string{"tls.cert.trusted", "tls.cert.valid-now", "tls.cert.name-match", "tls.cert.key-strength", "tls.cert.signature"} {
-		if v := eval(t, id, mk(good)); v.Status != report.Pass {
-			t.Errorf("good %s: %+v", id, v)
-		}
-	}
-	if v := eval(t, "tls.ocsp-stapling", mk(good)); v.Status != report.Skip {
-		t.Errorf("no OCSP URL: %+v", v)
-	}
-	bad := good
-	bad.Trusted, bad.TrustError = false, "self-signed certificate"
-	bad.NameMatch = false
-	bad.ValidNow, bad.ValidityError, bad.DaysLeft = false, "CN=test.example expired on 2026-01-01T00:00:00Z", -327
-	bad.Chain = []tls.CertInfo{leaf}
-	bad.Chain[0].KeyBits = 1024
-	bad.Chain[0].SignatureAlg = "SHA1-RSA"
-	bad.Chain[0].OCSPServers = []string{"http://ocsp.test"}
-	want := map[string]report.Status{"tls.cert.trusted": report.Fail, "tls.cert.valid-now": report.Fail, "tls.cert.name-match": report.Fail,
-		"tls.cert.key-strength": report.Fail, "tls.cert.signature": report.Fail, "tls.ocsp-stapling": report.Warn}
-	for id, st := range want {
-		v := eval(t, id, mk(bad))
-		if v.Status != st {
-			t.Errorf("bad %s: %+v", id, v)
-		}
-	}
-	if v := eval(t, "tls.cert.name-match", mk(bad)); !strings.Contains(v.Summary, "test.example") {
-		t.Errorf("name-match summary does not list names: %q", v.Summary)
-	}
-	soon := good
-	soon.DaysLeft = 3
-	if v := eval(t, "tls.cert.valid-now", mk(soon)); v.Status != report.Warn {
-		t.Errorf("expiring soon: %+v", v)
-	}
-}
-
-func TestDANECriterion(t *testing.T) {
-	id := tls.DefaultIDs.DANE
-	mk := func(d *tls.DANEData) probes.Results { return results(okObs(id, d)) }
-	if v := eval(t, "tls.dane", mk(&tls.DANEData{Name: "_443._tcp.test.example."})); v.Status != report.Info {
-		t.Errorf("none: %+v", v)
-	}
-	rec := []tls.TLSARecord{{Usage: 3, Selector: 1, MatchingType: 1, Data: "00", Matched: true}}
-	matched := []tls.EndpointDANE{{EndpointResult: okHead("127.0.0.1:443"), Matched: true}}
-	if v := eval(t, "tls.dane", mk(&tls.DANEData{AD: true, Records: rec, Endpoints: matched})); v.Status != report.Pass {
-		t.Errorf("ok: %+v", v)
-	}
-	if v := eval(t, "tls.dane", mk(&tls.DANEData{AD: false, Records: rec, Endpoints: matched})); v.Status != report.Warn {
-		t.Errorf("no AD: %+v", v)
-	}
-	un := []tls.EndpointDANE{{EndpointResult: okHead("127.0.0.1:443")}}
-	if v := eval(t, "tls.dane", mk(&tls.DANEData{AD: true, Records: rec, Endpoints: un})); v.Status != report.Fail {
-		t.Errorf("mismatch: %+v", v)
-	}
-	na := results(&probes.Observation{Probe: id, Status: probes.StatusNotApplicable, Reason: "target is an IP address"})
-	if v := eval(t, "tls.dane", na); v.Status != report.Skip {
-		t.Errorf("n/a: %+v", v)
-	}
-}
-
 // An incomplete enumeration never yields a verdict that rests on absence.
 func TestIncompleteEnumeration(t *testing.T) {
 	ids := tls.DefaultIDs
@@ -260,5 +139,50 @@ func TestIncompleteEnumeration(t *testing.T) {
 	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
 	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Info {
 		t.Errorf("PQ group seen: %s", v.Status)
+	}
+}
+
+func tlsCases(t *testing.T) []evalCase {
+	ids := tls.DefaultIDs
+	vers := func(eps ...tls.EndpointVersions) probes.Results {
+		return results(okObs(ids.Versions, &tls.VersionsData{Endpoints: eps}))
+	}
+	ciphers := func(scans ...tls.CipherScan) probes.Results {
+		return results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{{EndpointResult: okHead("127.0.0.1:443"), Scans: scans}}}))
+	}
+	s := func(ids ...uint16) []tls.Suite {
+		var out []tls.Suite
+		for _, id := range ids {
+			out = append(out, suite(t, id))
+		}
+		return out
+	}
+	groups := func(v tls.Version, dh []int, gs ...tls.Group) probes.Results {
+		return results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
+			GroupScan: tls.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
+	}
+	x25519 := tls.Group{Name: "x25519", Kind: "ecdhe", Bits: 256}
+	refused := results(&probes.Observation{Probe: ids.Versions, Status: probes.StatusRefused, Reason: "connection refused"})
+	modern, legacy := vers(versions("127.0.0.1:443", tls.VersionTLS12, tls.VersionTLS13)), vers(versions("127.0.0.1:443", tls.VersionSSL3, tls.VersionTLS10, tls.VersionTLS12))
+	return []evalCase{
+		{ID: "tls.protocol.no-ssl", Name: "modern", Res: modern, Want: report.Pass, Has: "refused"},
+		{ID: "tls.protocol.no-ssl", Name: "sslv3", Res: legacy, Want: report.Fail, Has: "SSLv3 accepted"},
+		{ID: "tls.protocol.no-ssl", Name: "not measured", Res: refused, Want: report.Error, Has: "connection refused"},
+		{ID: "tls.protocol.no-tls10-11", Name: "modern", Res: modern, Want: report.Pass},
+		{ID: "tls.protocol.no-tls10-11", Name: "tls1.0 on one endpoint", Res: vers(versions("127.0.0.1:443", tls.VersionTLS12), versions("[::1]:443", tls.VersionTLS10, tls.VersionTLS12)), Want: report.Fail, Has: "[::1]:443"},
+		{ID: "tls.protocol.tls13", Name: "offered", Res: modern, Want: report.Pass},
+		{ID: "tls.protocol.tls13", Name: "missing", Res: legacy, Want: report.Warn, Has: "highest: TLSv1.2"},
+		{ID: "tls.cipher.no-weak", Name: "aead only", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0xc030)}), Want: report.Pass},
+		{ID: "tls.cipher.no-weak", Name: "3des", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0x000a)}), Want: report.Fail, Has: "3DES"},
+		{ID: "tls.cipher.no-weak", Name: "anonymous", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: s(0x0034)}), Want: report.Fail, Cap: "F"},
+		{ID: "tls.cipher.forward-secrecy", Name: "all fs", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f)}), Want: report.Pass},
+		{ID: "tls.cipher.forward-secrecy", Name: "static rsa preferred", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0x009c, 0xc02f)}), Want: report.Fail, Has: "prefers"},
+		{ID: "tls.cipher.server-order", Name: "client decides", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "client", Suites: s(0xc02f, 0xc013)}), Want: report.Warn},
+		{ID: "tls.cipher.server-order", Name: "one suite", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: s(0xc02f)}), Want: report.Skip},
+		{ID: "tls.kex.strength", Name: "x25519", Res: groups(tls.VersionTLS13, nil, x25519), Want: report.Pass},
+		{ID: "tls.kex.strength", Name: "dh512", Res: groups(tls.VersionTLS12, []int{512}, x25519), Want: report.Fail, Has: "512-bit", Cap: "F"},
+		{ID: "tls.kex.strength", Name: "dh1024", Res: groups(tls.VersionTLS12, []int{1024}, x25519), Want: report.Warn, Cap: "B"},
+		{ID: "tls.kex.post-quantum", Name: "hybrid", Res: groups(tls.VersionTLS13, nil, tls.Group{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}, x25519), Want: report.Info, Has: "X25519MLKEM768"},
+		{ID: "tls.kex.post-quantum", Name: "classic only", Res: groups(tls.VersionTLS13, nil, x25519), Want: report.Warn},
 	}
 }

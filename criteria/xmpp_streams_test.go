@@ -10,28 +10,6 @@ import (
 	"github.com/imscore/imscore/xmpp"
 )
 
-var contractXMPP = []string{
-	"xmpp.dns.srv-client", "xmpp.dns.srv-server", "xmpp.dns.direct-tls", "xmpp.c2s.starttls-required",
-	"xmpp.s2s.starttls-required", "xmpp.c2s.no-auth-before-tls", "xmpp.c2s.sasl-scram",
-	"xmpp.c2s.channel-binding", "xmpp.registration.open", "xmpp.s2s.authentication",
-}
-
-func TestXMPPContract(t *testing.T) {
-	for _, id := range contractXMPP {
-		m, ok := Lookup(id)
-		if !ok {
-			t.Errorf("%s: no metadata", id)
-			continue
-		}
-		if m.Remediation["prosody"] == "" || m.Remediation["ejabberd"] == "" {
-			t.Errorf("%s: remediation for prosody and ejabberd required", id)
-		}
-		if _, ok := evaluators[id]; !ok {
-			t.Errorf("%s: no evaluator", id)
-		}
-	}
-}
-
 func feats(t *testing.T, inner string) *xmpp.Features {
 	t.Helper()
 	f, err := xmpp.ParseFeatures([]byte("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>" + inner + "</stream:features>"))
@@ -40,12 +18,6 @@ func feats(t *testing.T, inner string) *xmpp.Features {
 	}
 	return f
 }
-
-const (
-	tlsReq       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
-	tlsOpt       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
-	registerFeat = "<register xmlns='http://jabber.org/features/iq-register'/>"
-)
 
 func mechs(ms ...string) string {
 	s := "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
@@ -178,7 +150,7 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res := streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, c.eps(t)...)
-			v := evaluators[c.id](Input{Kind: "xmpp", Results: res})
+			v := mustEval(c.id)(Input{Kind: "xmpp", Results: res})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || v.Cap != c.cap {
 				t.Fatalf("got %s %q cap %q, want %s containing %q cap %q", v.Status, v.Summary, v.Cap, c.want, c.sum, c.cap)
 			}
@@ -216,7 +188,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res := streamsResults(xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, c.eps...)
-			v := evaluators["xmpp.s2s.authentication"](Input{Kind: "xmpp", Results: res})
+			v := mustEval("xmpp.s2s.authentication")(Input{Kind: "xmpp", Results: res})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
 				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
 			}
@@ -246,79 +218,35 @@ func TestXMPPS2SNotApplicable(t *testing.T) {
 	}
 }
 
-func dnsResults(svcs ...*xmpp.Service) probes.Results {
-	return probes.Results{xmpp.IDDNS: {Status: probes.StatusOK, Data: &xmpp.DNSData{Domain: "example.org", Services: svcs}}}
-}
+const (
+	tlsReq       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
+	tlsOpt       = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+	registerFeat = "<register xmlns='http://jabber.org/features/iq-register'/>"
+)
 
-func TestXMPPDNSEvaluators(t *testing.T) {
-	addr := []probes.Endpoint{{Addr: "192.0.2.1:5222"}}
-	srv := func(service string, recs ...xmpp.SRVTarget) *xmpp.Service {
-		return &xmpp.Service{Service: service, Name: "_" + service + "._tcp.example.org.", Rcode: "NOERROR", Records: recs,
-			Evidence: probes.Evidence{Kind: "dns", Sent: "_" + service + "._tcp.example.org. SRV"}}
+func xmppStreamCases(t *testing.T) []evalCase {
+	c2s := func(eps ...xmpp.EndpointStreams) probes.Results {
+		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, eps...)
 	}
-	cases := []struct {
-		name string
-		id   string
-		svc  *xmpp.Service
-		want report.Status
-		sum  string
-	}{
-		{"client published", "xmpp.dns.srv-client", srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "xmpp.example.org.", Endpoints: addr}), report.Pass, "xmpp.example.org:5222"},
-		{"client target without address", "xmpp.dns.srv-client", srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "gone.example.org.", Error: "unknown host gone.example.org (NXDOMAIN)"}), report.Fail, "NXDOMAIN"},
-		{"client fallback", "xmpp.dns.srv-client", func() *xmpp.Service {
-			s := srv("xmpp-client", xmpp.SRVTarget{Port: 5222, Target: "example.org.", Endpoints: addr})
-			s.Fallback = true
-			return s
-		}(), report.Warn, "fall back"},
-		{"client disabled", "xmpp.dns.srv-client", func() *xmpp.Service {
-			s := srv("xmpp-client", xmpp.SRVTarget{Target: "."})
-			s.Disabled = true
-			return s
-		}(), report.Fail, "no client service"},
-		{"server disabled is info", "xmpp.dns.srv-server", func() *xmpp.Service {
-			s := srv("xmpp-server", xmpp.SRVTarget{Target: "."})
-			s.Disabled = true
-			return s
-		}(), report.Info, "federation"},
-		{"resolver failure", "xmpp.dns.srv-server", &xmpp.Service{Service: "xmpp-server", Error: "SERVFAIL"}, report.Error, "SERVFAIL"},
-		{"direct TLS absent", "xmpp.dns.direct-tls", srv("xmpps-client"), report.Info, "not published"},
+	s2s := func(eps ...xmpp.EndpointStreams) probes.Results {
+		return streamsResults(xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, eps...)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			v := evaluators[c.id](Input{Kind: "xmpp", Results: dnsResults(c.svc)})
-			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
-				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
-			}
-		})
-	}
-	// Direct TLS: the SRV answer and what the direct-TLS probe saw.
-	direct := srv("xmpps-client", xmpp.SRVTarget{Port: 5223, Target: "xmpp.example.org.", Endpoints: addr})
-	for _, c := range []struct {
-		name string
-		obs  *probes.Observation
-		want report.Status
-		sum  string
-	}{
-		{"direct TLS works", &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
-			{Endpoint: addr[0], Target: "xmpp.example.org:5223", Status: probes.StatusOK, TLSVersion: "TLSv1.3", ALPN: "xmpp-client"}}}},
-			report.Pass, "5223"},
-		{"direct TLS published but refused", &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
-			{Endpoint: addr[0], Target: "xmpp.example.org:5223", Status: probes.StatusRefused, Reason: "connection refused"}}}},
-			report.Fail, "does not work"},
-		{"direct TLS not measured", nil, report.Error, "not measured"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			res := dnsResults(direct)
-			if c.obs != nil {
-				res[xmpp.IDDirectTLS] = c.obs
-			}
-			v := evalDirectTLS(Input{Kind: "xmpp", Results: res})
-			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || len(v.Evidence) == 0 {
-				t.Fatalf("got %s %q (%d evidence), want %s containing %q", v.Status, v.Summary, len(v.Evidence), c.want, c.sum)
-			}
-		})
-	}
-	if v := evalSRVClient(Input{Kind: "xmpp", Results: probes.Results{}}); v.Status != report.Error {
-		t.Fatalf("no DNS probe: %+v", v)
+	good := xep("192.0.2.1:5222", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN")+cb("tls-exporter")), "TLSv1.3")
+	open := xep("192.0.2.2:5222", feats(t, tlsOpt+mechs("PLAIN")), feats(t, mechs("PLAIN")), "TLSv1.2")
+	dialback := "<dialback xmlns='urn:xmpp:features:dialback'/>"
+	return []evalCase{
+		{ID: "xmpp.c2s.starttls-required", Name: "required", Res: c2s(good), Want: report.Pass, Has: "required"},
+		{ID: "xmpp.c2s.starttls-required", Name: "optional", Res: c2s(good, open), Want: report.Fail, Has: "192.0.2.2:5222"},
+		{ID: "xmpp.c2s.starttls-required", Name: "no tls", Res: c2s(xep("a", feats(t, mechs("PLAIN")), nil, "")), Want: report.Fail, Has: "not offered", Cap: "F"},
+		{ID: "xmpp.c2s.no-auth-before-tls", Name: "none", Res: c2s(good), Want: report.Pass},
+		{ID: "xmpp.c2s.no-auth-before-tls", Name: "plain in the clear", Res: c2s(open), Want: report.Fail, Has: "cleartext", Cap: "F"},
+		{ID: "xmpp.c2s.sasl-scram", Name: "sha-256", Res: c2s(good), Want: report.Pass},
+		{ID: "xmpp.c2s.sasl-scram", Name: "plain only", Res: c2s(open), Want: report.Fail, Has: "without SCRAM"},
+		{ID: "xmpp.c2s.channel-binding", Name: "tls-exporter", Res: c2s(good), Want: report.Pass, Has: "tls-exporter"},
+		{ID: "xmpp.c2s.channel-binding", Name: "no plus", Res: c2s(open), Want: report.Warn, Has: "no -PLUS"},
+		{ID: "xmpp.s2s.starttls-required", Name: "required", Res: s2s(xep("192.0.2.1:5269", feats(t, tlsReq), feats(t, dialback), "TLSv1.3")), Want: report.Pass},
+		{ID: "xmpp.s2s.starttls-required", Name: "optional", Res: s2s(xep("192.0.2.1:5269", feats(t, tlsOpt+dialback), feats(t, dialback), "TLSv1.3")), Want: report.Fail},
+		{ID: "xmpp.s2s.authentication", Name: "external only", Res: s2s(xep("192.0.2.1:5269", feats(t, tlsReq), feats(t, mechs("EXTERNAL")), "TLSv1.3")), Want: report.Pass, Has: "SASL EXTERNAL"},
+		{ID: "xmpp.s2s.authentication", Name: "dialback after tls", Res: s2s(xep("192.0.2.1:5269", feats(t, tlsReq), feats(t, dialback), "TLSv1.3")), Want: report.Warn, Has: "dialback"},
 	}
 }

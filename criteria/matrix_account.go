@@ -11,10 +11,11 @@ import (
 	"github.com/imscore/imscore/report"
 )
 
-func init() {
-	register("matrix.room-versions.default", evalMatrixRoomVersions)
-	register("matrix.login.flows", evalMatrixLoginFlows)
-	register("matrix.ratelimit.login", evalMatrixRateLimitLogin)
+// matrixAccountCriteria binds the criteria of matrix_account.yaml.
+var matrixAccountCriteria = []binding{
+	{"matrix.room-versions.default", evalMatrixRoomVersions},
+	{"matrix.login.flows", evalMatrixLoginFlows},
+	{"matrix.ratelimit.login", evalMatrixRateLimitLogin},
 }
 
 // NewestStableRoomVersion is the newest stable room version of the Matrix

@@ -1,0 +1,140 @@
+package criteria
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imscore/imscore/matrix"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/tls"
+)
+
+var checked = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func keysEP(addr string, status int, k *matrix.ServerKeys) matrix.EndpointKeys {
+	return matrix.EndpointKeys{Endpoint: probes.Endpoint{Addr: addr}, Status: probes.StatusOK, Exchange: matrix.Exchange{Addr: addr, Status: status}, Keys: k}
+}
+
+func goodKeys(fp string, until time.Time) *matrix.ServerKeys {
+	return &matrix.ServerKeys{ServerName: "example.org", ValidUntilTS: until.UnixMilli(), Fingerprint: fp,
+		VerifyKeys: []matrix.VerifyKey{{ID: "ed25519:a", Algorithm: "ed25519", KeyOK: true, Signed: true, SignatureOK: true}}}
+}
+
+func keysResults(eps ...matrix.EndpointKeys) probes.Results {
+	return probes.Results{matrix.IDKeys: {Probe: matrix.IDKeys, Status: probes.StatusOK,
+		Data: &matrix.KeysData{Expected: "example.org", CheckedAtMS: checked.UnixMilli(), Endpoints: eps}}}
+}
+
+func TestMatrixKeysEvaluator(t *testing.T) {
+	day := 24 * time.Hour
+	bad := goodKeys("x", checked.Add(day))
+	bad.VerifyKeys[0].SignatureOK, bad.VerifyKeys[0].Error = false, "signature does not verify"
+	other := goodKeys("x", checked.Add(day))
+	other.ServerName = "evil.example"
+	cases := []struct {
+		name string
+		eps  []matrix.EndpointKeys
+		want report.Status
+		in   string
+	}{
+		{"good", []matrix.EndpointKeys{keysEP("a:1", 200, goodKeys("x", checked.Add(day)))}, report.Pass, "self-signed"},
+		{"expired", []matrix.EndpointKeys{keysEP("a:1", 200, goodKeys("x", checked.Add(-time.Minute)))}, report.Fail, "expired"},
+		{"absurd", []matrix.EndpointKeys{keysEP("a:1", 200, goodKeys("x", checked.Add(3*365*day)))}, report.Warn, "never to rotate"},
+		{"bad signature", []matrix.EndpointKeys{keysEP("a:1", 200, bad)}, report.Fail, "does not verify"},
+		{"server_name", []matrix.EndpointKeys{keysEP("a:1", 200, other)}, report.Fail, "evil.example"},
+		{"404", []matrix.EndpointKeys{keysEP("a:1", 404, nil)}, report.Fail, "HTTP 404"},
+		{"split brain", []matrix.EndpointKeys{keysEP("a:1", 200, goodKeys("x", checked.Add(day))), keysEP("b:1", 200, goodKeys("y", checked.Add(day)))}, report.Warn, "split brain"},
+		{"one bad endpoint decides", []matrix.EndpointKeys{keysEP("a:1", 200, goodKeys("x", checked.Add(day))), keysEP("b:1", 200, other)}, report.Fail, "b:1"},
+		{"unreachable", []matrix.EndpointKeys{{Endpoint: probes.Endpoint{Addr: "a:1"}, Status: probes.StatusRefused, Reason: "connection refused"}}, report.Error, "refused"},
+	}
+	for _, c := range cases {
+		v := evalMatrixKeys(Input{Kind: "matrix", Results: keysResults(c.eps...)})
+		if v.Status != c.want || !strings.Contains(v.Summary, c.in) {
+			t.Errorf("%s: %s %q, want %s containing %q", c.name, v.Status, v.Summary, c.want, c.in)
+		}
+	}
+}
+
+func TestMatrixDiscoveryEvaluator(t *testing.T) {
+	ep := probes.Endpoint{Name: "matrix.example.org", Addr: "192.0.2.1:8448", Via: "dns"}
+	disc := func(notes ...string) *probes.Observation {
+		return &probes.Observation{Probe: matrix.IDDiscovery, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
+			SRV: []matrix.SRVLookup{{Name: "_matrix-fed._tcp.example.org."}}, CertName: "example.org", Endpoints: []probes.Endpoint{ep}, Notes: notes}}
+	}
+	reached := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))
+	cases := []struct {
+		name string
+		res  probes.Results
+		want report.Status
+	}{
+		{"srv, reachable", probes.Results{matrix.IDDiscovery: disc(), matrix.IDKeys: reached[matrix.IDKeys]}, report.Pass},
+		{"legacy srv", probes.Results{matrix.IDDiscovery: disc("only the deprecated _matrix._tcp.example.org. record exists"), matrix.IDKeys: reached[matrix.IDKeys]}, report.Warn},
+		{"unreachable", probes.Results{matrix.IDDiscovery: disc(), matrix.IDKeys: keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.IDKeys]}, report.Fail},
+		{"no address", probes.Results{matrix.IDDiscovery: {Probe: matrix.IDDiscovery, Status: probes.StatusDNSError, Reason: "unknown host", Data: &matrix.DiscoveryData{}}}, report.Fail},
+		{"SERVFAIL", probes.Results{matrix.IDDiscovery: {Probe: matrix.IDDiscovery, Status: probes.StatusDNSError, Reason: "SERVFAIL", Data: &matrix.DiscoveryData{SRV: []matrix.SRVLookup{{Error: "SERVFAIL"}}}}}, report.Error},
+		{"not run", probes.Results{}, report.Error},
+	}
+	for _, c := range cases {
+		if v := evalMatrixDiscoveryServer(Input{Kind: "matrix", Results: c.res}); v.Status != c.want {
+			t.Errorf("%s: %s (%s), want %s", c.name, v.Status, v.Summary, c.want)
+		}
+	}
+}
+
+func TestMatrixVersionEvaluator(t *testing.T) {
+	res := func(eps ...matrix.EndpointVersion) probes.Results {
+		return probes.Results{matrix.IDVersion: {Probe: matrix.IDVersion, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: eps}}}
+	}
+	ok := probes.StatusOK
+	for _, c := range []struct {
+		ep   matrix.EndpointVersion
+		want report.Status
+	}{
+		{matrix.EndpointVersion{Status: ok, Name: "Synapse", Version: "1.99.0"}, report.Warn},
+		{matrix.EndpointVersion{Status: ok, Name: "Synapse"}, report.Pass},
+		{matrix.EndpointVersion{Status: ok, Name: "X", ServerHeader: "Synapse/1.99.0"}, report.Warn},
+		{matrix.EndpointVersion{Status: ok, Reason: "HTTP 404", Exchange: matrix.Exchange{Status: 404}}, report.Pass},
+		{matrix.EndpointVersion{Status: ok, Reason: "HTTP 502", Exchange: matrix.Exchange{Status: 502}}, report.Error},
+		{matrix.EndpointVersion{Status: ok, Reason: "unparsable answer: EOF", Exchange: matrix.Exchange{Status: 200}}, report.Error},
+	} {
+		if v := evalMatrixVersionDisclosed(Input{Kind: "matrix", Results: res(c.ep)}); v.Status != c.want {
+			t.Errorf("%+v: %s, want %s", c.ep, v.Status, c.want)
+		}
+	}
+}
+
+func matrixFederationCases(t *testing.T) []evalCase {
+	ep := probes.Endpoint{Name: "matrix.example.org", Addr: "192.0.2.1:8448", Via: "dns"}
+	disc := &probes.Observation{Probe: matrix.IDDiscovery, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
+		SRV: []matrix.SRVLookup{{Name: "_matrix-fed._tcp.example.org."}}, CertName: "example.org", Endpoints: []probes.Endpoint{ep}}}
+	keys := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))[matrix.IDKeys]
+	expired := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(-time.Minute))))[matrix.IDKeys]
+	hs := func(trusted bool) *probes.Observation {
+		h := tls.EndpointHandshake{EndpointResult: tls.EndpointResult{Endpoint: ep, Status: probes.StatusOK}, Trusted: trusted, TrustError: "self-signed certificate",
+			ValidNow: true, NameMatch: true, MatchedName: "example.org", MatchedBy: "dNSName", DaysLeft: 30}
+		return &probes.Observation{Probe: matrix.FederationTLSIDs.Handshake, Status: probes.StatusOK,
+			Data:     &tls.HandshakeData{Names: []string{"example.org"}, Endpoints: []tls.EndpointHandshake{h}},
+			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "tls-handshake", Received: "TLSv1.3"}}}
+	}
+	all := func(k, h *probes.Observation) probes.Results {
+		return probes.Results{matrix.IDDiscovery: disc, matrix.IDKeys: k, matrix.FederationTLSIDs.Handshake: h}
+	}
+	version := func(e matrix.EndpointVersion) probes.Results {
+		e.Endpoint, e.Status = ep, probes.StatusOK
+		return probes.Results{matrix.IDVersion: {Probe: matrix.IDVersion, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: []matrix.EndpointVersion{e}}}}
+	}
+	return []evalCase{
+		{ID: "matrix.discovery.server", Name: "srv, reachable", Res: all(keys, hs(true)), Want: report.Pass},
+		{ID: "matrix.discovery.server", Name: "unreachable", Res: all(keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.IDKeys], hs(true)), Want: report.Fail},
+		{ID: "matrix.federation.keys", Name: "good", Res: all(keys, hs(true)), Want: report.Pass, Has: "self-signed"},
+		{ID: "matrix.federation.keys", Name: "expired", Res: all(expired, hs(true)), Want: report.Fail, Has: "expired"},
+		{ID: "matrix.federation.tls", Name: "trusted", Res: all(keys, hs(true)), Want: report.Pass, Has: "example.org"},
+		{ID: "matrix.federation.tls", Name: "untrusted", Res: all(keys, hs(false)), Want: report.Fail, Has: "self-signed"},
+		{ID: "matrix.federation.ok", Name: "ok", Res: all(keys, hs(true)), Want: report.Pass},
+		{ID: "matrix.federation.ok", Name: "bad certificate", Res: all(keys, hs(false)), Want: report.Fail, Has: "matrix.federation.tls fail"},
+		{ID: "matrix.metadata.version-disclosed", Name: "disclosed", Res: version(matrix.EndpointVersion{Name: "Synapse", Version: "1.99.0"}), Want: report.Warn, Has: "1.99.0"},
+		{ID: "matrix.metadata.version-disclosed", Name: "name only", Res: version(matrix.EndpointVersion{Name: "Synapse"}), Want: report.Pass},
+	}
+}

@@ -1,0 +1,83 @@
+package criteria
+
+import (
+	"github.com/imscore/imscore/matrix"
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/xmpp"
+)
+
+// tlsSet is one TLS service of a target whose results the tls.* criteria
+// judge: the single service of `scan tls`, or e.g. c2s and s2s of an XMPP
+// domain. Every endpoint of every set counts; the worst decides.
+type tlsSet struct {
+	Label string // "" for scan tls, else e.g. "c2s"
+	IDs   tls.IDs
+}
+
+// tlsServices lists the TLS services of each target kind, by the probe IDs
+// the protocol packages give them.
+var tlsServices = map[string][]tlsSet{
+	"tls": {{"", tls.DefaultIDs}},
+	// c2s and s2s after STARTTLS; c2s-tls and s2s-tls are direct TLS
+	// (XEP-0368), left out when the domain publishes no _xmpps-* record.
+	"xmpp":   {{"c2s", xmpp.C2STLSIDs}, {"s2s", xmpp.S2STLSIDs}, {"c2s-tls", xmpp.C2SDirectTLSIDs}, {"s2s-tls", xmpp.S2SDirectTLSIDs}},
+	"matrix": {{"federation", matrix.FederationTLSIDs}},
+}
+
+func tlsSets(in Input) []tlsSet {
+	var out []tlsSet
+	all := tlsServices[in.Kind]
+	for _, s := range all {
+		if o := in.Results.Get(s.IDs.Endpoints); len(all) > 1 && (o == nil || o.Status == probes.StatusNotApplicable) {
+			continue // this service was not scanned, or does not exist (e.g. an SRV record with the target ".")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (s tlsSet) name(addr string) string {
+	if s.Label == "" {
+		return addr
+	}
+	return s.Label + " " + addr
+}
+
+// missing is the per-set verdict when a set's probe did not succeed.
+func (s tlsSet) missing(in Input, id probes.ID, what string) epVerdict {
+	v := notMeasured(in, id, what)
+	summary := v.Summary
+	if s.Label != "" {
+		summary = s.Label + ": " + summary
+	}
+	return epVerdict{Endpoint: s.Label, Status: v.Status, Summary: summary, Evidence: v.Evidence}
+}
+
+// perEndpoint is the loop every TLS criterion shares: for every TLS set of
+// the target, the data of one probe (a set whose probe failed is judged by
+// notMeasured), then fn on every endpoint that was measured; an endpoint
+// that was not is an error prefixed with unmeasured. The worst wins.
+func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls.IDs) probes.ID,
+	endpoints func(D) []E, head func(E) tls.EndpointResult, fn func(D, E) epVerdict) Verdict {
+	var vs []epVerdict
+	for _, set := range tlsSets(in) {
+		id := probe(set.IDs)
+		d, ok := probes.Data[D](in.Results, id)
+		if !ok {
+			vs = append(vs, set.missing(in, id, what))
+			continue
+		}
+		for _, e := range endpoints(d) {
+			h := head(e)
+			v := epVerdict{Status: report.Error, Summary: unmeasured + h.Reason}
+			if h.Status == probes.StatusOK {
+				v = fn(d, e)
+			}
+			v.Endpoint = set.name(h.Endpoint.Addr)
+			vs = append(vs, v)
+		}
+	}
+	return combine(vs)
+}
