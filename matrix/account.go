@@ -2,8 +2,6 @@ package matrix
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -12,8 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/imscore/imscore/probes"
@@ -33,18 +29,9 @@ const (
 	IDRateLimit probes.ID = "matrix.client.ratelimit"
 )
 
-// Bounds of the logged-in and active requests.
-const (
-	// MaxRateLimitRequests is the whole budget of the rate-limit test (split
-	// over the client addresses); RateLimitWorkers how many are in flight at
-	// once; RateLimitTime bounds the test per address.
-	MaxRateLimitRequests = 30
-	RateLimitWorkers     = 10
-	RateLimitTime        = 15 * time.Second
-	// DeviceName is the display name of the device a logged-in scan creates
-	// (and deletes at once with /logout).
-	DeviceName = "imscore scan (logged out at the end of the scan)"
-)
+// DeviceName is the display name of the device a logged-in scan creates
+// (and deletes at once with /logout).
+const DeviceName = "imscore scan (logged out at the end of the scan)"
 
 // Options are what a scan adds to the anonymous probes.
 type Options struct {
@@ -78,44 +65,6 @@ func ParseUserID(s string) (localpart string, server ServerName, err error) {
 		return "", ServerName{}, fmt.Errorf("user ID %q: %v", s, err)
 	}
 	return lp, p, nil
-}
-
-// LoginFlow is one flow of GET /login.
-type LoginFlow struct {
-	Type string `json:"type"`
-	// IdentityProviders names the SSO providers (m.login.sso).
-	IdentityProviders []string `json:"identity_providers,omitempty"`
-}
-
-// LoginEndpoint is the login discovery of one client address.
-type LoginEndpoint struct {
-	Endpoint probes.Endpoint `json:"endpoint"`
-	// Login is GET /_matrix/client/v3/login; Flows what it lists.
-	Login Attempt     `json:"login"`
-	Flows []LoginFlow `json:"flows,omitempty"`
-	// AuthMetadata is GET /_matrix/client/v1/auth_metadata (Matrix 1.15,
-	// OAuth 2.0 API); AuthMetadataUnstable the MSC2965 path, asked when the
-	// stable one gives no metadata.
-	AuthMetadata         Attempt  `json:"auth_metadata"`
-	AuthMetadataUnstable *Attempt `json:"auth_metadata_unstable,omitempty"`
-	// Issuer is the OAuth 2.0 issuer of the metadata ("" when none).
-	Issuer string `json:"issuer,omitempty"`
-}
-
-// HasFlow reports whether the flows list typ.
-func (e *LoginEndpoint) HasFlow(typ string) bool {
-	for _, f := range e.Flows {
-		if f.Type == typ {
-			return true
-		}
-	}
-	return false
-}
-
-// LoginData is the data of matrix.client.login.
-type LoginData struct {
-	Base      ClientBase      `json:"base"`
-	Endpoints []LoginEndpoint `json:"endpoints"`
 }
 
 // RoomVersions is the m.room_versions capability.
@@ -152,67 +101,6 @@ type AccountData struct {
 	Endpoints []AccountEndpoint `json:"endpoints"`
 }
 
-// Rate-limit test phases (RateLimitPhase.Mode).
-const (
-	// PhaseOneConnection: sequential failing logins over one kept-alive
-	// connection, as a careless client would send them.
-	PhaseOneConnection = "one-connection"
-	// PhaseNewConnections: RateLimitWorkers at a time, each over a new
-	// connection (a new source port), as an attacker would send them.
-	PhaseNewConnections = "new-connections"
-)
-
-// RateLimitPhase is one burst of failing logins.
-type RateLimitPhase struct {
-	Mode string `json:"mode"`
-	// Budget is how many requests were allowed; Sent how many went out.
-	Budget int `json:"budget"`
-	Sent   int `json:"sent"`
-	// Statuses counts the answers by HTTP status (0: no answer).
-	Statuses map[int]int `json:"statuses"`
-	// LimitedAfter is how many requests had been answered normally when the
-	// first limiting answer came; LimitStatus that status (429, or 503 after
-	// normal answers: a proxy's limit; 0: none came); RetryAfterMS the
-	// server's retry_after_ms.
-	LimitedAfter int   `json:"limited_after,omitempty"`
-	LimitStatus  int   `json:"limit_status,omitempty"`
-	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
-	DurationMS   int64 `json:"duration_ms"`
-	// Samples are the first answer, the first limiting one and the last
-	// (every request is counted in Statuses).
-	Samples []Attempt `json:"samples"`
-}
-
-// Complete reports whether the phase measured something: a limit came, or
-// every request of the budget was answered without a server error.
-func (p *RateLimitPhase) Complete() bool {
-	if p.LimitStatus != 0 {
-		return true
-	}
-	for st, n := range p.Statuses {
-		if n > 0 && (st == 0 || st >= 500) {
-			return false
-		}
-	}
-	return p.Sent >= p.Budget
-}
-
-// RateLimitEndpoint is the rate-limit test on one client address: first
-// over one connection, then over new connections.
-type RateLimitEndpoint struct {
-	Endpoint      probes.Endpoint `json:"endpoint"`
-	OneConnection RateLimitPhase  `json:"one_connection"`
-	NewConns      RateLimitPhase  `json:"new_connections"`
-}
-
-// RateLimitData is the data of matrix.client.ratelimit.
-type RateLimitData struct {
-	Base ClientBase `json:"base"`
-	// User is the made-up account the failing logins name.
-	User      string              `json:"user"`
-	Endpoints []RateLimitEndpoint `json:"endpoints"`
-}
-
 // AccountProbes are the probes that --account and --active add, and the
 // login-flow probe every scan runs.
 func AccountProbes(opt Options) []probes.Probe {
@@ -236,124 +124,6 @@ func AccountProbes(opt Options) []probes.Probe {
 			}})
 	}
 	return ps
-}
-
-// localName is the name the server calls itself (its keys' server_name),
-// else the scanned name.
-func localName(in probes.Results, d *DiscoveryData) string {
-	if kd, ok := probes.Data[*KeysData](in, IDKeys); ok {
-		for _, e := range kd.Endpoints {
-			if e.Keys != nil && e.Keys.ServerName != "" {
-				if _, err := ParseServerName(e.Keys.ServerName); err == nil {
-					return e.Keys.ServerName
-				}
-			}
-		}
-	}
-	return d.ServerName
-}
-
-func clientGet(ctx context.Context, env *probes.Env, b ClientBase, ep probes.Endpoint, path string, hdr map[string]string) Attempt {
-	return attempt(do(ctx, env, request{URL: b.BaseURL + path, Addr: ep.Addr, VerifyName: b.VerifyName, Strict: b.Via == "well-known", Max: MaxSmall, Header: hdr}))
-}
-
-func loginFlowsProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-	d := dataOf(in)
-	cd, _ := probes.Data[*ClientData](in, IDClient)
-	b, ok := clientBase(d, cd)
-	if !ok {
-		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no client API address (no usable base_url, no federation address)"}
-	}
-	ld := &LoginData{Base: b}
-	ld.Endpoints = probes.ForEndpoints(ctx, b.Endpoints, func(ctx context.Context, ep probes.Endpoint) LoginEndpoint {
-		r := LoginEndpoint{Endpoint: ep}
-		r.Login = clientGet(ctx, env, b, ep, "/_matrix/client/v3/login", nil)
-		if r.Login.Exchange.Status == 0 {
-			return r
-		}
-		if r.Login.Exchange.Status == 200 && !r.Login.Exchange.Truncated {
-			r.Flows = ParseLoginFlows(r.Login.Exchange.Body)
-		}
-		r.AuthMetadata = clientGet(ctx, env, b, ep, "/_matrix/client/v1/auth_metadata", nil)
-		r.Issuer = authIssuer(r.AuthMetadata)
-		if r.Issuer == "" {
-			u := clientGet(ctx, env, b, ep, "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata", nil)
-			r.AuthMetadataUnstable = &u
-			r.Issuer = authIssuer(u)
-		}
-		return r
-	})
-	var ev []probes.Evidence
-	answered := false
-	for _, e := range ld.Endpoints {
-		for _, a := range []*Attempt{&e.Login, &e.AuthMetadata, e.AuthMetadataUnstable} {
-			if a != nil && a.Exchange.Method != "" {
-				ev = append(ev, a.Exchange.Evidence())
-			}
-		}
-		answered = answered || e.Login.Answered()
-	}
-	if !answered {
-		e := ld.Endpoints[0].Login.Exchange
-		return probes.Observation{Status: e.ErrStatus, Reason: "the client API at " + b.BaseURL + " did not answer: " + e.Error, Evidence: ev, Data: ld}
-	}
-	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: ld}
-}
-
-// ParseLoginFlows reads {"flows":[{"type":…,"identity_providers":[…]}]}
-// (at most 32 flows, 16 providers each).
-func ParseLoginFlows(body []byte) []LoginFlow {
-	var v struct {
-		Flows []struct {
-			Type string `json:"type"`
-			IdPs []struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"identity_providers"`
-		} `json:"flows"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return nil
-	}
-	var out []LoginFlow
-	for i, f := range v.Flows {
-		if i >= 32 || len(f.Type) > 128 {
-			break
-		}
-		lf := LoginFlow{Type: f.Type}
-		for j, p := range f.IdPs {
-			if j >= 16 {
-				break
-			}
-			n := p.Name
-			if n == "" {
-				n = p.ID
-			}
-			if len(n) > 64 {
-				n = n[:64]
-			}
-			lf.IdentityProviders = append(lf.IdentityProviders, n)
-		}
-		out = append(out, lf)
-	}
-	return out
-}
-
-// authIssuer is the issuer of an OAuth 2.0 authorisation server metadata
-// answer ("" unless a 200 JSON object with an issuer and an
-// authorization_endpoint).
-func authIssuer(a Attempt) string {
-	if a.Exchange.Status != 200 || a.Exchange.Truncated {
-		return ""
-	}
-	var v struct {
-		Issuer string `json:"issuer"`
-		Auth   string `json:"authorization_endpoint"`
-	}
-	if strictObject(a.Exchange.Body, &v) != nil || v.Issuer == "" || v.Auth == "" || len(v.Issuer) > 512 {
-		return ""
-	}
-	return v.Issuer
 }
 
 // plainHTTPRefused says why the password must not go to this base URL and
@@ -577,135 +347,6 @@ func SortRoomVersions(vs []string) {
 		}
 		return vs[i] < vs[j]
 	})
-}
-
-// randomPassword is the wrong password of the rate-limit test.
-func randomPassword() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "imscore-wrong-" + hex.EncodeToString(b[:])
-}
-
-func rateLimitProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-	d := dataOf(in)
-	ld, _ := probes.Data[*LoginData](in, IDLoginFlows)
-	if ld == nil {
-		return probes.Observation{Status: probes.StatusError, Reason: "no login-flow data (bug)"}
-	}
-	rd := &RateLimitData{Base: ld.Base, User: "@" + ProbeLocalpart + ":" + localName(in, d)}
-	var eps []probes.Endpoint
-	for _, e := range ld.Endpoints {
-		if e.Login.Answered() {
-			eps = append(eps, e.Endpoint)
-		}
-	}
-	if len(eps) == 0 {
-		return probes.Observation{Status: probes.StatusError, Reason: "no client address answered GET /login", Data: rd}
-	}
-	if len(eps) > MaxRateLimitRequests/2 {
-		// At least two requests per address, and never more than the
-		// documented total.
-		eps = eps[:MaxRateLimitRequests/2]
-	}
-	budget := max(2, MaxRateLimitRequests/len(eps))
-	rd.Endpoints = probes.ForEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) RateLimitEndpoint {
-		ctx, cancel := context.WithTimeout(ctx, RateLimitTime)
-		defer cancel()
-		body, _ := json.Marshal(map[string]any{
-			"type":       "m.login.password",
-			"identifier": map[string]string{"type": "m.id.user", "user": rd.User},
-			"password":   randomPassword(),
-		})
-		one := budget * 2 / 5
-		r := RateLimitEndpoint{Endpoint: ep}
-		r.OneConnection = rateLimitPhase(ctx, env, ld.Base, ep, body, PhaseOneConnection, one)
-		r.NewConns = rateLimitPhase(ctx, env, ld.Base, ep, body, PhaseNewConnections, budget-one)
-		return r
-	})
-	var ev []probes.Evidence
-	for _, e := range rd.Endpoints {
-		for _, p := range []*RateLimitPhase{&e.OneConnection, &e.NewConns} {
-			for _, a := range p.Samples {
-				ev = append(ev, a.Exchange.Evidence())
-			}
-		}
-	}
-	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: rd}
-}
-
-// rateLimitPhase sends up to budget failing logins and stops at the first
-// 429 (or a 503 after normal answers: a proxy's limit). One connection:
-// sequentially over one kept-alive connection; new connections:
-// RateLimitWorkers at a time, a new connection each.
-func rateLimitPhase(ctx context.Context, env *probes.Env, b ClientBase, ep probes.Endpoint, body []byte, mode string, budget int) RateLimitPhase {
-	r := RateLimitPhase{Mode: mode, Budget: budget, Statuses: map[int]int{}}
-	req := request{Method: http.MethodPost, URL: b.BaseURL + "/_matrix/client/v3/login", Addr: ep.Addr, VerifyName: b.VerifyName,
-		Strict: b.Via == "well-known", Max: MaxSmall, Header: map[string]string{"Content-Type": "application/json"}, Body: body}
-	workers := RateLimitWorkers
-	var tls Exchange
-	if mode == PhaseOneConnection {
-		workers = 1
-		req.Conn = keepAlive(env, req, &tls)
-		defer req.Conn.CloseIdleConnections()
-	}
-	start := env.Clock.Now()
-	var (
-		mu                 sync.Mutex
-		next               atomic.Int64
-		stop               atomic.Bool
-		answered           int
-		first, limit, last *Attempt
-	)
-	probes.Parallel(workers, workers, func(int) {
-		for !stop.Load() && ctx.Err() == nil {
-			if next.Add(1) > int64(budget) {
-				return
-			}
-			a := attempt(do(ctx, env, req))
-			a.Exchange.Body = nil
-			if a.Exchange.TLSVersion == "" && tls.TLSVersion != "" {
-				a.Exchange.TLSVersion, a.Exchange.CertVerified, a.Exchange.CertError, a.Exchange.SNI = tls.TLSVersion, tls.CertVerified, tls.CertError, tls.SNI
-			}
-			st := a.Exchange.Status
-			mu.Lock()
-			r.Sent++
-			r.Statuses[st]++
-			isLimit := st == 429 || (st == 503 && answered > 0)
-			switch {
-			case isLimit && limit == nil:
-				limit = &a
-				r.LimitedAfter, r.LimitStatus = answered, st
-				r.RetryAfterMS = retryAfter(a)
-				stop.Store(true)
-			case st != 0 && !isLimit:
-				answered++
-				if first == nil {
-					first = &a
-				}
-			}
-			last = &a
-			mu.Unlock()
-		}
-	})
-	r.DurationMS = env.Clock.Now().Sub(start).Milliseconds()
-	var kept []*Attempt
-	for _, a := range []*Attempt{first, limit, last} {
-		if a != nil && (len(kept) == 0 || kept[len(kept)-1] != a) && (len(kept) < 2 || kept[0] != a) {
-			kept = append(kept, a)
-			r.Samples = append(r.Samples, *a)
-		}
-	}
-	return r
-}
-
-// retryAfter reads retry_after_ms of a 429 answer (the sample: the body is
-// dropped).
-func retryAfter(a Attempt) int64 {
-	var v struct {
-		Retry int64 `json:"retry_after_ms"`
-	}
-	_ = json.Unmarshal([]byte(a.Exchange.Sample), &v)
-	return v.Retry
 }
 
 // redactValue hides every occurrence of the secret v in s, and a prefix of
