@@ -1,6 +1,3 @@
-// Package report holds imscore's report model (schema_version 1) and its
-// renderers. Renderers read only the model: the same scan renders the same
-// facts as a terminal table or JSON.
 package report
 
 import (
