@@ -23,9 +23,9 @@ var matrixAccessCriteria = []binding{
 // accessVerdicts runs fn on every client address that answered and
 // combines the verdicts (worst address).
 func accessVerdicts(in Input, what string, fn func(ad *matrix.AccessData, e matrix.AccessEndpoint) epVerdict) Verdict {
-	ad, ok := probes.Data[*matrix.AccessData](in.Results, matrix.IDAccess)
+	ad, ok := matrix.Access.OK(in.Results)
 	if !ok || ad == nil {
-		return notMeasured(in, matrix.IDAccess, what)
+		return notMeasured(in, matrix.Access.ID, what)
 	}
 	var vs []epVerdict
 	for _, e := range ad.Endpoints {
@@ -186,9 +186,9 @@ func evalMatrixDirectoryClient(in Input) Verdict {
 }
 
 func evalMatrixDirectoryFederation(in Input) Verdict {
-	fd, ok := probes.Data[*matrix.FederationDirectoryData](in.Results, matrix.IDFederationDirectory)
+	fd, ok := matrix.FederationDirectory.OK(in.Results)
 	if !ok || fd == nil {
-		return notMeasured(in, matrix.IDFederationDirectory, "Room directory over unsigned federation")
+		return notMeasured(in, matrix.FederationDirectory.ID, "Room directory over unsigned federation")
 	}
 	var vs []epVerdict
 	for _, e := range fd.Endpoints {

@@ -17,7 +17,7 @@ func accessRes(e matrix.AccessEndpoint) probes.Results {
 	if e.Register.Exchange.Status == 0 {
 		e.Register = att(403, "M_FORBIDDEN")
 	}
-	return probes.Results{matrix.IDAccess: {Probe: matrix.IDAccess, Status: probes.StatusOK,
+	return probes.Results{matrix.Access.ID: {Probe: matrix.Access.ID, Status: probes.StatusOK,
 		Data: &matrix.AccessData{ServerName: "example.org", LocalName: "example.org", KnownUsers: []string{"@admin:example.org"}, Endpoints: []matrix.AccessEndpoint{e}}}}
 }
 
@@ -80,7 +80,7 @@ func TestMatrixFederationDirectoryEvaluator(t *testing.T) {
 		a    matrix.Attempt
 		want report.Status
 	}{{att(200, ""), report.Fail}, {att(401, "M_UNAUTHORIZED"), report.Pass}, {att(404, "M_UNRECOGNIZED"), report.Pass}, {att(500, ""), report.Error}} {
-		res := probes.Results{matrix.IDFederationDirectory: {Probe: matrix.IDFederationDirectory, Status: probes.StatusOK,
+		res := probes.Results{matrix.FederationDirectory.ID: {Probe: matrix.FederationDirectory.ID, Status: probes.StatusOK,
 			Data: &matrix.FederationDirectoryData{Endpoints: []matrix.FederationDirectoryEndpoint{{Endpoint: probes.Endpoint{Addr: "a:1"}, Attempt: c.a}}}}}
 		if v := evalMatrixDirectoryFederation(Input{Kind: "matrix", Results: res}); v.Status != c.want {
 			t.Errorf("HTTP %d: %s, want %s", c.a.Exchange.Status, v.Status, c.want)
@@ -101,7 +101,7 @@ func matrixAccessCases(t *testing.T) []evalCase {
 		return matrix.AccessEndpoint{Media: []matrix.MediaTry{{Source: "made-up", Legacy: v3, LegacyR0: &r0, Authenticated: &auth}}}
 	}
 	fed := func(a matrix.Attempt) probes.Results {
-		return probes.Results{matrix.IDFederationDirectory: {Probe: matrix.IDFederationDirectory, Status: probes.StatusOK,
+		return probes.Results{matrix.FederationDirectory.ID: {Probe: matrix.FederationDirectory.ID, Status: probes.StatusOK,
 			Data: &matrix.FederationDirectoryData{Endpoints: []matrix.FederationDirectoryEndpoint{{Endpoint: probes.Endpoint{Addr: "a:1"}, Attempt: a}}}}}
 	}
 	return []evalCase{

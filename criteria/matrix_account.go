@@ -42,13 +42,12 @@ func accountEvidence(e matrix.AccountEndpoint) []probes.Evidence {
 }
 
 func evalMatrixRoomVersions(in Input) Verdict {
-	o := in.Results.Get(matrix.IDAccount)
+	ad, o := matrix.Account.Of(in.Results)
 	if o == nil {
 		return Verdict{Status: report.Skip, Summary: "needs --account: GET /_matrix/client/v3/capabilities (m.room_versions) requires an access token"}
 	}
-	ad, _ := o.Data.(*matrix.AccountData)
 	if ad == nil || len(ad.Endpoints) == 0 {
-		return notMeasured(in, matrix.IDAccount, "Room versions")
+		return notMeasured(in, matrix.Account.ID, "Room versions")
 	}
 	var vs []epVerdict
 	for _, e := range ad.Endpoints {
@@ -153,9 +152,9 @@ func judgeRoomVersions(rv *matrix.RoomVersions) epVerdict {
 }
 
 func evalMatrixLoginFlows(in Input) Verdict {
-	ld, ok := probes.Data[*matrix.LoginData](in.Results, matrix.IDLoginFlows)
+	ld, ok := matrix.LoginFlows.OK(in.Results)
 	if !ok || ld == nil {
-		return notMeasured(in, matrix.IDLoginFlows, "Login flows")
+		return notMeasured(in, matrix.LoginFlows.ID, "Login flows")
 	}
 	var vs []epVerdict
 	for _, e := range ld.Endpoints {
@@ -207,13 +206,12 @@ func loginFlowsVerdict(e matrix.LoginEndpoint) epVerdict {
 }
 
 func evalMatrixRateLimitLogin(in Input) Verdict {
-	o := in.Results.Get(matrix.IDRateLimit)
+	rd, o := matrix.RateLimit.Of(in.Results)
 	if o == nil {
 		return Verdict{Status: report.Skip, Summary: "needs --active: the test sends up to 30 failing logins (only against your own server)"}
 	}
-	rd, _ := o.Data.(*matrix.RateLimitData)
 	if rd == nil || o.Status != probes.StatusOK {
-		return notMeasured(in, matrix.IDRateLimit, "Login rate limiting")
+		return notMeasured(in, matrix.RateLimit.ID, "Login rate limiting")
 	}
 	var vs []epVerdict
 	for _, e := range rd.Endpoints {

@@ -45,7 +45,7 @@ func TestMatrixRoomVersionsJudge(t *testing.T) {
 		t.Errorf("no account: %s", v.Status)
 	}
 	bad := matrix.Attempt{Exchange: matrix.Exchange{Method: "POST", Status: 403}, ErrCode: "M_FORBIDDEN"}
-	res := probes.Results{matrix.IDAccount: {Probe: matrix.IDAccount, Status: probes.StatusError, Reason: "login failed",
+	res := probes.Results{matrix.Account.ID: {Probe: matrix.Account.ID, Status: probes.StatusError, Reason: "login failed",
 		Data: &matrix.AccountData{Endpoints: []matrix.AccountEndpoint{{Endpoint: probes.Endpoint{Addr: "127.0.0.1:1"}, Login: &bad}}}}}
 	if v := evalMatrixRoomVersions(Input{Results: res}); v.Status != report.Error || !strings.Contains(v.Summary, "wrong user or password") {
 		t.Errorf("failed login: %s %q", v.Status, v.Summary)
@@ -101,16 +101,16 @@ func matrixAccountCases(t *testing.T) []evalCase {
 	ok := matrix.Attempt{Exchange: matrix.Exchange{Method: "GET", URL: "https://x/", Status: 200}}
 	account := func(rv *matrix.RoomVersions) probes.Results {
 		login := matrix.Attempt{Exchange: matrix.Exchange{Method: "POST", URL: "https://x/_matrix/client/v3/login", Status: 200}}
-		return probes.Results{matrix.IDAccount: {Probe: matrix.IDAccount, Status: probes.StatusOK,
+		return probes.Results{matrix.Account.ID: {Probe: matrix.Account.ID, Status: probes.StatusOK,
 			Data: &matrix.AccountData{Endpoints: []matrix.AccountEndpoint{{Endpoint: ep, Login: &login, Capabilities: &ok, RoomVersions: rv}}}}}
 	}
 	stable := map[string]string{"10": "stable", "11": "stable", "12": "stable"}
 	logins := func(e matrix.LoginEndpoint) probes.Results {
 		e.Endpoint = ep
-		return probes.Results{matrix.IDLoginFlows: {Probe: matrix.IDLoginFlows, Status: probes.StatusOK, Data: &matrix.LoginData{Endpoints: []matrix.LoginEndpoint{e}}}}
+		return probes.Results{matrix.LoginFlows.ID: {Probe: matrix.LoginFlows.ID, Status: probes.StatusOK, Data: &matrix.LoginData{Endpoints: []matrix.LoginEndpoint{e}}}}
 	}
 	rate := func(one, news matrix.RateLimitPhase) probes.Results {
-		return probes.Results{matrix.IDRateLimit: {Probe: matrix.IDRateLimit, Status: probes.StatusOK,
+		return probes.Results{matrix.RateLimit.ID: {Probe: matrix.RateLimit.ID, Status: probes.StatusOK,
 			Data: &matrix.RateLimitData{User: "@imscore-test:x", Endpoints: []matrix.RateLimitEndpoint{{Endpoint: ep, OneConnection: one, NewConns: news}}}}}
 	}
 	ph := func(budget, sent int, st map[int]int, after, limit int) matrix.RateLimitPhase {

@@ -20,16 +20,12 @@ var matrixClientCriteria = []binding{
 // well-known document, else the verdict to give: skip when the probe did
 // not apply, not measured otherwise.
 func clientWellKnown(in Input, what string) (*matrix.ClientData, Verdict) {
-	o := in.Results.Get(matrix.IDClient)
-	var cd *matrix.ClientData
-	if o != nil {
-		cd, _ = o.Data.(*matrix.ClientData)
-	}
+	cd, o := matrix.Client.Of(in.Results)
 	if o != nil && o.Status == probes.StatusNotApplicable {
 		return nil, Verdict{Status: report.Skip, Summary: o.Reason}
 	}
 	if cd == nil || cd.WellKnown == nil {
-		return nil, notMeasured(in, matrix.IDClient, what)
+		return nil, notMeasured(in, matrix.Client.ID, what)
 	}
 	return cd, Verdict{}
 }

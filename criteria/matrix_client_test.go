@@ -15,7 +15,7 @@ func TestMatrixE2EEDefaultEvaluator(t *testing.T) {
 		want report.Status
 	}{{"", report.Pass}, {`{"default":true}`, report.Pass}, {`{"default":false}`, report.Warn}, {`{"force_disable":true}`, report.Fail}, {`"yes"`, report.Warn}} {
 		cd := &matrix.ClientData{WellKnown: &matrix.WellKnown{Result: matrix.WKValid}, Parsed: &matrix.ClientWellKnown{E2EE: []byte(c.raw)}}
-		res := probes.Results{matrix.IDClient: {Probe: matrix.IDClient, Status: probes.StatusOK, Data: cd}}
+		res := probes.Results{matrix.Client.ID: {Probe: matrix.Client.ID, Status: probes.StatusOK, Data: cd}}
 		if v := evalMatrixE2EEDefault(Input{Kind: "matrix", Results: res}); v.Status != c.want {
 			t.Errorf("%q: %s (%s), want %s", c.raw, v.Status, v.Summary, c.want)
 		}
@@ -27,7 +27,7 @@ func TestMatrixE2EEDefaultEvaluator(t *testing.T) {
 
 func matrixClientCases(t *testing.T) []evalCase {
 	client := func(cd *matrix.ClientData) probes.Results {
-		return probes.Results{matrix.IDClient: {Probe: matrix.IDClient, Status: probes.StatusOK, Data: cd}}
+		return probes.Results{matrix.Client.ID: {Probe: matrix.Client.ID, Status: probes.StatusOK, Data: cd}}
 	}
 	wk := func(result, cors string) *matrix.WellKnown {
 		return &matrix.WellKnown{URL: "https://example.org/.well-known/matrix/client", Result: result, CORS: cors, Status: 200,

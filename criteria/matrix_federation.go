@@ -21,12 +21,7 @@ var matrixFederationCriteria = []binding{
 }
 
 func discoveryOf(in Input) (*matrix.DiscoveryData, *probes.Observation) {
-	o := in.Results.Get(matrix.IDDiscovery)
-	if o == nil {
-		return nil, nil
-	}
-	d, _ := o.Data.(*matrix.DiscoveryData)
-	return d, o
+	return matrix.Discovery.Of(in.Results)
 }
 
 func discoverySummary(d *matrix.DiscoveryData) string {
@@ -57,7 +52,7 @@ func discoverySummary(d *matrix.DiscoveryData) string {
 func evalMatrixDiscoveryServer(in Input) Verdict {
 	d, o := discoveryOf(in)
 	if d == nil {
-		return notMeasured(in, matrix.IDDiscovery, "Federation discovery")
+		return notMeasured(in, matrix.Discovery.ID, "Federation discovery")
 	}
 	ev := o.Evidence
 	if o.Status == probes.StatusNotApplicable {
@@ -76,7 +71,7 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 	// Reachability of every address, from the key request.
 	var unreachable []string
 	measured := false
-	if kd, ok := probes.Data[*matrix.KeysData](in.Results, matrix.IDKeys); ok {
+	if kd, ok := matrix.Keys.OK(in.Results); ok {
 		measured = true
 		for _, e := range kd.Endpoints {
 			if e.Exchange.Status == 0 {
@@ -84,13 +79,11 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 				ev = append(ev, e.Exchange.Evidence())
 			}
 		}
-	} else if ko := in.Results.Get(matrix.IDKeys); ko != nil {
-		if kd, ok := ko.Data.(*matrix.KeysData); ok {
-			measured = true
-			for _, e := range kd.Endpoints {
-				unreachable = append(unreachable, e.Endpoint.Addr+" ("+e.Reason+")")
-				ev = append(ev, e.Exchange.Evidence())
-			}
+	} else if kd, _ := matrix.Keys.Of(in.Results); kd != nil {
+		measured = true
+		for _, e := range kd.Endpoints {
+			unreachable = append(unreachable, e.Endpoint.Addr+" ("+e.Reason+")")
+			ev = append(ev, e.Exchange.Evidence())
 		}
 	}
 	summary := discoverySummary(d)
@@ -107,8 +100,8 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 		}
 	}
 	for _, n := range d.Notes {
-		if strings.Contains(n, "deprecated") || strings.Contains(n, "CNAME") || strings.Contains(n, "has no address") {
-			warns = append(warns, n)
+		if n.Problem() {
+			warns = append(warns, n.Text)
 		}
 	}
 	if len(warns) > 0 {
@@ -124,13 +117,9 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 }
 
 func evalMatrixKeys(in Input) Verdict {
-	o := in.Results.Get(matrix.IDKeys)
-	var kd *matrix.KeysData
-	if o != nil {
-		kd, _ = o.Data.(*matrix.KeysData)
-	}
+	kd, _ := matrix.Keys.Of(in.Results)
 	if kd == nil {
-		return notMeasured(in, matrix.IDKeys, "Server signing keys")
+		return notMeasured(in, matrix.Keys.ID, "Server signing keys")
 	}
 	now := time.UnixMilli(kd.CheckedAtMS)
 	var vs []epVerdict
@@ -252,9 +241,9 @@ func evalMatrixFederationTLS(in Input) Verdict {
 }
 
 func evalMatrixVersionDisclosed(in Input) Verdict {
-	vd, ok := probes.Data[*matrix.VersionData](in.Results, matrix.IDVersion)
+	vd, ok := matrix.Version.OK(in.Results)
 	if !ok || vd == nil {
-		return notMeasured(in, matrix.IDVersion, "Software version disclosure")
+		return notMeasured(in, matrix.Version.ID, "Software version disclosure")
 	}
 	var vs []epVerdict
 	for _, e := range vd.Endpoints {

@@ -23,7 +23,7 @@ func goodKeys(fp string, until time.Time) *matrix.ServerKeys {
 }
 
 func keysResults(eps ...matrix.EndpointKeys) probes.Results {
-	return probes.Results{matrix.IDKeys: {Probe: matrix.IDKeys, Status: probes.StatusOK,
+	return probes.Results{matrix.Keys.ID: {Probe: matrix.Keys.ID, Status: probes.StatusOK,
 		Data: &matrix.KeysData{Expected: "example.org", CheckedAtMS: checked.UnixMilli(), Endpoints: eps}}}
 }
 
@@ -59,8 +59,8 @@ func TestMatrixKeysEvaluator(t *testing.T) {
 
 func TestMatrixDiscoveryEvaluator(t *testing.T) {
 	ep := probes.Endpoint{Name: "matrix.example.org", Addr: "192.0.2.1:8448", Via: "dns"}
-	disc := func(notes ...string) *probes.Observation {
-		return &probes.Observation{Probe: matrix.IDDiscovery, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
+	disc := func(notes ...matrix.Note) *probes.Observation {
+		return &probes.Observation{Probe: matrix.Discovery.ID, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
 			SRV: []matrix.SRVLookup{{Name: "_matrix-fed._tcp.example.org."}}, CertName: "example.org", Endpoints: []probes.Endpoint{ep}, Notes: notes}}
 	}
 	reached := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))
@@ -69,11 +69,11 @@ func TestMatrixDiscoveryEvaluator(t *testing.T) {
 		res  probes.Results
 		want report.Status
 	}{
-		{"srv, reachable", probes.Results{matrix.IDDiscovery: disc(), matrix.IDKeys: reached[matrix.IDKeys]}, report.Pass},
-		{"legacy srv", probes.Results{matrix.IDDiscovery: disc("only the deprecated _matrix._tcp.example.org. record exists"), matrix.IDKeys: reached[matrix.IDKeys]}, report.Warn},
-		{"unreachable", probes.Results{matrix.IDDiscovery: disc(), matrix.IDKeys: keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.IDKeys]}, report.Fail},
-		{"no address", probes.Results{matrix.IDDiscovery: {Probe: matrix.IDDiscovery, Status: probes.StatusDNSError, Reason: "unknown host", Data: &matrix.DiscoveryData{}}}, report.Fail},
-		{"SERVFAIL", probes.Results{matrix.IDDiscovery: {Probe: matrix.IDDiscovery, Status: probes.StatusDNSError, Reason: "SERVFAIL", Data: &matrix.DiscoveryData{SRV: []matrix.SRVLookup{{Error: "SERVFAIL"}}}}}, report.Error},
+		{"srv, reachable", probes.Results{matrix.Discovery.ID: disc(), matrix.Keys.ID: reached[matrix.Keys.ID]}, report.Pass},
+		{"legacy srv", probes.Results{matrix.Discovery.ID: disc(matrix.Note{Kind: matrix.NoteLegacySRV, Text: "only the deprecated _matrix._tcp.example.org. record exists"}), matrix.Keys.ID: reached[matrix.Keys.ID]}, report.Warn},
+		{"unreachable", probes.Results{matrix.Discovery.ID: disc(), matrix.Keys.ID: keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.Keys.ID]}, report.Fail},
+		{"no address", probes.Results{matrix.Discovery.ID: {Probe: matrix.Discovery.ID, Status: probes.StatusDNSError, Reason: "unknown host", Data: &matrix.DiscoveryData{}}}, report.Fail},
+		{"SERVFAIL", probes.Results{matrix.Discovery.ID: {Probe: matrix.Discovery.ID, Status: probes.StatusDNSError, Reason: "SERVFAIL", Data: &matrix.DiscoveryData{SRV: []matrix.SRVLookup{{Error: "SERVFAIL"}}}}}, report.Error},
 		{"not run", probes.Results{}, report.Error},
 	}
 	for _, c := range cases {
@@ -85,7 +85,7 @@ func TestMatrixDiscoveryEvaluator(t *testing.T) {
 
 func TestMatrixVersionEvaluator(t *testing.T) {
 	res := func(eps ...matrix.EndpointVersion) probes.Results {
-		return probes.Results{matrix.IDVersion: {Probe: matrix.IDVersion, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: eps}}}
+		return probes.Results{matrix.Version.ID: {Probe: matrix.Version.ID, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: eps}}}
 	}
 	ok := probes.StatusOK
 	for _, c := range []struct {
@@ -107,10 +107,10 @@ func TestMatrixVersionEvaluator(t *testing.T) {
 
 func matrixFederationCases(t *testing.T) []evalCase {
 	ep := probes.Endpoint{Name: "matrix.example.org", Addr: "192.0.2.1:8448", Via: "dns"}
-	disc := &probes.Observation{Probe: matrix.IDDiscovery, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
+	disc := &probes.Observation{Probe: matrix.Discovery.ID, Status: probes.StatusOK, Data: &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepSRV,
 		SRV: []matrix.SRVLookup{{Name: "_matrix-fed._tcp.example.org."}}, CertName: "example.org", Endpoints: []probes.Endpoint{ep}}}
-	keys := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))[matrix.IDKeys]
-	expired := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(-time.Minute))))[matrix.IDKeys]
+	keys := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))[matrix.Keys.ID]
+	expired := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(-time.Minute))))[matrix.Keys.ID]
 	hs := func(trusted bool) *probes.Observation {
 		h := tls.EndpointHandshake{EndpointResult: tls.EndpointResult{Endpoint: ep, Status: probes.StatusOK}, Trusted: trusted, TrustError: "self-signed certificate",
 			ValidNow: true, NameMatch: true, MatchedName: "example.org", MatchedBy: "dNSName", DaysLeft: 30}
@@ -119,15 +119,15 @@ func matrixFederationCases(t *testing.T) []evalCase {
 			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "tls-handshake", Received: "TLSv1.3"}}}
 	}
 	all := func(k, h *probes.Observation) probes.Results {
-		return probes.Results{matrix.IDDiscovery: disc, matrix.IDKeys: k, matrix.FederationTLSIDs.Handshake: h}
+		return probes.Results{matrix.Discovery.ID: disc, matrix.Keys.ID: k, matrix.FederationTLSIDs.Handshake: h}
 	}
 	version := func(e matrix.EndpointVersion) probes.Results {
 		e.Endpoint, e.Status = ep, probes.StatusOK
-		return probes.Results{matrix.IDVersion: {Probe: matrix.IDVersion, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: []matrix.EndpointVersion{e}}}}
+		return probes.Results{matrix.Version.ID: {Probe: matrix.Version.ID, Status: probes.StatusOK, Data: &matrix.VersionData{Endpoints: []matrix.EndpointVersion{e}}}}
 	}
 	return []evalCase{
 		{ID: "matrix.discovery.server", Name: "srv, reachable", Res: all(keys, hs(true)), Want: report.Pass},
-		{ID: "matrix.discovery.server", Name: "unreachable", Res: all(keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.IDKeys], hs(true)), Want: report.Fail},
+		{ID: "matrix.discovery.server", Name: "unreachable", Res: all(keysResults(matrix.EndpointKeys{Endpoint: ep, Status: probes.StatusRefused, Reason: "connection refused"})[matrix.Keys.ID], hs(true)), Want: report.Fail},
 		{ID: "matrix.federation.keys", Name: "good", Res: all(keys, hs(true)), Want: report.Pass, Has: "self-signed"},
 		{ID: "matrix.federation.keys", Name: "expired", Res: all(expired, hs(true)), Want: report.Fail, Has: "expired"},
 		{ID: "matrix.federation.tls", Name: "trusted", Res: all(keys, hs(true)), Want: report.Pass, Has: "example.org"},

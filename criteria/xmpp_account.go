@@ -18,14 +18,14 @@ var xmppAccountCriteria = []binding{
 
 // account returns the logged-in data, or the verdict when there is none.
 func account(in Input, what string) (*xmpp.AccountData, *Verdict) {
-	o := in.Results.Get(xmpp.IDAccount)
+	o := in.Results.Get(xmpp.Account.ID)
 	if o == nil {
 		return nil, &Verdict{Status: report.Skip, Summary: what + ": needs --account (a logged-in scan)"}
 	}
-	if d, ok := probes.Data[*xmpp.AccountData](in.Results, xmpp.IDAccount); ok {
+	if d, ok := xmpp.Account.OK(in.Results); ok {
 		return d, nil
 	}
-	v := notMeasured(in, xmpp.IDAccount, what)
+	v := notMeasured(in, xmpp.Account.ID, what)
 	return nil, &v
 }
 
@@ -37,7 +37,7 @@ func exEvidence(d *xmpp.AccountData, ex xmpp.Exchange, detail string) probes.Evi
 }
 
 func discoEvidence(d *xmpp.AccountData, di *xmpp.DiscoInfo) probes.Evidence {
-	return exEvidence(d, di.Exchange, "disco#info of "+di.JID+" ("+di.Status+")")
+	return exEvidence(d, di.Exchange, "disco#info of "+di.JID+" ("+string(di.Status)+")")
 }
 
 func stepEvidence(d *xmpp.AccountData, s xmpp.Step) probes.Evidence {
@@ -78,8 +78,8 @@ func evalContactAddresses(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Server)}
 	f := d.Server.Form(xmpp.NSServerInfo)
-	if f == nil && d.Server.Status != "result" {
-		return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + d.Server.Status + ")", Evidence: ev}
+	if f == nil && !d.Server.Status.OK() {
+		return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + string(d.Server.Status) + ")", Evidence: ev}
 	}
 	if f == nil {
 		return Verdict{Status: report.Warn, Summary: "no " + xmpp.NSServerInfo + " form in the domain's disco#info: other admins cannot reach this server's admins about abuse or security issues", Evidence: ev}
@@ -125,10 +125,10 @@ func evalVersionDisclosed(in Input) Verdict {
 	}
 	ev := []probes.Evidence{exEvidence(d, ver.Exchange, "jabber:iq:version of "+d.Server.JID)}
 	switch {
-	case strings.HasPrefix(ver.Status, "no answer"):
-		return Verdict{Status: report.Error, Summary: what + ": " + ver.Status, Evidence: ev}
-	case ver.Status != "result":
-		return Verdict{Status: report.Pass, Summary: "the server does not answer version requests (" + ver.Status + ")", Evidence: ev}
+	case ver.Status.Unanswered():
+		return Verdict{Status: report.Error, Summary: what + ": " + string(ver.Status), Evidence: ev}
+	case !ver.Status.OK():
+		return Verdict{Status: report.Pass, Summary: "the server does not answer version requests (" + string(ver.Status) + ")", Evidence: ev}
 	case ver.Version != "" || ver.OS != "":
 		s := fmt.Sprintf("the server tells every user its software and version: %s %s", ver.Name, ver.Version)
 		if ver.OS != "" {

@@ -54,8 +54,8 @@ func met(ok bool, yes, no string) (reqState, string) {
 // discoRead is the state when a feature was not found: unknown when a
 // disco#info it could be in was not read.
 func discoRead(d *xmpp.AccountData, missing string) (reqState, string) {
-	if d.Server.Status != "result" || d.Account.Status != "result" {
-		return reqUnknown, missing + ", but disco#info could not be read (domain: " + d.Server.Status + "; account: " + d.Account.Status + ")"
+	if !d.Server.Status.OK() || !d.Account.Status.OK() {
+		return reqUnknown, missing + ", but disco#info could not be read (domain: " + string(d.Server.Status) + "; account: " + string(d.Account.Status) + ")"
 	}
 	if items, listFailed := d.Unanswered(); listFailed || len(items) > 0 {
 		return reqUnknown, missing + ", but some components could not be asked"
@@ -99,7 +99,7 @@ var suites = map[string][]requirement{
 			return met(d.Login.TLSVersion != "", "logged in over "+d.Login.TLSVersion, "no TLS")
 		}},
 		{"Direct TLS (XEP-0368)", false, true, func(in Input, _ *xmpp.AccountData) (reqState, string) {
-			o := in.Results.Get(xmpp.IDDirectTLS)
+			dt, o := xmpp.DirectTLS.Of(in.Results)
 			switch {
 			case o == nil:
 				return reqUnknown, "direct TLS not probed"
@@ -108,7 +108,7 @@ var suites = map[string][]requirement{
 			case o.Status != probes.StatusOK:
 				return reqUnknown, "direct TLS could not be probed: " + o.Reason
 			}
-			if dt, ok := o.Data.(*xmpp.DirectTLSData); ok {
+			if dt != nil {
 				for _, e := range dt.Endpoints {
 					if e.Features != nil {
 						return reqMet, "stream over direct TLS on " + e.Endpoint.Addr
@@ -119,24 +119,24 @@ var suites = map[string][]requirement{
 		}},
 		{"Feature discovery (XEP-0030)", true, false, func(_ Input, d *xmpp.AccountData) (reqState, string) {
 			switch {
-			case d.Server.Status == "result":
+			case d.Server.Status.OK():
 				return reqMet, "disco#info of " + d.Server.JID + " answered"
-			case strings.HasPrefix(d.Server.Status, "no answer"):
-				return reqUnknown, "disco#info of " + d.Server.JID + ": " + d.Server.Status
+			case d.Server.Status.Unanswered():
+				return reqUnknown, "disco#info of " + d.Server.JID + ": " + string(d.Server.Status)
 			}
-			return reqMissing, "disco#info of " + d.Server.JID + " refused: " + d.Server.Status
+			return reqMissing, "disco#info of " + d.Server.JID + " refused: " + string(d.Server.Status)
 		}},
 		{"Feature broadcasts (XEP-0115)", false, true, postAuth("XEP-0115 <c/>", func(f *xmpp.Features) bool { return f.Caps != nil })},
 		{"Event publishing (XEP-0163 PEP)", false, true, func(_ Input, d *xmpp.AccountData) (reqState, string) {
-			if d.Account.Status != "result" {
-				return reqUnknown, "disco#info of " + d.Account.JID + ": " + d.Account.Status
+			if !d.Account.Status.OK() {
+				return reqUnknown, "disco#info of " + d.Account.JID + ": " + string(d.Account.Status)
 			}
 			return met(d.Account.HasIdentity("pubsub", "pep"), "identity pubsub/pep on "+d.Account.JID, "no identity pubsub/pep on "+d.Account.JID)
 		}},
 	},
 	"web": {
 		{"Web connection mechanisms (RFC 7395 WebSocket or XEP-0206 BOSH)", true, false, func(in Input, _ *xmpp.AccountData) (reqState, string) {
-			hm, ok := probes.Data[*xmpp.HostMetaData](in.Results, xmpp.IDHostMeta)
+			hm, ok := xmpp.HostMeta.OK(in.Results)
 			if !ok {
 				return reqUnknown, "XEP-0156 host-meta not measured"
 			}
@@ -182,7 +182,7 @@ var suites = map[string][]requirement{
 			mam, selfPing, tested := false, false, false
 			for _, m := range d.MUC {
 				mam = mam || m.Info.Has("urn:xmpp:mam:2")
-				if m.Room != nil && m.Room.Info != nil && m.Room.Info.Status == "result" {
+				if m.Room != nil && m.Room.Info != nil && m.Room.Info.Status.OK() {
 					tested = true
 					mam = mam || m.Room.Info.Has("urn:xmpp:mam:2")
 					selfPing = selfPing || m.Room.Info.Has("http://jabber.org/protocol/muc#self-ping-optimization")
@@ -228,10 +228,10 @@ var suites = map[string][]requirement{
 			switch {
 			case d.ExtDisco == nil:
 				return discoRead(d, "urn:xmpp:extdisco:2 not advertised")
-			case strings.HasPrefix(d.ExtDisco.Status, "no answer"):
-				return reqUnknown, "extdisco services: " + d.ExtDisco.Status
-			case d.ExtDisco.Status != "result" || len(d.ExtDisco.Services) == 0:
-				return reqMissing, "extdisco answered " + d.ExtDisco.Status + " with no service"
+			case d.ExtDisco.Status.Unanswered():
+				return reqUnknown, "extdisco services: " + string(d.ExtDisco.Status)
+			case !d.ExtDisco.Status.OK() || len(d.ExtDisco.Services) == 0:
+				return reqMissing, "extdisco answered " + string(d.ExtDisco.Status) + " with no service"
 			}
 			return reqMet, fmt.Sprintf("%d service(s)", len(d.ExtDisco.Services))
 		}},
@@ -334,11 +334,11 @@ func complianceEval(suite string) Evaluator {
 // evalHostMeta judges XEP-0156 discovery of the web connection methods.
 func evalHostMeta(in Input) Verdict {
 	what := "XEP-0156 host-meta"
-	d, ok := probes.Data[*xmpp.HostMetaData](in.Results, xmpp.IDHostMeta)
+	d, ok := xmpp.HostMeta.OK(in.Results)
 	if !ok {
-		return notMeasured(in, xmpp.IDHostMeta, what)
+		return notMeasured(in, xmpp.HostMeta.ID, what)
 	}
-	ev := in.Results.Get(xmpp.IDHostMeta).Evidence
+	ev := in.Results.Get(xmpp.HostMeta.ID).Evidence
 	if !d.Served() {
 		return Verdict{Status: report.Info, Summary: fmt.Sprintf("no host-meta served (host-meta: %s; host-meta.json: %s): web clients cannot discover a WebSocket or BOSH endpoint", d.XRD.Status, d.JSON.Status), Evidence: ev}
 	}

@@ -11,11 +11,11 @@ import (
 // accountInput builds the observations of a logged-in scan by hand.
 func accountInput(d *xmpp.AccountData, hm *xmpp.HostMetaData) Input {
 	res := probes.Results{
-		xmpp.IDAccount:   {Probe: xmpp.IDAccount, Status: probes.StatusOK, Data: d},
-		xmpp.IDDirectTLS: {Probe: xmpp.IDDirectTLS, Status: probes.StatusNotApplicable, Reason: "no SRV"},
+		xmpp.Account.ID:   {Probe: xmpp.Account.ID, Status: probes.StatusOK, Data: d},
+		xmpp.DirectTLS.ID: {Probe: xmpp.DirectTLS.ID, Status: probes.StatusNotApplicable, Reason: "no SRV"},
 	}
 	if hm != nil {
-		res[xmpp.IDHostMeta] = &probes.Observation{Probe: xmpp.IDHostMeta, Status: probes.StatusOK, Data: hm}
+		res[xmpp.HostMeta.ID] = &probes.Observation{Probe: xmpp.HostMeta.ID, Status: probes.StatusOK, Data: hm}
 	}
 	return Input{Kind: "xmpp", Results: res}
 }
@@ -91,7 +91,7 @@ func xmppComplianceCases(t *testing.T) []evalCase {
 		return accountInput(d, hm).Results
 	}
 	hm := func(d *xmpp.HostMetaData) probes.Results {
-		return probes.Results{xmpp.IDHostMeta: {Probe: xmpp.IDHostMeta, Status: probes.StatusOK, Data: d, Evidence: []probes.Evidence{{Kind: "http", Sent: "GET /.well-known/host-meta"}}}}
+		return probes.Results{xmpp.HostMeta.ID: {Probe: xmpp.HostMeta.ID, Status: probes.StatusOK, Data: d, Evidence: []probes.Evidence{{Kind: "http", Sent: "GET /.well-known/host-meta"}}}}
 	}
 	served := &xmpp.HostMetaData{XRD: xmpp.HostMetaDoc{URL: "https://x/.well-known/host-meta", OK: true, CORS: "*"}, JSON: xmpp.HostMetaDoc{URL: "https://x/.well-known/host-meta.json", OK: true, CORS: "*"},
 		Links: []xmpp.HostMetaLink{{Rel: xmpp.RelBOSH, Href: "https://x/bosh", Answered: true}}}

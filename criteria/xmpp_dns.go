@@ -17,9 +17,9 @@ var xmppDNSCriteria = []binding{
 }
 
 func dnsService(in Input, service, what string) (*xmpp.Service, *Verdict) {
-	d, ok := probes.Data[*xmpp.DNSData](in.Results, xmpp.IDDNS)
+	d, ok := xmpp.DNS.OK(in.Results)
 	if !ok {
-		v := notMeasured(in, xmpp.IDDNS, what)
+		v := notMeasured(in, xmpp.DNS.ID, what)
 		return nil, &v
 	}
 	s := d.Service(service)
@@ -103,7 +103,7 @@ func evalSRVClient(in Input) Verdict {
 	}
 	// "." for STARTTLS while _xmpps-client is published: clients are sent
 	// to direct TLS only (XEP-0368), which leaves no STARTTLS to strip.
-	if d, ok := probes.Data[*xmpp.DNSData](in.Results, xmpp.IDDNS); ok {
+	if d, ok := xmpp.DNS.OK(in.Results); ok {
 		if st := d.Service(xmpp.ServiceClient); st != nil && st.Disabled {
 			if dt := d.Service(xmpp.ServiceClientTLS); dt != nil && dt.Published() {
 				return Verdict{Status: report.Pass, Summary: "STARTTLS for clients is switched off (\".\"): clients use direct TLS only, published by _xmpps-client (XEP-0368)", Evidence: v.Evidence}
@@ -132,13 +132,9 @@ func evalDirectTLS(in Input) Verdict {
 	case len(bad) > 0:
 		return Verdict{Status: report.Fail, Summary: "direct-TLS SRV target without an address: " + strings.Join(bad, "; "), Evidence: ev}
 	}
-	o := in.Results.Get(xmpp.IDDirectTLS)
-	var d *xmpp.DirectTLSData
-	if o != nil {
-		d, _ = o.Data.(*xmpp.DirectTLSData)
-	}
+	d, _ := xmpp.DirectTLS.Of(in.Results)
 	if d == nil || len(d.Endpoints) == 0 {
-		nm := notMeasured(in, xmpp.IDDirectTLS, "Direct TLS")
+		nm := notMeasured(in, xmpp.DirectTLS.ID, "Direct TLS")
 		nm.Evidence = append(ev, nm.Evidence...)
 		return nm
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func dnsResults(svcs ...*xmpp.Service) probes.Results {
-	return probes.Results{xmpp.IDDNS: {Status: probes.StatusOK, Data: &xmpp.DNSData{Domain: "example.org", Services: svcs}}}
+	return probes.Results{xmpp.DNS.ID: {Status: probes.StatusOK, Data: &xmpp.DNSData{Domain: "example.org", Services: svcs}}}
 }
 
 func TestXMPPDNSEvaluators(t *testing.T) {
@@ -73,7 +73,7 @@ func TestXMPPDNSEvaluators(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			res := dnsResults(direct)
 			if c.obs != nil {
-				res[xmpp.IDDirectTLS] = c.obs
+				res[xmpp.DirectTLS.ID] = c.obs
 			}
 			v := evalDirectTLS(Input{Kind: "xmpp", Results: res})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || len(v.Evidence) == 0 {
@@ -98,7 +98,7 @@ func xmppDNSCases(t *testing.T) []evalCase {
 	}
 	target := xmpp.SRVTarget{Port: 5269, Target: "xmpp.example.org.", Endpoints: addr}
 	direct := srv("xmpps-client", nil, xmpp.SRVTarget{Port: 5223, Target: "xmpp.example.org.", Endpoints: addr})
-	direct[xmpp.IDDirectTLS] = &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
+	direct[xmpp.DirectTLS.ID] = &probes.Observation{Status: probes.StatusOK, Data: &xmpp.DirectTLSData{Endpoints: []xmpp.DirectTLSEndpoint{
 		{Endpoint: addr[0], Target: "xmpp.example.org:5223", Status: probes.StatusRefused, Reason: "connection refused"}}}}
 	return []evalCase{
 		{ID: "xmpp.dns.srv-client", Name: "published", Res: srv("xmpp-client", nil, xmpp.SRVTarget{Port: 5222, Target: "xmpp.example.org.", Endpoints: addr}), Want: report.Pass, Has: "xmpp.example.org:5222"},

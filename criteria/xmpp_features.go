@@ -62,7 +62,7 @@ func discoFeatureEval(f discoFeature) Evaluator {
 				return Verdict{Status: report.Pass, Summary: fmt.Sprintf("%s: %s advertised by %s", f.what, x, by), Evidence: ev}
 			}
 		}
-		if d.Server.Status != "result" || d.Account.Status != "result" {
+		if !d.Server.Status.OK() || !d.Account.Status.OK() {
 			return Verdict{Status: report.Error, Summary: fmt.Sprintf("%s: not found, but disco#info could not be read (domain: %s; account: %s)", f.what, d.Server.Status, d.Account.Status), Evidence: ev}
 		}
 		return Verdict{Status: report.Warn, Summary: fmt.Sprintf("%s: %s advertised neither by %s nor by the account", f.what, strings.Join(f.vars, " / "), d.Server.JID), Evidence: ev}
@@ -90,7 +90,7 @@ var streamFeatures = []streamFeature{
 
 func streamFeatureEval(sf streamFeature) Evaluator {
 	return func(in Input) Verdict {
-		if o := in.Results.Get(xmpp.IDAccount); o != nil {
+		if o := in.Results.Get(xmpp.Account.ID); o != nil {
 			d, v := account(in, sf.what)
 			if v != nil {
 				return *v
@@ -103,9 +103,9 @@ func streamFeatureEval(sf streamFeature) Evaluator {
 			return Verdict{Status: report.Warn, Summary: sf.what + " not offered after login", Evidence: ev}
 		}
 		// Without an account: the features after STARTTLS, before login.
-		d, ok := probes.Data[*xmpp.StreamsData](in.Results, xmpp.IDC2SStreams)
+		d, ok := xmpp.C2SStreams.OK(in.Results)
 		if !ok {
-			return notMeasured(in, xmpp.IDC2SStreams, sf.what)
+			return notMeasured(in, xmpp.C2SStreams.ID, sf.what)
 		}
 		var ev []probes.Evidence
 		for _, e := range d.Endpoints {
@@ -129,8 +129,8 @@ func evalOMEMOReady(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Account)}
 	if d.PEP == nil {
-		if d.Account.Status != "result" {
-			return Verdict{Status: report.Error, Summary: "the account's disco#info could not be read (" + d.Account.Status + "): PEP not measured", Evidence: ev}
+		if !d.Account.Status.OK() {
+			return Verdict{Status: report.Error, Summary: "the account's disco#info could not be read (" + string(d.Account.Status) + "): PEP not measured", Evidence: ev}
 		}
 		if !d.Account.HasIdentity("pubsub", "pep") {
 			return Verdict{Status: report.Fail, Summary: "no PEP (XEP-0163) on the account: OMEMO clients cannot publish their device list and keys", Evidence: ev}
@@ -197,7 +197,7 @@ func evalUpload(in Input) Verdict {
 			notes = append(notes, u.Info.JID+": slot refused ("+u.Slot.Detail+")")
 			continue
 		}
-		if c := u.CORS; c != nil && strings.HasPrefix(c.Status, "not fetched") {
+		if c := u.CORS; c != nil && c.NotFetched() {
 			worst = worseStatus(worst, report.Error)
 			notes = append(notes, u.Info.JID+": slot granted, CORS not checked ("+c.Status+")")
 			continue
@@ -246,7 +246,7 @@ func evalMUC(in Input) Verdict {
 			ev = append(ev, stepEvidence(d, s))
 		}
 		var props []string
-		if m.Room.Info != nil && m.Room.Info.Status == "result" {
+		if m.Room.Info != nil && m.Room.Info.Status.OK() {
 			if m.Room.Info.Has("urn:xmpp:mam:2") || m.Info.Has("urn:xmpp:mam:2") {
 				props = append(props, "MUC MAM")
 			} else {
@@ -257,7 +257,7 @@ func evalMUC(in Input) Verdict {
 			}
 		}
 		switch {
-		case !m.Room.Created && (m.Room.Info == nil || m.Room.Info.Status != "result"):
+		case !m.Room.Created && (m.Room.Info == nil || !m.Room.Info.Status.OK()):
 			st = worseStatus(st, report.Warn)
 			p += ": a test room could not be created (" + firstDetail(m.Room.Steps) + ")"
 		case !m.Room.Gone:
@@ -282,14 +282,14 @@ func evalExtDisco(in Input) Verdict {
 	}
 	ev := []probes.Evidence{discoEvidence(d, d.Server)}
 	if d.ExtDisco == nil {
-		if d.Server.Status != "result" {
-			return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + d.Server.Status + "): extdisco not measured", Evidence: ev}
+		if !d.Server.Status.OK() {
+			return Verdict{Status: report.Error, Summary: "the domain's disco#info could not be read (" + string(d.Server.Status) + "): extdisco not measured", Evidence: ev}
 		}
 		return Verdict{Status: report.Warn, Summary: "urn:xmpp:extdisco:2 not advertised: calls between clients behind NAT cannot find a STUN/TURN server", Evidence: ev}
 	}
-	ev = append(ev, exEvidence(d, d.ExtDisco.Exchange, "services ("+d.ExtDisco.Status+")"))
-	if d.ExtDisco.Status != "result" {
-		return Verdict{Status: report.Fail, Summary: "extdisco advertised but the services request failed: " + d.ExtDisco.Status, Evidence: ev}
+	ev = append(ev, exEvidence(d, d.ExtDisco.Exchange, "services ("+string(d.ExtDisco.Status)+")"))
+	if !d.ExtDisco.Status.OK() {
+		return Verdict{Status: report.Fail, Summary: "extdisco advertised but the services request failed: " + string(d.ExtDisco.Status), Evidence: ev}
 	}
 	var stun, turn int
 	for _, s := range d.ExtDisco.Services {
@@ -319,8 +319,8 @@ func evalPEP(in Input) Verdict {
 	if d.Account.HasIdentity("pubsub", "pep") {
 		return Verdict{Status: report.Pass, Summary: "identity pubsub/pep on " + d.Account.JID, Evidence: ev}
 	}
-	if d.Account.Status != "result" {
-		return Verdict{Status: report.Error, Summary: "the account did not answer disco#info (" + d.Account.Status + ")", Evidence: ev}
+	if !d.Account.Status.OK() {
+		return Verdict{Status: report.Error, Summary: "the account did not answer disco#info (" + string(d.Account.Status) + ")", Evidence: ev}
 	}
 	return Verdict{Status: report.Warn, Summary: "no identity pubsub/pep on " + d.Account.JID + ": OMEMO and avatars cannot be published", Evidence: ev}
 }

@@ -43,7 +43,7 @@ func xmppFeatureCases(t *testing.T) []evalCase {
 		}
 		return accountInput(d, nil).Results
 	}
-	none := probes.Results{xmpp.IDC2SStreams: {Probe: xmpp.IDC2SStreams, Status: probes.StatusOK, Data: &xmpp.StreamsData{}}}
+	none := probes.Results{xmpp.C2SStreams.ID: {Probe: xmpp.C2SStreams.ID, Status: probes.StatusOK, Data: &xmpp.StreamsData{}}}
 	withServer := func(vars ...string) probes.Results {
 		return acc(func(d *xmpp.AccountData) { d.Server.Features = append(d.Server.Features, vars...) })
 	}

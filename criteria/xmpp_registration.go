@@ -13,7 +13,7 @@ var xmppRegistrationCriteria = []binding{
 }
 
 func evalRegistrationOpen(in Input) Verdict {
-	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
 		v := registrationVerdict(e)
 		v.Evidence = append(xmpp.StreamEvidence(e), xmpp.RegistrationEvidence(e)...)
 		return v

@@ -12,7 +12,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 	reg := func(pre, post string, r *xmpp.Registration) probes.Results {
 		e := xep("192.0.2.1:5222", feats(t, pre), feats(t, post), "TLSv1.3")
 		e.Registration = r
-		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, e)
+		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLSIDs.Endpoints, e)
 	}
 	form := &xmpp.Registration{Type: "result", Fields: []string{"username", "password"}}
 	return []evalCase{

@@ -22,17 +22,13 @@ var xmppStreamCriteria = []binding{
 // streamsEval applies fn to every endpoint of a streams probe; the worst
 // endpoint decides. An endpoint whose stream could not be opened is an
 // error (not measured) for it.
-func streamsEval(in Input, id, epsID probes.ID, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
+func streamsEval(in Input, k probes.Key[*xmpp.StreamsData], epsID probes.ID, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
 	if o := in.Results.Get(epsID); o != nil && o.Status == probes.StatusNotApplicable {
 		return Verdict{Status: report.Skip, Summary: what + ": not applicable (" + o.Reason + ")", Evidence: o.Evidence}
 	}
-	o := in.Results.Get(id)
-	var d *xmpp.StreamsData
-	if o != nil {
-		d, _ = o.Data.(*xmpp.StreamsData)
-	}
+	d, _ := k.Of(in.Results)
 	if d == nil {
-		return notMeasured(in, id, what)
+		return notMeasured(in, k.ID, what)
 	}
 	var vs []epVerdict
 	for _, e := range d.Endpoints {
@@ -51,9 +47,9 @@ func streamsEval(in Input, id, epsID probes.ID, what string, fn func(e xmpp.Endp
 // features of the direct-TLS streams are judged instead.
 func authStreamsEval(in Input, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
 	o := in.Results.Get(xmpp.C2STLSIDs.Endpoints)
-	dt, ok := probes.Data[*xmpp.DirectTLSData](in.Results, xmpp.IDDirectTLS)
+	dt, ok := xmpp.DirectTLS.OK(in.Results)
 	if o == nil || o.Status != probes.StatusNotApplicable || !ok || len(dt.Endpoints) == 0 {
-		return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, what, fn)
+		return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, what, fn)
 	}
 	var vs []epVerdict
 	for _, e := range dt.Endpoints {
@@ -100,13 +96,13 @@ func startTLSVerdict(e xmpp.EndpointStreams, peer string) epVerdict {
 }
 
 func evalC2SStartTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "c2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "c2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
 		return startTLSVerdict(e, "client")
 	})
 }
 
 func evalS2SStartTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
 		return startTLSVerdict(e, "server")
 	})
 }
@@ -123,7 +119,7 @@ var refusedForCert = map[string]bool{"not-authorized": true, "policy-violation":
 // rests on DNS. A server that refuses a certificate-less peer after TLS
 // demands certificates.
 func evalS2SAuthentication(in Input) Verdict {
-	return streamsEval(in, xmpp.IDS2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s authentication", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s authentication", func(e xmpp.EndpointStreams) epVerdict {
 		pre := e.PreTLS
 		switch {
 		case pre == nil:
@@ -169,7 +165,7 @@ var cleartextMechs = map[string]bool{"PLAIN": true, "LOGIN": true}
 var passwordless = map[string]bool{"EXTERNAL": true, "ANONYMOUS": true}
 
 func evalNoAuthBeforeTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, "Authentication before TLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "Authentication before TLS", func(e xmpp.EndpointStreams) epVerdict {
 		f := e.PreTLS
 		if f == nil {
 			return notOpened(e)

@@ -127,6 +127,9 @@ type AccessData struct {
 	Endpoints  []AccessEndpoint `json:"endpoints"`
 }
 
+// Access is the observation of the anonymous client requests.
+var Access = probes.Key[*AccessData]{ID: IDAccess}
+
 // FederationDirectoryEndpoint is GET /_matrix/federation/v1/publicRooms
 // without X-Matrix on one federation address.
 type FederationDirectoryEndpoint struct {
@@ -139,6 +142,10 @@ type FederationDirectoryEndpoint struct {
 type FederationDirectoryData struct {
 	Endpoints []FederationDirectoryEndpoint `json:"endpoints"`
 }
+
+// FederationDirectory is the observation of the federation room-directory
+// request.
+var FederationDirectory = probes.Key[*FederationDirectoryData]{ID: IDFederationDirectory}
 
 // AccessProbes are the probes of the anonymous requests.
 func AccessProbes(serverName string) []probes.Probe {
@@ -200,9 +207,9 @@ func attempt(ex Exchange) Attempt {
 
 func accessProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
-	cd, _ := probes.Data[*ClientData](in, IDClient)
+	cd, _ := Client.OK(in)
 	ad := &AccessData{ServerName: d.ServerName, LocalName: d.ServerName}
-	if kd, ok := probes.Data[*KeysData](in, IDKeys); ok {
+	if kd, ok := Keys.OK(in); ok {
 		for _, e := range kd.Endpoints {
 			if e.Keys != nil && e.Keys.ServerName != "" {
 				if _, err := ParseServerName(e.Keys.ServerName); err == nil {

@@ -101,6 +101,9 @@ type AccountData struct {
 	Endpoints []AccountEndpoint `json:"endpoints"`
 }
 
+// Account is the observation of the logged-in probe (--account).
+var Account = probes.Key[*AccountData]{ID: IDAccount}
+
 // AccountProbes are the probes that --account and --active add, and the
 // login-flow probe every scan runs.
 func AccountProbes(opt Options) []probes.Probe {
@@ -152,7 +155,7 @@ func plainHTTPRefused(baseURL string, ep probes.Endpoint) string {
 
 func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, cred *probes.Credentials) probes.Observation {
 	d := dataOf(in)
-	ld, _ := probes.Data[*LoginData](in, IDLoginFlows)
+	ld, _ := LoginFlows.OK(in)
 	ad := &AccountData{Account: cred.Account}
 	if ld == nil {
 		return probes.Observation{Status: probes.StatusError, Reason: "no login-flow data (bug)", Data: ad}

@@ -45,6 +45,9 @@ type ClientData struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Client is the observation of client discovery.
+var Client = probes.Key[*ClientData]{ID: IDClient}
+
 // Reachable reports whether some address answered /versions with 200.
 func (c *ClientData) Reachable() bool {
 	for _, e := range c.Endpoints {

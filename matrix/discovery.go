@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -82,8 +83,39 @@ type DiscoveryData struct {
 	Error string `json:"error,omitempty"`
 	// Notes are remarks for the admin (deprecated record used, CNAME
 	// target, redirects…).
-	Notes []string `json:"notes,omitempty"`
+	Notes []Note `json:"notes,omitempty"`
 }
+
+// NoteKind says what a discovery note is about.
+type NoteKind int
+
+// Discovery notes. The first is a remark; the others are problems another
+// homeserver may trip over.
+const (
+	NoteRedirected   NoteKind = iota // the well-known request was redirected
+	NoteLegacySRV                    // only the deprecated _matrix._tcp record exists
+	NoteSRVCNAME                     // an SRV target is a CNAME (RFC 2782 forbids it)
+	NoteSRVNoAddress                 // an SRV target has no address
+)
+
+// Note is one discovery remark: its kind, and the text for the admin (the
+// JSON report carries the text).
+type Note struct {
+	Kind NoteKind
+	Text string
+}
+
+// Problem reports whether the note is a problem rather than a remark.
+func (n Note) Problem() bool { return n.Kind != NoteRedirected }
+
+// MarshalJSON writes the text, as reports always had it.
+func (n Note) MarshalJSON() ([]byte, error) { return json.Marshal(n.Text) }
+
+// UnmarshalJSON reads the text (a report read back keeps no kind).
+func (n *Note) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &n.Text) }
+
+// Discovery is the observation of server discovery.
+var Discovery = probes.Key[*DiscoveryData]{ID: IDDiscovery}
 
 // Ports lists the distinct ports of the endpoints.
 func (d *DiscoveryData) Ports() []int {
@@ -156,7 +188,7 @@ func discoveryProbe(ctx context.Context, env *probes.Env, serverName string) pro
 			ev = append(ev, x.Evidence())
 		}
 		if w.Redirects > 0 {
-			d.Notes = append(d.Notes, fmt.Sprintf("the well-known request was redirected %d time(s); followed as the spec says", w.Redirects))
+			d.Notes = append(d.Notes, Note{NoteRedirected, fmt.Sprintf("the well-known request was redirected %d time(s); followed as the spec says", w.Redirects)})
 		}
 		if w.Valid() {
 			del, raw, err := ParseWellKnownServer(w.Body)
@@ -237,14 +269,14 @@ func (d *DiscoveryData) srvChain(ctx context.Context, env *probes.Env, host, ste
 		}
 		d.Step = svc.step
 		if svc.prefix == srvLegacy {
-			d.Notes = append(d.Notes, "only the deprecated "+l.Name+" record exists (Matrix 1.8 replaced it with "+srvFed+host+")")
+			d.Notes = append(d.Notes, Note{NoteLegacySRV, "only the deprecated " + l.Name + " record exists (Matrix 1.8 replaced it with " + srvFed + host + ")"})
 		}
 		for _, r := range l.Records {
 			if r.CNAME != "" {
-				d.Notes = append(d.Notes, fmt.Sprintf("SRV target %s is a CNAME (to %s): RFC 2782 requires the target to have A/AAAA records itself", r.Target, r.CNAME))
+				d.Notes = append(d.Notes, Note{NoteSRVCNAME, fmt.Sprintf("SRV target %s is a CNAME (to %s): RFC 2782 requires the target to have A/AAAA records itself", r.Target, r.CNAME)})
 			}
 			if len(r.Endpoints) == 0 {
-				d.Notes = append(d.Notes, fmt.Sprintf("SRV target %s:%d has no address: %s", strings.TrimSuffix(r.Target, "."), r.Port, r.Error))
+				d.Notes = append(d.Notes, Note{NoteSRVNoAddress, fmt.Sprintf("SRV target %s:%d has no address: %s", strings.TrimSuffix(r.Target, "."), r.Port, r.Error)})
 			}
 			d.Endpoints = append(d.Endpoints, r.Endpoints...)
 		}

@@ -45,10 +45,13 @@ type LoginData struct {
 	Endpoints []LoginEndpoint `json:"endpoints"`
 }
 
+// LoginFlows is the observation of the login-flow probe.
+var LoginFlows = probes.Key[*LoginData]{ID: IDLoginFlows}
+
 // localName is the name the server calls itself (its keys' server_name),
 // else the scanned name.
 func localName(in probes.Results, d *DiscoveryData) string {
-	if kd, ok := probes.Data[*KeysData](in, IDKeys); ok {
+	if kd, ok := Keys.OK(in); ok {
 		for _, e := range kd.Endpoints {
 			if e.Keys != nil && e.Keys.ServerName != "" {
 				if _, err := ParseServerName(e.Keys.ServerName); err == nil {
@@ -66,7 +69,7 @@ func clientGet(ctx context.Context, env *probes.Env, b ClientBase, ep probes.End
 
 func loginFlowsProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
-	cd, _ := probes.Data[*ClientData](in, IDClient)
+	cd, _ := Client.OK(in)
 	b, ok := clientBase(d, cd)
 	if !ok {
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no client API address (no usable base_url, no federation address)"}

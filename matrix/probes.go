@@ -58,7 +58,7 @@ func federationTLSProbes() []probes.Probe {
 	for _, p := range tls.Probes(tls.Target{Host: "placeholder.invalid", Port: DefaultFederationPort}, ids) {
 		id, needs, limit := p.ID(), append([]probes.ID{IDDiscovery}, p.Requires()...), p.Timeout()
 		out = append(out, probes.Func{Name: id, Needs: needs, Limit: limit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-			d, _ := probes.Data[*DiscoveryData](in, IDDiscovery)
+			d, _ := Discovery.OK(in)
 			if d == nil {
 				return probes.Observation{Status: probes.StatusError, Reason: "no discovery data (bug)"}
 			}
@@ -121,8 +121,11 @@ type KeysData struct {
 	Endpoints   []EndpointKeys `json:"endpoints"`
 }
 
+// Keys is the observation of the federation key request.
+var Keys = probes.Key[*KeysData]{ID: IDKeys}
+
 func dataOf(in probes.Results) *DiscoveryData {
-	d, _ := probes.Data[*DiscoveryData](in, IDDiscovery)
+	d, _ := Discovery.OK(in)
 	return d
 }
 
@@ -184,6 +187,9 @@ type EndpointVersion struct {
 type VersionData struct {
 	Endpoints []EndpointVersion `json:"endpoints"`
 }
+
+// Version is the observation of the federation version request.
+var Version = probes.Key[*VersionData]{ID: IDVersion}
 
 func versionProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)

@@ -84,6 +84,9 @@ type RateLimitData struct {
 	Endpoints []RateLimitEndpoint `json:"endpoints"`
 }
 
+// RateLimit is the observation of the rate-limit test (--active).
+var RateLimit = probes.Key[*RateLimitData]{ID: IDRateLimit}
+
 // randomPassword is the wrong password of the rate-limit test.
 func randomPassword() string {
 	var b [12]byte
@@ -93,7 +96,7 @@ func randomPassword() string {
 
 func rateLimitProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)
-	ld, _ := probes.Data[*LoginData](in, IDLoginFlows)
+	ld, _ := LoginFlows.OK(in)
 	if ld == nil {
 		return probes.Observation{Status: probes.StatusError, Reason: "no login-flow data (bug)"}
 	}

@@ -241,3 +241,29 @@ func TestParallelPanicReachesTheRunner(t *testing.T) {
 		t.Fatalf("observation %+v, want an error naming the panic", o)
 	}
 }
+
+func TestKey(t *testing.T) {
+	type data struct{ N int }
+	k := Key[*data]{ID: "x"}
+	other := Key[*struct{}]{ID: "x"}
+	res := Results{"x": {Probe: "x", Status: StatusTimeout, Data: &data{N: 1}}}
+	if d, o := k.Of(res); d == nil || d.N != 1 || o == nil {
+		t.Fatalf("Of on a failed probe: %v %v", d, o)
+	}
+	if _, ok := k.OK(res); ok {
+		t.Fatal("OK on a failed probe")
+	}
+	res["x"].Status = StatusOK
+	if d, ok := k.OK(res); !ok || d.N != 1 {
+		t.Fatalf("OK: %v %v", d, ok)
+	}
+	if d, o := other.Of(res); d != nil || o == nil {
+		t.Fatalf("wrong type: %v %v", d, o)
+	}
+	if _, ok := other.OK(res); ok {
+		t.Fatal("OK with the wrong type")
+	}
+	if d, o := (Key[*data]{ID: "y"}).Of(res); d != nil || o != nil {
+		t.Fatalf("absent: %v %v", d, o)
+	}
+}

@@ -67,12 +67,15 @@ type AccountData struct {
 	ClosedCleanly bool     `json:"closed_cleanly"`
 }
 
+// Account is the observation of the logged-in probe.
+var Account = probes.Key[*AccountData]{ID: IDAccount}
+
 // Unanswered lists the components whose disco#info got no usable answer
 // (their kind is unknown), and says whether disco#items itself failed.
 func (d *AccountData) Unanswered() (items []string, listFailed bool) {
 	for _, it := range d.Items {
-		if it.Status != "result" {
-			items = append(items, it.JID+" ("+it.Status+")")
+		if !it.Status.OK() {
+			items = append(items, it.JID+" ("+string(it.Status)+")")
 		}
 	}
 	return items, d.ItemsEx.Error != ""
@@ -123,7 +126,7 @@ func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
 
 func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, creds *probes.Credentials) probes.Observation {
 	var ep *probes.Endpoint
-	if streams, ok := probes.Data[*StreamsData](in, IDC2SStreams); ok {
+	if streams, ok := C2SStreams.OK(in); ok {
 		for _, e := range streams.Endpoints {
 			if e.PostTLS != nil {
 				ep = &e.Endpoint
@@ -133,7 +136,7 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 	}
 	direct := false
 	if ep == nil {
-		if d, ok := probes.Data[*DirectTLSData](in, IDDirectTLS); ok {
+		if d, ok := DirectTLS.OK(in); ok {
 			for _, e := range d.Endpoints {
 				if e.Features != nil {
 					ep, direct = &e.Endpoint, true

@@ -92,7 +92,7 @@ func destroyRoom(ctx context.Context, sess *cleanupSession, t *RoomTest) string 
 			return ""
 		}
 		if !s.NoAnswer || ctx.Err() != nil {
-			if after.Status == "result" {
+			if after.Status.OK() {
 				return "still answers disco#info after the destroy (" + detail + ")"
 			}
 			return detail
@@ -112,7 +112,7 @@ func awaitGone(ctx context.Context, sess *cleanupSession, room string, retry boo
 		tries++
 		c, err := sess.get(ctx)
 		if err != nil {
-			after = &DiscoInfo{JID: room, Status: err.Error()}
+			after = &DiscoInfo{JID: room, Status: Reply(err.Error())}
 			break
 		}
 		after = c.discoInfo(ctx, room)
@@ -130,5 +130,5 @@ func awaitGone(ctx context.Context, sess *cleanupSession, room string, retry boo
 	if tries > 1 {
 		return after, fmt.Sprintf("%s (asked %d times)", after.Status, tries)
 	}
-	return after, after.Status
+	return after, string(after.Status)
 }

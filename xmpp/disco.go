@@ -21,10 +21,29 @@ type Form struct {
 	Fields map[string][]string `json:"fields,omitempty"`
 }
 
+// Reply is how the server replied to one request of the logged-in probe:
+// ReplyResult, the stanza error condition it answered with (e.g.
+// "service-unavailable"), or no answer at all ("no answer: " and why).
+type Reply string
+
+// ReplyResult is a type='result' answer.
+const ReplyResult Reply = "result"
+
+const noReplyPrefix = "no answer: "
+
+func noReply(why string) Reply { return Reply(noReplyPrefix + why) }
+
+// OK reports a result.
+func (r Reply) OK() bool { return r == ReplyResult }
+
+// Unanswered reports that the request got no answer (timeout, broken
+// session): unlike an error answer, it says nothing about the server.
+func (r Reply) Unanswered() bool { return strings.HasPrefix(string(r), noReplyPrefix) }
+
 // DiscoInfo is the disco#info answer of one JID (XEP-0030 §3).
 type DiscoInfo struct {
 	JID        string     `json:"jid"`
-	Status     string     `json:"status"` // "result" or the error condition
+	Status     Reply      `json:"status"`
 	Identities []Identity `json:"identities,omitempty"`
 	Features   []string   `json:"features,omitempty"`
 	Forms      []Form     `json:"forms,omitempty"`
@@ -72,7 +91,7 @@ func (d *DiscoInfo) Form(t string) *Form {
 
 // VersionInfo is the XEP-0092 answer of the server.
 type VersionInfo struct {
-	Status   string   `json:"status"`
+	Status   Reply    `json:"status"`
 	Name     string   `json:"name,omitempty"`
 	Version  string   `json:"version,omitempty"`
 	OS       string   `json:"os,omitempty"`
@@ -91,7 +110,7 @@ type ExtService struct {
 
 // ExtDiscoInfo is the XEP-0215 services query.
 type ExtDiscoInfo struct {
-	Status   string       `json:"status"`
+	Status   Reply        `json:"status"`
 	Services []ExtService `json:"services,omitempty"`
 	Exchange Exchange     `json:"exchange"`
 }
@@ -126,13 +145,13 @@ func (c *Client) discoInfo(ctx context.Context, jid string) *DiscoInfo {
 	di := &DiscoInfo{JID: jid, Exchange: ex}
 	switch {
 	case res == nil:
-		di.Status = "no answer: " + ex.Error
+		di.Status = noReply(ex.Error)
 		return di
 	case res.Type != "result":
-		di.Status = res.Condition
+		di.Status = Reply(res.Condition)
 		return di
 	}
-	di.Status = "result"
+	di.Status = ReplyResult
 	if res.Payload == nil {
 		return di
 	}
@@ -183,11 +202,11 @@ func (c *Client) version(ctx context.Context) *VersionInfo {
 	v := &VersionInfo{Exchange: ex}
 	switch {
 	case res == nil:
-		v.Status = "no answer: " + ex.Error
+		v.Status = noReply(ex.Error)
 	case res.Type != "result":
-		v.Status = res.Condition
+		v.Status = Reply(res.Condition)
 	default:
-		v.Status = "result"
+		v.Status = ReplyResult
 		if q := res.Payload; q != nil {
 			for _, ch := range q.Children {
 				switch ch.Name.Local {
@@ -212,14 +231,14 @@ func (c *Client) extDisco(ctx context.Context) *ExtDiscoInfo {
 	e.Exchange = Exchange{Sent: ex.Sent, Error: ex.Error}
 	switch {
 	case res == nil:
-		e.Status = "no answer: " + ex.Error
+		e.Status = noReply(ex.Error)
 		return e
 	case res.Type != "result":
-		e.Status = res.Condition
+		e.Status = Reply(res.Condition)
 		e.Exchange.Received = res.XML
 		return e
 	}
-	e.Status = "result"
+	e.Status = ReplyResult
 	if res.Payload != nil {
 		for _, s := range res.Payload.Children {
 			if s.Name.Local != "service" {

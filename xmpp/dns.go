@@ -85,6 +85,9 @@ type DNSData struct {
 	Services []*Service `json:"services"`
 }
 
+// DNS is the observation of the xmpp.dns probe.
+var DNS = probes.Key[*DNSData]{ID: IDDNS}
+
 // Service returns the named service (nil if absent).
 func (d *DNSData) Service(name string) *Service {
 	if d == nil {

@@ -64,6 +64,9 @@ type HostMetaData struct {
 	Links []HostMetaLink `json:"links,omitempty"`
 }
 
+// HostMeta is the observation of the host-meta probe.
+var HostMeta = probes.Key[*HostMetaData]{ID: IDHostMeta}
+
 // Served reports whether either document was served.
 func (d *HostMetaData) Served() bool { return d.XRD.OK || d.JSON.OK }
 
@@ -314,5 +317,8 @@ func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) s
 	if err != nil || !env.IntoInternal(ctx, domain, eps) {
 		return ""
 	}
-	return "not fetched: " + u.Hostname() + " resolves to an internal address while " + domain + " is public"
+	return notFetched + u.Hostname() + " resolves to an internal address while " + domain + " is public"
 }
+
+// notFetched starts the reason scopeRefusal gives for a URL not fetched.
+const notFetched = "not fetched: "

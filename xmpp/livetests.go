@@ -58,6 +58,10 @@ type CORSInfo struct {
 	AllowMethods string `json:"allow_methods,omitempty"`
 }
 
+// NotFetched reports that the preflight was not sent because the PUT URL
+// leads into an internal network (see scopeRefusal).
+func (c *CORSInfo) NotFetched() bool { return strings.HasPrefix(c.Status, notFetched) }
+
 // pepTest publishes, reads the configuration, deletes.
 func (c *Client) pepTest(ctx context.Context, d *AccountData) *PEPTest {
 	node := "urn:imscore:probe:" + c.prefix

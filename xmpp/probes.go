@@ -121,7 +121,7 @@ func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
 // endpointsProbe turns the SRV answers of one service into the TLS
 // endpoints list (no I/O: xmpp.dns resolved every target).
 func endpointsProbe(in probes.Results, service string, defPort int) probes.Observation {
-	d, _ := probes.Data[*DNSData](in, IDDNS)
+	d, _ := DNS.OK(in)
 	s := d.Service(service)
 	if s == nil {
 		return probes.Observation{Status: probes.StatusError, Reason: "xmpp.dns has no " + service + " answer (bug)"}
@@ -216,7 +216,7 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 }
 
 func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, starttls, domain string, ids tls.IDs) probes.Observation {
-	d, _ := probes.Data[*DNSData](in, IDDNS)
+	d, _ := DNS.OK(in)
 	s := d.Service(service)
 	if s == nil || len(s.Records) == 0 {
 		return probes.Observation{Status: probes.StatusError, Reason: "no " + service + " target (bug)"}
@@ -280,6 +280,13 @@ type StreamsData struct {
 	From      string            `json:"from,omitempty"`
 	Endpoints []EndpointStreams `json:"endpoints"`
 }
+
+// C2SStreams and S2SStreams are the observations of the client and server
+// stream probes.
+var (
+	C2SStreams = probes.Key[*StreamsData]{ID: IDC2SStreams}
+	S2SStreams = probes.Key[*StreamsData]{ID: IDS2SStreams}
+)
 
 func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, epsID probes.ID, ns string) probes.Observation {
 	ed, _ := probes.Data[*tls.EndpointsData](in, epsID)
@@ -430,6 +437,9 @@ type DirectTLSData struct {
 	Endpoints []DirectTLSEndpoint `json:"endpoints"`
 }
 
+// DirectTLS is the observation of the direct-TLS (XEP-0368) stream probe.
+var DirectTLS = probes.Key[*DirectTLSData]{ID: IDDirectTLS}
+
 // DirectTLSEvidence renders one direct-TLS endpoint.
 func DirectTLSEvidence(e DirectTLSEndpoint) probes.Evidence {
 	ev := probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "stream",
@@ -455,7 +465,7 @@ func DirectTLSEvidence(e DirectTLSEndpoint) probes.Evidence {
 // certificate is not judged here (no verification); the stream is closed
 // cleanly and nothing is asked.
 func directTLSProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string) probes.Observation {
-	d, _ := probes.Data[*DNSData](in, IDDNS)
+	d, _ := DNS.OK(in)
 	svc := d.Service(ServiceClientTLS)
 	switch {
 	case svc == nil:
