@@ -199,7 +199,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 	}
 	if v := evalS2SAuthentication(Input{Kind: "xmpp", Results: probes.Results{
 		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
-		xmpp.S2SStreams.ID:        {Status: probes.StatusDepFailed},
+		xmpp.S2SStreams.ID:       {Status: probes.StatusDepFailed},
 	}}); v.Status != report.Skip {
 		t.Fatalf("no federation: %+v", v)
 	}
@@ -208,7 +208,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 func TestXMPPS2SNotApplicable(t *testing.T) {
 	res := probes.Results{
 		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
-		xmpp.S2SStreams.ID:        {Status: probes.StatusDepFailed},
+		xmpp.S2SStreams.ID:       {Status: probes.StatusDepFailed},
 	}
 	if v := evalS2SStartTLS(Input{Kind: "xmpp", Results: res}); v.Status != report.Skip {
 		t.Fatalf("%+v", v)
