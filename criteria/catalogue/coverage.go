@@ -1,0 +1,47 @@
+package catalogue
+
+// Coverage counts how much of the catalogue is known: every cell
+// (messenger × criterion) and the unknown ones, overall, per criterion and
+// per messenger.
+type Coverage struct {
+	Cells   int `json:"cells"`
+	Unknown int `json:"unknown"`
+	// ByCriterion and ByMessenger count the unknown cells.
+	ByCriterion map[string]int `json:"by_criterion"`
+	ByMessenger map[string]int `json:"by_messenger"`
+}
+
+// MaxUnknownShare is the share of unknown cells (percent) the catalogue
+// may have at most, and MaxUnknownCurrent the unknown criteria a current
+// messenger may have at most: beyond that the comparison is not fit to
+// publish (issue 15).
+const (
+	MaxUnknownShare   = 15
+	MaxUnknownCurrent = 4
+)
+
+// Coverage counts the unknown cells of c.
+func (c *Catalogue) Coverage() Coverage {
+	cv := Coverage{ByCriterion: map[string]int{}, ByMessenger: map[string]int{}}
+	for _, m := range c.Messengers {
+		cv.ByMessenger[m.ID] = 0
+		for _, cr := range c.Taxonomy.Criteria {
+			cv.Cells++
+			cl, ok := m.Claim(cr.ID)
+			if !ok || cl.Value == Unknown {
+				cv.Unknown++
+				cv.ByCriterion[cr.ID]++
+				cv.ByMessenger[m.ID]++
+			}
+		}
+	}
+	return cv
+}
+
+// UnknownShare is the share of unknown cells in percent.
+func (cv Coverage) UnknownShare() float64 {
+	if cv.Cells == 0 {
+		return 0
+	}
+	return 100 * float64(cv.Unknown) / float64(cv.Cells)
+}
