@@ -82,3 +82,23 @@ func oneLine(s string) string {
 	s = urlRE.ReplaceAllString(s, "")
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// deriveInTransit fills encryption.in-transit when nothing else did: a
+// message end-to-end encrypted with keys the operator does not have is
+// encrypted on every link it crosses (the rule SecuChart's "End-to-end
+// encryption: yes" follows above).
+func deriveInTransit(m *catalogue.Messenger) {
+	i := claimIndex(m, "encryption.in-transit")
+	p, ok := m.Claim("encryption.provider-cannot-read")
+	if i < 0 || m.Claims[i].Value != catalogue.Unknown || !ok || p.Value != catalogue.Yes {
+		return
+	}
+	m.Claims[i] = catalogue.Claim{
+		Criterion:   "encryption.in-transit",
+		Value:       catalogue.Yes,
+		Explanation: "Messages are end-to-end encrypted with keys the operator does not hold (see encryption.provider-cannot-read), so they are encrypted on every link they cross.",
+		Sources:     p.Sources,
+		Checked:     p.Checked,
+		Via:         "derived from encryption.provider-cannot-read (" + p.Via + ")",
+	}
+}

@@ -499,6 +499,7 @@ func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapsho
 	adoptDatasets(m, datasets, "operator.jurisdiction")
 	deriveJurisdiction(m, rows, fileURL, snap)
 	adoptDatasets(m, datasets, "")
+	deriveInTransit(m)
 	applyDatasets(m, datasets)
 	if st, ok := status[e.id]; ok {
 		applyStatus(m, st)
