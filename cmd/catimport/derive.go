@@ -102,3 +102,32 @@ func deriveInTransit(m *catalogue.Messenger) {
 		Via:         "derived from encryption.provider-cannot-read (" + p.Via + ")",
 	}
 }
+
+// fdroidNoGoogle are pages saying that F-Droid's main repository does not
+// accept apps that depend on Google Play Services or Firebase.
+var fdroidNoGoogle = []string{
+	"https://github.com/Wiqaytna-app/wiqaytna_android/issues/26",
+	"https://github.com/NaNa2509/SVG/issues/1",
+}
+
+// deriveNoGoogleServices fills distribution.no-google-services when
+// nothing else did and F-Droid's main repository ships the app: its
+// F-Droid build cannot depend on Google Play Services, so at least that
+// build works without them (partial: whether the Play Store build does too
+// is not established by this).
+func deriveNoGoogleServices(m *catalogue.Messenger) {
+	i := claimIndex(m, "distribution.no-google-services")
+	o, ok := m.Claim("distribution.outside-app-stores")
+	if i < 0 || m.Claims[i].Value != catalogue.Unknown || !ok || o.Value != catalogue.Yes {
+		return
+	}
+	m.Claims[i] = catalogue.Claim{
+		Criterion: "distribution.no-google-services",
+		Value:     catalogue.Partial,
+		Explanation: "F-Droid's main repository ships the app, and F-Droid accepts no app that depends on Google Play Services or Firebase, " +
+			"so at least that build works without them; whether the Play Store build does too, and how timely its notifications are, is not established here.",
+		Sources: append(append([]string{}, o.Sources...), fdroidNoGoogle...),
+		Checked: "2026-12-02",
+		Via:     "derived from distribution.outside-app-stores (" + o.Via + ")",
+	}
+}

@@ -500,6 +500,7 @@ func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapsho
 	deriveJurisdiction(m, rows, fileURL, snap)
 	adoptDatasets(m, datasets, "")
 	deriveInTransit(m)
+	deriveNoGoogleServices(m)
 	applyDatasets(m, datasets)
 	if st, ok := status[e.id]; ok {
 		applyStatus(m, st)

@@ -101,6 +101,9 @@ func TestImportReal(t *testing.T) {
 		{"threema", "operator.jurisdiction", catalogue.Partial, ""},
 		{"signal", "operator.jurisdiction", catalogue.No, "https://signal.org/legal/"},
 		{"viber", "encryption.e2ee-default", catalogue.Yes, ""},
+		// Derived: an app in F-Droid's main repository has a build without Google Play Services.
+		{"briar", "distribution.no-google-services", catalogue.Partial, "https://github.com/NaNa2509/SVG/issues/1"},
+		{"viber", "distribution.no-google-services", catalogue.Unknown, ""},
 	} {
 		m := get(tc.messenger)
 		c, ok := m.Claim(tc.criterion)
@@ -108,7 +111,7 @@ func TestImportReal(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tc.messenger, tc.criterion, c.Value, tc.want)
 			continue
 		}
-		if c.Via == researchVia || strings.HasPrefix(c.Via, "dataset ") {
+		if c.Via == researchVia || strings.HasPrefix(c.Via, "dataset ") || strings.HasPrefix(c.Via, "derived ") {
 			if c.Checked == "" || len(c.Sources) == 0 {
 				t.Errorf("%s %s: research claim without sources or date", tc.messenger, tc.criterion)
 			}
