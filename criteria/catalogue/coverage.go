@@ -1,5 +1,7 @@
 package catalogue
 
+import "fmt"
+
 // Coverage counts how much of the catalogue is known: every cell
 // (messenger × criterion) and the unknown ones, overall, per criterion and
 // per messenger.
@@ -44,4 +46,22 @@ func (cv Coverage) UnknownShare() float64 {
 		return 0
 	}
 	return 100 * float64(cv.Unknown) / float64(cv.Cells)
+}
+
+// Unpublishable lists why c is not fit to publish yet (issue 15): more
+// than MaxUnknownShare percent of the cells unknown, or a current
+// messenger with more than MaxUnknownCurrent unknown criteria. Empty when
+// it is.
+func (c *Catalogue) Unpublishable() []string {
+	cv := c.Coverage()
+	var out []string
+	if cv.Unknown*100 > MaxUnknownShare*cv.Cells {
+		out = append(out, fmt.Sprintf("%d of %d cells unknown (%.1f%%, at most %d%% allowed)", cv.Unknown, cv.Cells, cv.UnknownShare(), MaxUnknownShare))
+	}
+	for _, m := range c.Messengers {
+		if m.Status == StatusCurrent && cv.ByMessenger[m.ID] > MaxUnknownCurrent {
+			out = append(out, fmt.Sprintf("%s: %d unknown criteria (a current messenger may have at most %d)", m.ID, cv.ByMessenger[m.ID], MaxUnknownCurrent))
+		}
+	}
+	return out
 }
