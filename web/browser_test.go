@@ -68,7 +68,7 @@ func TestBrowserCompare(t *testing.T) {
 	shots := testenv.ScreenshotDir(t)
 	pages := []testenv.BrowserPage{
 		{Name: "compare", File: "compare/index.html", Want: []string{
-			"Messenger comparison", "5 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Threema",
+			"Messenger comparison", "5 messengers compared on 26 criteria", "Signal", "Matrix/Element", "Threema",
 			"discontinued 2025-05-05", "✓ yes", "✗ no", "◐ partial", "? unknown", "Legend", "stale",
 			"Provider cannot read messages", "CC BY-SA 3.0", "SecuChart",
 			"XMPP server example.test: measured live", "not a claim about the messenger",

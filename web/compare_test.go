@@ -82,7 +82,7 @@ func TestComparePages(t *testing.T) {
 	}
 	idx := string(files["compare/index.html"])
 	for _, want := range []string{
-		"Messenger comparison", "5 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Conversations", "Threema", "Skype",
+		"Messenger comparison", "5 messengers compared on 26 criteria", "Signal", "Matrix/Element", "Conversations", "Threema", "Skype",
 		"discontinued 2025-05-05", "✓ yes", "✗ no", "? unknown", "◐ partial",
 		`class="cv cv-yes stale"`, "stale: checked more than 365 days before 2027-03-14",
 		"Checked 2025-12-08.", `href="criteria.html#keys.forward-secrecy"`, `href="sort-keys.forward-secrecy.html"`,

@@ -43,17 +43,32 @@
 //	User can extend network with node       → network.decentralised
 //	Tor access of vendor operated network,
 //	  else Proxy support                    → network.tor
+//	Android F-droid/apk (with Android
+//	  Google Play: no Android app at all
+//	  is n/a)                               → distribution.outside-app-stores
+//	Android F-droid/apk and Google Play
+//	  both no (no Android app)              → distribution.no-google-services n/a
+//	Vendor jurisdiction (a country in the
+//	  details; a federated or peer-to-peer
+//	  network is yes whatever the vendor's
+//	  country)                              → operator.jurisdiction
 //	Server hosted until (a date)            → status discontinued, ended
 //	Landing page                            → website
 //
 // SecuChart has no property for encryption.group-e2ee, encryption.at-rest,
-// keys.verifiable, keys.post-compromise and keys.post-quantum: those claims
-// come from imscore's own research (criteria/catalogue/research.yaml, each
-// with its sources and check date, marked "via: imscore research") or are
-// written as unknown (no value without a source). A property present
-// without a value is also unknown. Research for a criterion SecuChart
-// covers, or for a messenger it does not, is refused: hand-curated files
-// are edited directly.
+// keys.verifiable, keys.post-compromise, keys.post-quantum and
+// operator.funding, and leaves many properties empty: those cells come from
+// imscore's own research (criteria/catalogue/research.yaml, each claim with
+// its sources and check date, marked "via: imscore research"), else from a
+// cross-checked dataset that may be adopted (criteria/catalogue/crosscheck,
+// marked "via: dataset ID"), else they are written as unknown (no value
+// without a source). Research only fills what SecuChart leaves unknown:
+// research for a cell SecuChart rates, or for a messenger it does not
+// cover, is refused (hand-curated files are edited directly).
+//
+// Then every cross-checked dataset's rows are applied: a claim the dataset
+// agrees with cites it as a second source, a claim it contradicts records
+// its answer under disputed (see criteria/catalogue/crosscheck.go).
 package main
 
 import (
@@ -63,7 +78,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -84,7 +98,20 @@ type entry struct {
 	protocol string
 }
 
-// entries are the issue-6 messengers SecuChart covers.
+// aliases are other names people type for the imported messengers:
+// former names and the names of a network's main client.
+var aliases = map[string][]string{
+	"matrix":     {"Element", "Riot", "Riot.im", "Element X", "Vector"},
+	"jami":       {"Ring", "GNU Ring", "SFLphone"},
+	"session":    {"Loki Messenger", "Oxen Session"},
+	"wickr":      {"AWS Wickr", "Wickr Messenger"},
+	"bitmessage": {"PyBitmessage"},
+	"threema":    {"Threema Libre"},
+	"tox":        {"qTox", "uTox", "aTox", "TRIfA"},
+	"viber":      {"Rakuten Viber"},
+}
+
+// entries are the issue-6 and issue-15 messengers SecuChart covers.
 var entries = []entry{
 	{"briar", "briar", "Briar", catalogue.KindService, "bramble"},
 	{"conversations", "conversations", "Conversations", catalogue.KindClient, "xmpp"},
@@ -107,6 +134,7 @@ var entries = []entry{
 	{"telegram", "telegram", "Telegram", catalogue.KindService, "telegram"},
 	{"threema", "threema", "Threema", catalogue.KindService, ""},
 	{"tox", "tox", "Tox", catalogue.KindProtocol, "tox"},
+	{"viber", "viber", "Viber", catalogue.KindService, ""},
 	{"whatsapp", "whatsapp", "WhatsApp", catalogue.KindService, ""},
 	{"wickr_me", "wickr", "Wickr Me", catalogue.KindService, ""},
 	{"wire", "wire", "Wire", catalogue.KindService, ""},
@@ -249,6 +277,36 @@ var rules = []rule{
 			catalogue.Partial: "Tor or proxy use works only in part (for example through exit nodes, or for some connections).",
 			catalogue.No:      "It cannot be used over Tor, or Tor users are blocked.",
 		}},
+	{criterion: "distribution.outside-app-stores", props: []string{"Android F-droid/apk", "Android Google Play"},
+		combine: func(v []string) string {
+			switch {
+			case v[0] == "yes" || v[0] == "partial":
+				return v[0]
+			case v[0] == "no" && v[1] == "yes":
+				return "no"
+			case v[0] == "no" && v[1] == "no":
+				return string(catalogue.NA)
+			}
+			return ""
+		},
+		text: map[catalogue.Value]string{
+			catalogue.Yes:     "F-Droid's main repository ships the Android app, built from source.",
+			catalogue.Partial: "Outside Google Play the Android app comes only as the vendor's own download (APK) or from a separate F-Droid repository.",
+			catalogue.No:      "The Android app is available only through Google Play (SecuChart lists no F-Droid build and no APK).",
+			catalogue.NA:      "There is no Android app (neither on Google Play nor on F-Droid or as an APK).",
+		}},
+	// SecuChart has no property for Google Play Services; it only settles
+	// the case without an Android app. The rest is imscore research.
+	{criterion: "distribution.no-google-services", props: []string{"Android F-droid/apk", "Android Google Play"},
+		combine: func(v []string) string {
+			if v[0] == "no" && v[1] == "no" {
+				return string(catalogue.NA)
+			}
+			return ""
+		},
+		text: map[catalogue.Value]string{
+			catalogue.NA: "There is no Android app (neither on Google Play nor on F-Droid or as an APK), so Google Play Services play no part.",
+		}},
 }
 
 // Snapshot identifies the SecuChart data the import read.
@@ -269,7 +327,27 @@ const (
 // Research is imscore's own research for the criteria SecuChart does not
 // cover: claims by messenger ID (research.yaml).
 type Research struct {
+	// Status says, per messenger, what SecuChart does not: what became
+	// of a discontinued one.
+	Status map[string]StatusInfo        `yaml:"status"`
 	Claims map[string][]catalogue.Claim `yaml:"claims"`
+}
+
+// StatusInfo is what research adds to a messenger's status.
+type StatusInfo struct {
+	Fate          string   `yaml:"fate"`
+	Successor     string   `yaml:"successor"`
+	SuccessorName string   `yaml:"successor_name"`
+	Sources       []string `yaml:"sources"`
+}
+
+func applyStatus(m *catalogue.Messenger, st StatusInfo) {
+	m.Fate, m.Successor, m.SuccessorName = st.Fate, st.Successor, st.SuccessorName
+	for _, u := range st.Sources {
+		if !slices.Contains(m.StatusSources, u) {
+			m.StatusSources = append(m.StatusSources, u)
+		}
+	}
 }
 
 // ReadResearch reads a research file (unknown fields are errors).
@@ -346,7 +424,7 @@ func URLs(s string) []string {
 }
 
 // Convert turns one SecuChart file's rows into a catalogue messenger.
-func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapshot, research []catalogue.Claim) (*catalogue.Messenger, error) {
+func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapshot, research []catalogue.Claim, datasets []catalogue.Dataset, status map[string]StatusInfo) (*catalogue.Messenger, error) {
 	fileURL := repoURL + "/blob/" + snap.Commit + "/data/" + e.file + ".csv"
 	m := &catalogue.Messenger{
 		ID:       e.id,
@@ -370,41 +448,62 @@ func Convert(e entry, rows map[string]row, tax *catalogue.Taxonomy, snap Snapsho
 			m.StatusSources = append([]string{fileURL}, URLs(r.notes)...)
 		}
 	}
+	m.Aliases = aliases[e.id]
 	byCrit := map[string]rule{}
 	for _, r := range rules {
 		byCrit[r.criterion] = r
 	}
 	researched := map[string]catalogue.Claim{}
 	for _, c := range research {
-		if _, ok := byCrit[c.Criterion]; ok {
-			return nil, fmt.Errorf("%s: research for %s, which SecuChart covers", e.id, c.Criterion)
-		}
 		if _, dup := researched[c.Criterion]; dup {
 			return nil, fmt.Errorf("%s: research for %s given twice", e.id, c.Criterion)
+		}
+		if _, ok := tax.Criterion(c.Criterion); !ok {
+			continue // reported below
 		}
 		c.Via = researchVia
 		researched[c.Criterion] = c
 	}
 	for _, cr := range tax.Criteria {
-		r, ok := byCrit[cr.ID]
-		if c, done := researched[cr.ID]; !ok && done {
-			m.Claims = append(m.Claims, c)
-			delete(researched, cr.ID)
-			continue
-		}
-		if !ok {
-			m.Claims = append(m.Claims, catalogue.Claim{
+		var c catalogue.Claim
+		if r, ok := byCrit[cr.ID]; ok {
+			c = apply(r, rows, fileURL, snap)
+		} else {
+			c = catalogue.Claim{
 				Criterion:   cr.ID,
 				Value:       catalogue.Unknown,
 				Explanation: "Not covered by SecuChart and not yet researched by imscore.",
-			})
-			continue
+			}
 		}
-		m.Claims = append(m.Claims, apply(r, rows, fileURL, snap))
+		if rc, ok := researched[cr.ID]; ok {
+			if c.Value != catalogue.Unknown {
+				return nil, fmt.Errorf("%s: research for %s, which SecuChart rates %s", e.id, cr.ID, c.Value)
+			}
+			c = rc
+			delete(researched, cr.ID)
+		}
+		m.Claims = append(m.Claims, c)
 	}
-	if len(researched) > 0 {
-		ids := slices.Sorted(maps.Keys(researched))
-		return nil, fmt.Errorf("%s: research for unknown criteria %q", e.id, ids)
+	var unknownCrit []string
+	for _, c := range research {
+		if _, ok := tax.Criterion(c.Criterion); !ok {
+			unknownCrit = append(unknownCrit, c.Criterion)
+		}
+	}
+	if len(unknownCrit) > 0 {
+		slices.Sort(unknownCrit)
+		return nil, fmt.Errorf("%s: research for unknown criteria %q", e.id, unknownCrit)
+	}
+	// Gaps: datasets kept up to date may fill them; the jurisdiction is
+	// derived from our own claims first (a federated network is yes).
+	adoptDatasets(m, datasets, "operator.jurisdiction")
+	deriveJurisdiction(m, rows, fileURL, snap)
+	adoptDatasets(m, datasets, "")
+	deriveInTransit(m)
+	deriveNoGoogleServices(m)
+	applyDatasets(m, datasets)
+	if st, ok := status[e.id]; ok {
+		applyStatus(m, st)
 	}
 	if err := tax.Validate(m); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.file, err)
@@ -490,7 +589,8 @@ func Marshal(m *catalogue.Messenger) ([]byte, error) {
 }
 
 // Import converts every entry and returns the files to write, by name.
-func Import(dir string, tax *catalogue.Taxonomy, res *Research) (map[string][]byte, error) {
+// datasets are the cross-checked datasets (crosscheck/*.yaml).
+func Import(dir string, tax *catalogue.Taxonomy, res *Research, datasets []catalogue.Dataset) (map[string][]byte, error) {
 	snap, err := ReadSnapshot(dir)
 	if err != nil {
 		return nil, err
@@ -507,6 +607,11 @@ func Import(dir string, tax *catalogue.Taxonomy, res *Research) (map[string][]by
 			return nil, fmt.Errorf("research for %q, which is not imported from SecuChart (edit its file directly)", id)
 		}
 	}
+	for id := range res.Status {
+		if !known[id] {
+			return nil, fmt.Errorf("research status for %q, which is not imported from SecuChart (edit its file directly)", id)
+		}
+	}
 	out := map[string][]byte{}
 	var errs []error
 	for _, e := range entries {
@@ -521,7 +626,7 @@ func Import(dir string, tax *catalogue.Taxonomy, res *Research) (map[string][]by
 			errs = append(errs, fmt.Errorf("%s: %w", e.file, err))
 			continue
 		}
-		m, err := Convert(e, rows, tax, snap, res.Claims[e.id])
+		m, err := Convert(e, rows, tax, snap, res.Claims[e.id], datasets, res.Status)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -541,14 +646,15 @@ func main() {
 	outDir := flag.String("out", "criteria/catalogue/data", "directory to write the catalogue files into")
 	taxFile := flag.String("taxonomy", "criteria/catalogue/taxonomy.yaml", "the taxonomy to map onto")
 	resFile := flag.String("research", "criteria/catalogue/research.yaml", "imscore's own sourced claims for the criteria SecuChart lacks")
+	ccDir := flag.String("crosscheck", "criteria/catalogue", "the catalogue directory whose crosscheck/*.yaml datasets are applied")
 	flag.Parse()
-	if err := run(*dir, *outDir, *taxFile, *resFile); err != nil {
+	if err := run(*dir, *outDir, *taxFile, *resFile, *ccDir); err != nil {
 		fmt.Fprintln(os.Stderr, "catimport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, outDir, taxFile, resFile string) error {
+func run(dir, outDir, taxFile, resFile, ccDir string) error {
 	tb, err := os.ReadFile(taxFile)
 	if err != nil {
 		return err
@@ -561,7 +667,11 @@ func run(dir, outDir, taxFile, resFile string) error {
 	if err != nil {
 		return err
 	}
-	files, err := Import(dir, tax, res)
+	datasets, err := catalogue.LoadDatasets(os.DirFS(ccDir))
+	if err != nil {
+		return err
+	}
+	files, err := Import(dir, tax, res, datasets)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,14 @@ import (
 	"github.com/imscore/imscore/criteria/catalogue"
 )
 
-// The real SecuChart files, next to the repository (../shared/data/secuchart).
-const secuchartDir = "../../../shared/data/secuchart"
+// The real SecuChart files, next to the repository (../shared/data/secuchart),
+// or where IMSCORE_SECUCHART says (a worktree elsewhere).
+var secuchartDir = func() string {
+	if d := os.Getenv("IMSCORE_SECUCHART"); d != "" {
+		return d
+	}
+	return "../../../shared/data/secuchart"
+}()
 
 func taxonomy(t *testing.T) *catalogue.Taxonomy {
 	t.Helper()
@@ -35,11 +41,20 @@ func importReal(t *testing.T) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := Import(secuchartDir, taxonomy(t), res)
+	files, err := Import(secuchartDir, taxonomy(t), res, datasets(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return files
+}
+
+func datasets(t *testing.T) []catalogue.Dataset {
+	t.Helper()
+	ds, err := catalogue.LoadDatasets(os.DirFS("../../criteria/catalogue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
 }
 
 // TestImportReal converts the real SecuChart files and checks claims we
@@ -72,11 +87,23 @@ func TestImportReal(t *testing.T) {
 		{"conversations", "openness.audit", catalogue.Yes, "https://conversations.im/2025_audit_conversations.pdf"},
 		{"conversations", "account.no-phone-number", catalogue.Yes, ""},
 		{"telegram", "encryption.e2ee-default", catalogue.Partial, ""},
-		{"threema", "keys.post-quantum", catalogue.Unknown, ""},
+		{"threema", "keys.post-quantum", catalogue.No, "https://github.com/eylenburg/eylenburg.github.io/blob/cfa025953fa2eac9522e3a039c7edaed9f302cf4/im_comparison.htm"}, // adopted from Eylenburg
 		// From research.yaml, not SecuChart.
 		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
 		{"telegram", "encryption.group-e2ee", catalogue.No, "https://telegram.org/faq#q-how-are-secret-chats-different"},
 		{"telegram", "encryption.at-rest", catalogue.Partial, "http://telegram.wiki/desktop/tdesktoppasscode"},
+		// The issue-15 properties.
+		{"briar", "distribution.outside-app-stores", catalogue.Yes, "https://f-droid.org/en/packages/org.briarproject.briar.android/"},
+		{"signal", "distribution.outside-app-stores", catalogue.Partial, "https://signal.org/android/apk/"},
+		{"viber", "distribution.outside-app-stores", catalogue.No, ""},
+		{"dino", "distribution.outside-app-stores", catalogue.NA, ""},
+		{"dino", "distribution.no-google-services", catalogue.NA, ""},
+		{"threema", "operator.jurisdiction", catalogue.Partial, ""},
+		{"signal", "operator.jurisdiction", catalogue.No, "https://signal.org/legal/"},
+		{"viber", "encryption.e2ee-default", catalogue.Yes, ""},
+		// Derived: an app in F-Droid's main repository has a build without Google Play Services.
+		{"briar", "distribution.no-google-services", catalogue.Partial, "https://github.com/NaNa2509/SVG/issues/1"},
+		{"viber", "distribution.no-google-services", catalogue.Unknown, ""},
 	} {
 		m := get(tc.messenger)
 		c, ok := m.Claim(tc.criterion)
@@ -84,7 +111,7 @@ func TestImportReal(t *testing.T) {
 			t.Errorf("%s %s = %q, want %q", tc.messenger, tc.criterion, c.Value, tc.want)
 			continue
 		}
-		if c.Via == researchVia {
+		if c.Via == researchVia || strings.HasPrefix(c.Via, "dataset ") || strings.HasPrefix(c.Via, "derived ") {
 			if c.Checked == "" || len(c.Sources) == 0 {
 				t.Errorf("%s %s: research claim without sources or date", tc.messenger, tc.criterion)
 			}
@@ -143,6 +170,93 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
+// TestDatasetsApplied checks that the cross-checked datasets reach the
+// generated files: a second source where they agree, a dissent where they
+// do not, an adopted value (marked as such) where we had none, and that
+// research fills a cell SecuChart leaves empty.
+func TestDatasetsApplied(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
+		t.Skipf("SecuChart data not present: %v", err)
+	}
+	d := catalogue.Dataset{ID: "demo", Title: "Demo comparison", Source: "https://demo.example/table", Version: "v1", Checked: "2026-01-02", Adopt: true,
+		Rows: []catalogue.DatasetRow{
+			{Messenger: "signal", Criterion: "keys.forward-secrecy", Value: catalogue.Yes, Says: "PFS: yes"},
+			{Messenger: "signal", Criterion: "account.no-phone-number", Value: catalogue.Yes, Says: "phone: not needed"},
+			{Messenger: "wire", Criterion: "keys.deniability", Value: catalogue.No, Says: "deniable: no"},
+		}}
+	res := &Research{Claims: map[string][]catalogue.Claim{"wire": {{Criterion: "openness.free-client", Value: catalogue.Yes,
+		Explanation: "GPL clients.", Sources: []string{"https://example.org/wire"}, Checked: "2026-01-01"}}}}
+	files, err := Import(secuchartDir, taxonomy(t), res, []catalogue.Dataset{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(id, crit string) catalogue.Claim {
+		m, err := catalogue.ParseMessenger(files[id+".yaml"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := m.Claim(crit)
+		return c
+	}
+	if c := get("signal", "keys.forward-secrecy"); !contains(c.Sources, d.Source) || len(c.Disputed) != 0 {
+		t.Errorf("agreement: %+v", c)
+	}
+	if c := get("signal", "account.no-phone-number"); c.Value != catalogue.No || len(c.Disputed) != 1 ||
+		c.Disputed[0].Value != catalogue.Yes || c.Disputed[0].Sources[0] != d.Source || c.Disputed[0].Checked != d.Checked {
+		t.Errorf("disagreement: %+v", c)
+	}
+	if c := get("wire", "keys.deniability"); c.Value != catalogue.No || c.Via != "dataset demo" || len(c.Sources) != 1 ||
+		!strings.Contains(c.Explanation, "until imscore checks it") {
+		t.Errorf("adoption: %+v", c)
+	}
+	if c := get("wire", "openness.free-client"); c.Value != catalogue.Yes || c.Via != researchVia {
+		t.Errorf("research filling a SecuChart gap: %+v", c)
+	}
+	// A dataset that may not be adopted leaves the gap.
+	d.Adopt = false
+	files, err = Import(secuchartDir, taxonomy(t), nil, []catalogue.Dataset{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := get("wire", "keys.deniability"); c.Value != catalogue.Unknown || len(c.Disputed) != 0 {
+		t.Errorf("not adoptable: %+v", c)
+	}
+}
+
+func TestDeriveJurisdiction(t *testing.T) {
+	snap := Snapshot{Commit: strings.Repeat("a", 40), Date: "2025-12-08"}
+	tax := taxonomy(t)
+	for _, tc := range []struct {
+		details string
+		want    catalogue.Value
+	}{
+		{"USA https://signal.org/legal/", catalogue.No},
+		{"Switzerland", catalogue.Partial},
+		{"UK with subsidiaries in France & US", catalogue.No},
+		{"Canada with two offices in France", catalogue.No},
+		{"Germany https://delta.chat/en/gdpr", catalogue.Partial},
+		{"anonymous", catalogue.Unknown},
+	} {
+		rows := map[string]row{"Vendor jurisdiction": {details: tc.details}}
+		m, err := Convert(entry{"x", "x", "X", catalogue.KindService, ""}, rows, tax, snap, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := m.Claim("operator.jurisdiction"); c.Value != tc.want {
+			t.Errorf("%q: %s, want %s (%s)", tc.details, c.Value, tc.want, c.Explanation)
+		}
+	}
+	// A network anyone can extend has no single operator.
+	rows := map[string]row{"Vendor jurisdiction": {details: "USA"}, "User can extend network with node": {value: "yes", details: "https://example.org/p2p"}}
+	m, err := Convert(entry{"x", "x", "X", catalogue.KindService, ""}, rows, tax, snap, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := m.Claim("operator.jurisdiction"); c.Value != catalogue.Yes || !contains(c.Sources, "https://example.org/p2p") {
+		t.Errorf("federated: %+v", c)
+	}
+}
+
 func TestResearchRefused(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
 		t.Skipf("SecuChart data not present: %v", err)
@@ -154,7 +268,7 @@ func TestResearchRefused(t *testing.T) {
 		"unknown criterion":    {Claims: map[string][]catalogue.Claim{"signal": {{Criterion: "keys.nope", Value: catalogue.Yes, Explanation: "x", Sources: []string{"https://example.org/"}, Checked: "2026-01-01"}}}},
 		"no source":            {Claims: map[string][]catalogue.Claim{"signal": {{Criterion: "keys.post-quantum", Value: catalogue.Yes, Explanation: "x"}}}},
 	} {
-		if _, err := Import(secuchartDir, taxonomy(t), res); err == nil {
+		if _, err := Import(secuchartDir, taxonomy(t), res, nil); err == nil {
 			t.Errorf("%s: research accepted", name)
 		}
 	}
@@ -162,7 +276,7 @@ func TestResearchRefused(t *testing.T) {
 	bad := func(id string) catalogue.Claim {
 		return catalogue.Claim{Criterion: id, Value: catalogue.Yes, Explanation: "x", Sources: []string{"https://example.org/"}, Checked: "2026-01-01"}
 	}
-	_, err := Import(secuchartDir, taxonomy(t), &Research{Claims: map[string][]catalogue.Claim{"signal": {bad("keys.zz"), bad("keys.aa")}}})
+	_, err := Import(secuchartDir, taxonomy(t), &Research{Claims: map[string][]catalogue.Claim{"signal": {bad("keys.zz"), bad("keys.aa")}}}, nil)
 	if err == nil || !strings.Contains(err.Error(), `["keys.aa" "keys.zz"]`) {
 		t.Errorf("two unknown criteria: %v", err)
 	}

@@ -104,6 +104,13 @@ func runCatalogueCheck(stdout io.Writer, o *catalogueCheckOptions) error {
 			claims += len(m.Claims)
 		}
 	}
+	for _, a := range r.Agreement {
+		fmt.Fprintf(stdout, "cross-check %s: %.0f%% agree (%d of %d compared; %d disputed, %d adopted, %d open)\n",
+			a.Dataset, a.Rate(), a.Agree, a.Agree+a.Disagree, a.Disagree, a.Adopted, a.Open)
+	}
+	if r.Catalogue != nil {
+		fmt.Fprintf(stdout, "unknown: %d of %d cells (%.1f%%)\n", r.Coverage.Unknown, r.Coverage.Cells, r.Coverage.UnknownShare())
+	}
 	fmt.Fprintf(stdout, "%s: %d messengers, %d claims, %d problems, %d warnings (%d stale claims, older than %d days)\n",
 		where, messengers, claims, len(r.Problems), len(r.Warnings), len(r.Stale), o.maxAge)
 	if !r.OK(o.strict) {

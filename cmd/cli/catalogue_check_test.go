@@ -19,7 +19,12 @@ func copyCatalogue(t *testing.T) string {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(src, "data", "*.yaml"))
-	files = append(files, filepath.Join(src, "taxonomy.yaml"))
+	cross, _ := filepath.Glob(filepath.Join(src, "crosscheck", "*.yaml"))
+	files = append(files, cross...)
+	files = append(files, filepath.Join(src, "taxonomy.yaml"), filepath.Join(src, "personas.yaml"))
+	if err := os.MkdirAll(filepath.Join(dst, "crosscheck"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -63,8 +68,14 @@ func TestCatalogueCheckReal(t *testing.T) {
 		if code != ExitOK {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
 		}
-		if strings.Contains(out, "error:") || !strings.Contains(out, "31 messengers") || !strings.Contains(out, " 0 problems") {
+		if strings.Contains(out, "error:") || !strings.Contains(out, "41 messengers") || !strings.Contains(out, " 0 problems") {
 			t.Errorf("%v:\n%s", args, out)
+		}
+		// The agreement rate per cross-checked dataset and the unknown share.
+		for _, w := range []string{"cross-check eylenburg: ", "cross-check securemessagingapps: ", "cross-check kuketz: ", "% agree (", "unknown: "} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: output lacks %q:\n%s", args, w, out)
+			}
 		}
 	}
 	// Stale claims are warnings: exit 0, unless --strict.
@@ -113,7 +124,8 @@ func TestCatalogueCheckBroken(t *testing.T) {
 				}
 			}
 			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-				if !strings.HasPrefix(l, "error: data/") && !strings.HasPrefix(l, "warning: ") && !strings.HasPrefix(l, dir+":") {
+				if !strings.HasPrefix(l, "error: data/") && !strings.HasPrefix(l, "warning: ") && !strings.HasPrefix(l, dir+":") &&
+					!strings.HasPrefix(l, "cross-check ") && !strings.HasPrefix(l, "unknown: ") && !strings.HasPrefix(l, "error: crosscheck/") {
 					t.Errorf("unexpected line %q", l)
 				}
 			}

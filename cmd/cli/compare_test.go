@@ -162,7 +162,7 @@ func TestCompareHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"3 messengers compared on 22 criteria", "Signal", "Matrix/Element", "Conversations", "CC BY-SA 3.0"} {
+	for _, want := range []string{"3 messengers compared on 26 criteria", "Signal", "Matrix/Element", "Conversations", "CC BY-SA 3.0"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -29,7 +29,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed taxonomy.yaml data/*.yaml
+//go:embed taxonomy.yaml personas.yaml data/*.yaml crosscheck/*.yaml
 var embedded embed.FS
 
 // Value is a claim's answer. Criteria are phrased so that Yes is the answer
@@ -85,6 +85,13 @@ const (
 	StatusCurrent      = "current"
 	StatusDiscontinued = "discontinued"
 	StatusUnknown      = "unknown" // no source says whether it is still maintained
+)
+
+// Fates of a discontinued messenger (Messenger.Fate).
+const (
+	FateRenamed  = "renamed"  // the same product goes on under another name
+	FateMerged   = "merged"   // folded into another product with another
+	FateReplaced = "replaced" // shut down; the vendor moved its users to another product
 )
 
 // DateLayout is the layout of every date in the catalogue.
@@ -160,7 +167,17 @@ type Messenger struct {
 	// source says so; StatusSources cites it.
 	Ended         string   `yaml:"ended,omitempty" json:"ended,omitempty"`
 	StatusSources []string `yaml:"status_sources,omitempty" json:"status_sources,omitempty"`
-	Website       string   `yaml:"website,omitempty" json:"website,omitempty"`
+	// Fate says what became of a discontinued messenger, when a source
+	// says so: renamed, merged (into another product) or replaced (its
+	// users moved to another product); Successor is that product's
+	// catalogue ID and SuccessorName its name when it has no row here.
+	Fate          string `yaml:"fate,omitempty" json:"fate,omitempty"`
+	Successor     string `yaml:"successor,omitempty" json:"successor,omitempty"`
+	SuccessorName string `yaml:"successor_name,omitempty" json:"successor_name,omitempty"`
+	// Aliases are other names people type for this messenger (former
+	// names, app names of a protocol's main client): "riot", "element".
+	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+	Website string   `yaml:"website,omitempty" json:"website,omitempty"`
 	// Licence of this entry's data (an SPDX identifier) and its
 	// attribution; entries derived from SecuChart are CC-BY-SA-3.0.
 	Licence     string  `yaml:"licence" json:"licence"`
@@ -193,10 +210,14 @@ func (m *Messenger) Claim(id string) (Claim, bool) {
 	return Claim{}, false
 }
 
-// Catalogue is the taxonomy and every messenger, sorted by ID.
+// Catalogue is the taxonomy and every messenger, sorted by ID, with the
+// threat-model personas (personas.yaml) and the datasets it is
+// cross-checked against (crosscheck/*.yaml).
 type Catalogue struct {
 	Taxonomy   Taxonomy
 	Messengers []Messenger
+	Personas   []Persona
+	Datasets   []Dataset
 }
 
 var (
@@ -271,8 +292,20 @@ func load(fsys fs.FS) (*Catalogue, []error) {
 		c.Messengers = append(c.Messengers, *m)
 	}
 	sort.Slice(c.Messengers, func(i, j int) bool { return c.Messengers[i].ID < c.Messengers[j].ID })
+	errs = append(errs, c.nameProblems()...)
+	var more []error
+	c.Personas, more = loadPersonas(fsys, tax)
+	errs = append(errs, more...)
+	c.Datasets, more = loadDatasets(fsys)
+	errs = append(errs, more...)
+	if len(more) == 0 {
+		_, more = c.CrossCheck()
+		errs = append(errs, more...)
+	}
 	return c, errs
 }
+
+func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -419,6 +452,7 @@ func (t *Taxonomy) problems(m *Messenger) []error {
 	default:
 		bad("%s: bad status %q (want current, discontinued or unknown)", m.ID, m.Status)
 	}
+	errs = append(errs, fateProblems(m)...)
 	if m.Ended != "" {
 		if err := CheckDate(m.Ended); err != nil {
 			bad("%s: ended: %v", m.ID, err)
@@ -541,23 +575,4 @@ func (c *Catalogue) Stale(now time.Time, maxAge time.Duration) []ClaimRef {
 		}
 	}
 	return out
-}
-
-// Find returns the messenger whose ID or name matches q (case-insensitive;
-// spaces, dots and dashes ignored), so "delta chat", "Delta.Chat" and
-// "delta-chat" all find delta-chat.
-func (c *Catalogue) Find(q string) (*Messenger, bool) {
-	k := fold(q)
-	for i := range c.Messengers {
-		m := &c.Messengers[i]
-		if fold(m.ID) == k || fold(m.Name) == k {
-			return m, true
-		}
-	}
-	return nil, false
-}
-
-func fold(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer(" ", "", "-", "", ".", "", "_", "", "/", "").Replace(s)
 }

@@ -16,7 +16,10 @@ func TestLoadEmbedded(t *testing.T) {
 	for _, id := range []string{"signal", "molly", "wire", "matrix", "conversations", "gajim", "dino", "monal",
 		"siskin", "chatsecure", "coyim", "kontalk", "pidgin", "jami", "tox", "briar", "simplex", "threema",
 		"telegram", "delta-chat", "keybase", "wickr", "session", "bitmessage", "retroshare", "cryptocat",
-		"whatsapp", "imessage", "skype", "bridgefy", "jitsi"} {
+		"whatsapp", "imessage", "skype", "bridgefy", "jitsi",
+		// issue 15: the messengers the classic comparisons discuss.
+		"textsecure", "redphone", "silent-phone", "facebook-messenger", "google-hangouts", "google-allo",
+		"google-messages", "viber", "line", "kakaotalk"} {
 		if _, ok := c.Find(id); !ok {
 			t.Errorf("messenger %s missing", id)
 		}

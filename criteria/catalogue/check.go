@@ -22,6 +22,11 @@ type CheckResult struct {
 	Warnings  []string
 	// Stale are the claims older than the maximum age (also in Warnings).
 	Stale []ClaimRef
+	// Agreement is how each cross-checked dataset compares with the
+	// claims (crosscheck/*.yaml).
+	Agreement []Agreement
+	// Coverage counts the unknown cells.
+	Coverage Coverage
 }
 
 // OK reports whether the catalogue has no problems (and, when strict, no
@@ -74,6 +79,8 @@ func Check(fsys fs.FS, now time.Time, maxAge time.Duration) CheckResult {
 			}
 		}
 	}
+	r.Agreement, _ = c.CrossCheck() // its problems came with load
+	r.Coverage = c.Coverage()
 	r.Stale = c.Stale(now, maxAge)
 	for _, s := range r.Stale {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("data/%s.yaml: %s %s: stale, checked %s (more than %d days before %s)",
