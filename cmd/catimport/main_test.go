@@ -37,7 +37,7 @@ func importReal(t *testing.T) map[string][]byte {
 	if _, err := os.Stat(filepath.Join(secuchartDir, "signal.csv")); err != nil {
 		t.Skipf("SecuChart data not present at %s: %v", secuchartDir, err)
 	}
-	res, err := ReadResearch("../../criteria/catalogue/research.yaml")
+	res, err := ReadResearch("../../criteria/catalogue/research")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestImportReal(t *testing.T) {
 		{"conversations", "account.no-phone-number", catalogue.Yes, ""},
 		{"telegram", "encryption.e2ee-default", catalogue.Partial, ""},
 		{"threema", "keys.post-quantum", catalogue.No, "https://github.com/eylenburg/eylenburg.github.io/blob/cfa025953fa2eac9522e3a039c7edaed9f302cf4/im_comparison.htm"}, // adopted from Eylenburg
-		// From research.yaml, not SecuChart.
+		// From research/, not SecuChart.
 		{"signal", "keys.post-quantum", catalogue.Yes, "https://pqshield.com/diving-into-signals-new-pq-protocol"},
 		{"telegram", "encryption.group-e2ee", catalogue.No, "https://telegram.org/faq#q-how-are-secret-chats-different"},
 		{"telegram", "encryption.at-rest", catalogue.Partial, "http://telegram.wiki/desktop/tdesktoppasscode"},
