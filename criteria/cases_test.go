@@ -7,6 +7,7 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 func ep(addr string) probes.Endpoint {
@@ -17,10 +18,10 @@ func okHead(addr string) tls.EndpointResult {
 	return tls.EndpointResult{Endpoint: ep(addr), Status: probes.StatusOK}
 }
 
-func versions(addr string, on ...tls.Version) tls.EndpointVersions {
+func versions(addr string, on ...wire.Version) tls.EndpointVersions {
 	e := tls.EndpointVersions{EndpointResult: okHead(addr)}
-	for _, v := range tls.AllVersions {
-		s := tls.VersionSupport{Version: v, Answer: "alert handshake_failure"}
+	for _, v := range wire.AllVersions {
+		s := wire.VersionSupport{Version: v, Answer: "alert handshake_failure"}
 		for _, o := range on {
 			if o == v {
 				s.Supported, s.Answer = true, "ServerHello "+v.String()
@@ -31,8 +32,8 @@ func versions(addr string, on ...tls.Version) tls.EndpointVersions {
 	return e
 }
 
-func suite(t *testing.T, id uint16) tls.Suite {
-	s, ok := tls.SuiteByID(id)
+func suite(t *testing.T, id uint16) wire.Suite {
+	s, ok := wire.SuiteByID(id)
 	if !ok {
 		t.Fatalf("suite %04x unknown", id)
 	}

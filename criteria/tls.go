@@ -7,6 +7,7 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // tlsCriteria binds the protocol, cipher-suite and key-exchange criteria of tls.yaml.
@@ -29,7 +30,7 @@ func versionEval(in Input, what string, fn func(e tls.EndpointVersions) epVerdic
 		func(_ *tls.VersionsData, e tls.EndpointVersions) epVerdict { return fn(e) })
 }
 
-func versionEvidence(e tls.EndpointVersions, want ...tls.Version) []probes.Evidence {
+func versionEvidence(e tls.EndpointVersions, want ...wire.Version) []probes.Evidence {
 	var out []probes.Evidence
 	for _, v := range e.Versions {
 		for _, w := range want {
@@ -46,7 +47,7 @@ func versionEvidence(e tls.EndpointVersions, want ...tls.Version) []probes.Evide
 }
 
 // versionState says whether v was accepted, refused, or not judged.
-func versionState(e tls.EndpointVersions, v tls.Version) (accepted, judged bool) {
+func versionState(e tls.EndpointVersions, v wire.Version) (accepted, judged bool) {
 	for _, x := range e.Versions {
 		if x.Version == v {
 			return x.Supported, x.Supported || x.Error == ""
@@ -56,7 +57,7 @@ func versionState(e tls.EndpointVersions, v tls.Version) (accepted, judged bool)
 }
 
 // versionsRefused judges that none of vs is accepted on any endpoint.
-func versionsRefused(in Input, what, note string, vs ...tls.Version) Verdict {
+func versionsRefused(in Input, what, note string, vs ...wire.Version) Verdict {
 	var names []string
 	for _, v := range vs {
 		names = append(names, v.String())
@@ -83,17 +84,17 @@ func versionsRefused(in Input, what, note string, vs ...tls.Version) Verdict {
 }
 
 func evalNoSSL(in Input) Verdict {
-	return versionsRefused(in, "SSL 2.0/3.0 support", "", tls.VersionSSL2, tls.VersionSSL3)
+	return versionsRefused(in, "SSL 2.0/3.0 support", "", wire.VersionSSL2, wire.VersionSSL3)
 }
 
 func evalNoTLS1011(in Input) Verdict {
-	return versionsRefused(in, "TLS 1.0/1.1 support", " (deprecated by RFC 8996)", tls.VersionTLS10, tls.VersionTLS11)
+	return versionsRefused(in, "TLS 1.0/1.1 support", " (deprecated by RFC 8996)", wire.VersionTLS10, wire.VersionTLS11)
 }
 
 func evalTLS13(in Input) Verdict {
 	return versionEval(in, "TLS 1.3 support", func(e tls.EndpointVersions) epVerdict {
-		ev := versionEvidence(e, tls.VersionTLS13)
-		acc, judged := versionState(e, tls.VersionTLS13)
+		ev := versionEvidence(e, wire.VersionTLS13)
+		acc, judged := versionState(e, wire.VersionTLS13)
 		switch {
 		case acc:
 			return epVerdict{Status: report.Pass, Summary: "TLSv1.3 accepted", Evidence: ev}
@@ -104,8 +105,8 @@ func evalTLS13(in Input) Verdict {
 	})
 }
 
-func highest(e tls.EndpointVersions) tls.Version {
-	var h tls.Version
+func highest(e tls.EndpointVersions) wire.Version {
+	var h wire.Version
 	for _, v := range e.Versions {
 		if v.Supported && v.Version > h {
 			h = v.Version
@@ -139,7 +140,7 @@ func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict)
 
 // cipherEvidence lists the accepted suites per version, only those for
 // which keep returns true (all when keep is nil).
-func cipherEvidence(e tls.EndpointCiphers, keep func(tls.Suite) bool) probes.Evidence {
+func cipherEvidence(e tls.EndpointCiphers, keep func(wire.Suite) bool) probes.Evidence {
 	var lines []string
 	for _, s := range e.Scans {
 		var names []string
@@ -155,7 +156,7 @@ func cipherEvidence(e tls.EndpointCiphers, keep func(tls.Suite) bool) probes.Evi
 	return probes.Evidence{Endpoint: e.Endpoint.Addr, Kind: "tls-handshake", Sent: "ClientHellos enumerating cipher suites", Received: strings.Join(lines, "\n")}
 }
 
-func hasWeak(s tls.Suite, flags ...string) bool {
+func hasWeak(s wire.Suite, flags ...string) bool {
 	for _, w := range s.Weak {
 		for _, f := range flags {
 			if w == f {
@@ -187,14 +188,14 @@ func evalNoWeak(in Input) Verdict {
 		switch {
 		case len(fatalS) > 0:
 			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("NULL/EXPORT/anonymous suites accepted: %s", list(fatalS, 3)),
-				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, append(fatal, bad...)...) })},
+				Evidence: []probes.Evidence{cipherEvidence(e, func(s wire.Suite) bool { return hasWeak(s, append(fatal, bad...)...) })},
 				Cap:      "F", CapReason: "NULL, EXPORT or anonymous cipher suites give no confidentiality or no authentication", Seen: true}
 		case len(badS) > 0:
 			return epVerdict{Status: report.Fail, Summary: fmt.Sprintf("broken ciphers accepted (RC4/DES/3DES/MD5): %s", list(badS, 3)),
-				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, bad...) })}, Seen: true}
+				Evidence: []probes.Evidence{cipherEvidence(e, func(s wire.Suite) bool { return hasWeak(s, bad...) })}, Seen: true}
 		case len(cbcS) > 0:
 			return epVerdict{Status: report.Warn, Summary: fmt.Sprintf("%d CBC-mode suites accepted, e.g. %s", len(cbcS), cbcS[0]),
-				Evidence: []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return hasWeak(s, "cbc") })}}
+				Evidence: []probes.Evidence{cipherEvidence(e, func(s wire.Suite) bool { return hasWeak(s, "cbc") })}}
 		}
 		return epVerdict{Status: report.Pass, Summary: "only AEAD cipher suites accepted"}
 	})
@@ -217,7 +218,7 @@ func evalForwardSecrecy(in Input) Verdict {
 			}
 		}
 		nonFS = uniq(nonFS)
-		ev := []probes.Evidence{cipherEvidence(e, func(s tls.Suite) bool { return !s.FS })}
+		ev := []probes.Evidence{cipherEvidence(e, func(s wire.Suite) bool { return !s.FS })}
 		switch {
 		case len(fs) == 0:
 			return epVerdict{Status: report.Fail, Summary: "no forward-secret cipher suite accepted", Evidence: []probes.Evidence{cipherEvidence(e, nil)}}
@@ -230,7 +231,7 @@ func evalForwardSecrecy(in Input) Verdict {
 	})
 }
 
-func strong(s tls.Suite) bool { return s.AEAD && s.FS }
+func strong(s wire.Suite) bool { return s.AEAD && s.FS }
 
 func evalServerOrder(in Input) Verdict {
 	return cipherEval(in, "Server cipher order", func(e tls.EndpointCiphers) epVerdict {
@@ -345,7 +346,7 @@ func evalPostQuantum(in Input) Verdict {
 		switch {
 		case len(pq) > 0:
 			return epVerdict{Status: report.Info, Summary: "post-quantum hybrid key exchange accepted: " + strings.Join(pq, ", "), Seen: true}
-		case e.Version != tls.VersionTLS13:
+		case e.Version != wire.VersionTLS13:
 			return epVerdict{Status: report.Warn, Summary: "no TLS 1.3, so no post-quantum key exchange"}
 		}
 		return epVerdict{Status: report.Warn, Summary: "no post-quantum hybrid group (e.g. X25519MLKEM768) accepted"}

@@ -8,6 +8,7 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 func TestCertCriteria(t *testing.T) {
@@ -15,7 +16,7 @@ func TestCertCriteria(t *testing.T) {
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	leaf := tls.CertInfo{Subject: "CN=test.example", Issuer: "CN=Test CA", KeyType: "RSA", KeyBits: 2048, SignatureAlg: "SHA256-RSA",
 		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(0, 2, 0), DNSNames: []string{"test.example"}}
-	good := tls.EndpointHandshake{EndpointResult: okHead("127.0.0.1:443"), Version: tls.VersionTLS13, Chain: []tls.CertInfo{leaf},
+	good := tls.EndpointHandshake{EndpointResult: okHead("127.0.0.1:443"), Version: wire.VersionTLS13, Chain: []tls.CertInfo{leaf},
 		Trusted: true, VerifiedChain: []string{"CN=test.example", "CN=Test CA"}, NameMatch: true, MatchedName: "test.example", MatchedBy: "dNSName",
 		ValidNow: true, DaysLeft: 61}
 	mk := func(h tls.EndpointHandshake) probes.Results {
@@ -84,7 +85,7 @@ func tlsCertCases(t *testing.T) []evalCase {
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	leaf := tls.CertInfo{Subject: "CN=test.example", Issuer: "CN=Test CA", KeyType: "ECDSA", KeyBits: 256, SignatureAlg: "ECDSA-SHA256",
 		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(0, 2, 0), DNSNames: []string{"test.example"}}
-	good := tls.EndpointHandshake{EndpointResult: okHead("127.0.0.1:443"), Version: tls.VersionTLS13, Chain: []tls.CertInfo{leaf},
+	good := tls.EndpointHandshake{EndpointResult: okHead("127.0.0.1:443"), Version: wire.VersionTLS13, Chain: []tls.CertInfo{leaf},
 		Trusted: true, VerifiedChain: []string{"CN=test.example", "CN=Test CA"}, NameMatch: true, MatchedName: "test.example", MatchedBy: "dNSName",
 		ValidNow: true, DaysLeft: 61}
 	hs := func(change func(h *tls.EndpointHandshake)) probes.Results {

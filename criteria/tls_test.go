@@ -7,13 +7,14 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 func TestVersionCriteriaWorstEndpoint(t *testing.T) {
 	ids := tls.DefaultIDs
 	res := results(okObs(ids.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
-		versions("127.0.0.1:443", tls.VersionTLS12, tls.VersionTLS13),
-		versions("[::1]:443", tls.VersionTLS10, tls.VersionTLS12),
+		versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13),
+		versions("[::1]:443", wire.VersionTLS10, wire.VersionTLS12),
 	}}))
 	if v := eval(t, "tls.protocol.no-tls10-11", res); v.Status != report.Fail || !strings.Contains(v.Summary, "[::1]:443") || !strings.Contains(v.Summary, "TLSv1.0") {
 		t.Errorf("no-tls10-11: %+v", v)
@@ -25,7 +26,7 @@ func TestVersionCriteriaWorstEndpoint(t *testing.T) {
 		t.Errorf("no-ssl: %+v", v)
 	}
 	// An unjudged SSLv3 attempt never becomes a pass.
-	e := versions("127.0.0.1:443", tls.VersionTLS12)
+	e := versions("127.0.0.1:443", wire.VersionTLS12)
 	e.Versions[1].Error = "timeout"
 	res = results(okObs(ids.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{e}}))
 	if v := eval(t, "tls.protocol.no-ssl", res); v.Status != report.Error {
@@ -40,18 +41,18 @@ func TestVersionCriteriaWorstEndpoint(t *testing.T) {
 
 func TestCipherCriteria(t *testing.T) {
 	ids := tls.DefaultIDs
-	modern := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS13, ServerOrder: "client", Suites: []tls.Suite{suite(t, 0x1301), suite(t, 0x1302), suite(t, 0x1303)}},
-		{Version: tls.VersionTLS12, ServerOrder: "server", Suites: []tls.Suite{suite(t, 0xc02f), suite(t, 0xc030)}},
+	modern := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS13, ServerOrder: "client", Suites: []wire.Suite{suite(t, 0x1301), suite(t, 0x1302), suite(t, 0x1303)}},
+		{Version: wire.VersionTLS12, ServerOrder: "server", Suites: []wire.Suite{suite(t, 0xc02f), suite(t, 0xc030)}},
 	}}
-	legacy := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS10, ServerOrder: "server", Suites: []tls.Suite{suite(t, 0x002f), suite(t, 0x000a)}},
+	legacy := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS10, ServerOrder: "server", Suites: []wire.Suite{suite(t, 0x002f), suite(t, 0x000a)}},
 	}}
-	cbcFS := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS12, ServerOrder: "client", Suites: []tls.Suite{suite(t, 0xc02f), suite(t, 0xc013), suite(t, 0x009c)}},
+	cbcFS := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS12, ServerOrder: "client", Suites: []wire.Suite{suite(t, 0xc02f), suite(t, 0xc013), suite(t, 0x009c)}},
 	}}
-	anon := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: []tls.Suite{suite(t, 0x0034)}},
+	anon := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS12, ServerOrder: "unknown", Suites: []wire.Suite{suite(t, 0x0034)}},
 	}}
 	cases := []struct {
 		name string
@@ -85,26 +86,26 @@ func TestCipherCriteria(t *testing.T) {
 
 func TestGroupCriteria(t *testing.T) {
 	ids := tls.DefaultIDs
-	g := func(name, kind string, bits int) tls.Group { return tls.Group{Name: name, Kind: kind, Bits: bits} }
-	mk := func(v tls.Version, dh []int, gs ...tls.Group) probes.Results {
+	g := func(name, kind string, bits int) wire.Group { return wire.Group{Name: name, Kind: kind, Bits: bits} }
+	mk := func(v wire.Version, dh []int, gs ...wire.Group) probes.Results {
 		return results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
-			GroupScan: tls.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
+			GroupScan: wire.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
 	}
-	pq := mk(tls.VersionTLS13, nil, g("X25519MLKEM768", "hybrid-pq", 256), g("x25519", "ecdhe", 256))
+	pq := mk(wire.VersionTLS13, nil, g("X25519MLKEM768", "hybrid-pq", 256), g("x25519", "ecdhe", 256))
 	if v := eval(t, "tls.kex.post-quantum", pq); v.Status != report.Info {
 		t.Errorf("pq: %+v", v)
 	}
-	classic := mk(tls.VersionTLS13, nil, g("x25519", "ecdhe", 256))
+	classic := mk(wire.VersionTLS13, nil, g("x25519", "ecdhe", 256))
 	if v := eval(t, "tls.kex.post-quantum", classic); v.Status != report.Warn {
 		t.Errorf("no pq: %+v", v)
 	}
 	if v := eval(t, "tls.kex.strength", classic); v.Status != report.Pass {
 		t.Errorf("strength: %+v", v)
 	}
-	if v := eval(t, "tls.kex.strength", mk(tls.VersionTLS12, []int{1024}, g("secp256r1", "ecdhe", 256))); v.Status != report.Warn {
+	if v := eval(t, "tls.kex.strength", mk(wire.VersionTLS12, []int{1024}, g("secp256r1", "ecdhe", 256))); v.Status != report.Warn {
 		t.Errorf("dh1024: %+v", v)
 	}
-	if v := eval(t, "tls.kex.strength", mk(tls.VersionTLS12, []int{512})); v.Status != report.Fail || v.Cap != "F" {
+	if v := eval(t, "tls.kex.strength", mk(wire.VersionTLS12, []int{512})); v.Status != report.Fail || v.Cap != "F" {
 		t.Errorf("dh512: %+v", v)
 	}
 }
@@ -112,8 +113,8 @@ func TestGroupCriteria(t *testing.T) {
 // An incomplete enumeration never yields a verdict that rests on absence.
 func TestIncompleteEnumeration(t *testing.T) {
 	ids := tls.DefaultIDs
-	nothing := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS12, ServerOrder: "unknown", Error: "timeout"},
+	nothing := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS12, ServerOrder: "unknown", Error: "timeout"},
 	}}
 	res := results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{nothing}}))
 	for _, id := range []string{"tls.cipher.no-weak", "tls.cipher.forward-secrecy", "tls.cipher.server-order"} {
@@ -121,21 +122,21 @@ func TestIncompleteEnumeration(t *testing.T) {
 			t.Errorf("%s on a failed enumeration: %s (%s)", id, v.Status, v.Summary)
 		}
 	}
-	rc4 := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []tls.CipherScan{
-		{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: []tls.Suite{suite(t, 0x0005)}, Error: "timeout"},
+	rc4 := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
+		{Version: wire.VersionTLS12, ServerOrder: "unknown", Suites: []wire.Suite{suite(t, 0x0005)}, Error: "timeout"},
 	}}
 	res = results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{rc4}}))
 	if v := eval(t, "tls.cipher.no-weak", res); v.Status != report.Fail {
 		t.Errorf("RC4 seen before the enumeration broke off: %s", v.Status)
 	}
-	g := tls.EndpointGroups{EndpointResult: okHead("127.0.0.1:443"), GroupScan: tls.GroupScan{Version: tls.VersionTLS13, Error: "timeout; timeout"}}
+	g := tls.EndpointGroups{EndpointResult: okHead("127.0.0.1:443"), GroupScan: wire.GroupScan{Version: wire.VersionTLS13, Error: "timeout; timeout"}}
 	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
 	for _, id := range []string{"tls.kex.strength", "tls.kex.post-quantum"} {
 		if v := eval(t, id, res); v.Status != report.Error {
 			t.Errorf("%s on a failed group scan: %s (%s)", id, v.Status, v.Summary)
 		}
 	}
-	g.Supported = []tls.Group{{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}}
+	g.Supported = []wire.Group{{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}}
 	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
 	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Info {
 		t.Errorf("PQ group seen: %s", v.Status)
@@ -147,42 +148,42 @@ func tlsCases(t *testing.T) []evalCase {
 	vers := func(eps ...tls.EndpointVersions) probes.Results {
 		return results(okObs(ids.Versions, &tls.VersionsData{Endpoints: eps}))
 	}
-	ciphers := func(scans ...tls.CipherScan) probes.Results {
+	ciphers := func(scans ...wire.CipherScan) probes.Results {
 		return results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{{EndpointResult: okHead("127.0.0.1:443"), Scans: scans}}}))
 	}
-	s := func(ids ...uint16) []tls.Suite {
-		var out []tls.Suite
+	s := func(ids ...uint16) []wire.Suite {
+		var out []wire.Suite
 		for _, id := range ids {
 			out = append(out, suite(t, id))
 		}
 		return out
 	}
-	groups := func(v tls.Version, dh []int, gs ...tls.Group) probes.Results {
+	groups := func(v wire.Version, dh []int, gs ...wire.Group) probes.Results {
 		return results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
-			GroupScan: tls.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
+			GroupScan: wire.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
 	}
-	x25519 := tls.Group{Name: "x25519", Kind: "ecdhe", Bits: 256}
+	x25519 := wire.Group{Name: "x25519", Kind: "ecdhe", Bits: 256}
 	refused := results(&probes.Observation{Probe: ids.Versions, Status: probes.StatusRefused, Reason: "connection refused"})
-	modern, legacy := vers(versions("127.0.0.1:443", tls.VersionTLS12, tls.VersionTLS13)), vers(versions("127.0.0.1:443", tls.VersionSSL3, tls.VersionTLS10, tls.VersionTLS12))
+	modern, legacy := vers(versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13)), vers(versions("127.0.0.1:443", wire.VersionSSL3, wire.VersionTLS10, wire.VersionTLS12))
 	return []evalCase{
 		{ID: "tls.protocol.no-ssl", Name: "modern", Res: modern, Want: report.Pass, Has: "refused"},
 		{ID: "tls.protocol.no-ssl", Name: "sslv3", Res: legacy, Want: report.Fail, Has: "SSLv3 accepted"},
 		{ID: "tls.protocol.no-ssl", Name: "not measured", Res: refused, Want: report.Error, Has: "connection refused"},
 		{ID: "tls.protocol.no-tls10-11", Name: "modern", Res: modern, Want: report.Pass},
-		{ID: "tls.protocol.no-tls10-11", Name: "tls1.0 on one endpoint", Res: vers(versions("127.0.0.1:443", tls.VersionTLS12), versions("[::1]:443", tls.VersionTLS10, tls.VersionTLS12)), Want: report.Fail, Has: "[::1]:443"},
+		{ID: "tls.protocol.no-tls10-11", Name: "tls1.0 on one endpoint", Res: vers(versions("127.0.0.1:443", wire.VersionTLS12), versions("[::1]:443", wire.VersionTLS10, wire.VersionTLS12)), Want: report.Fail, Has: "[::1]:443"},
 		{ID: "tls.protocol.tls13", Name: "offered", Res: modern, Want: report.Pass},
 		{ID: "tls.protocol.tls13", Name: "missing", Res: legacy, Want: report.Warn, Has: "highest: TLSv1.2"},
-		{ID: "tls.cipher.no-weak", Name: "aead only", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0xc030)}), Want: report.Pass},
-		{ID: "tls.cipher.no-weak", Name: "3des", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0x000a)}), Want: report.Fail, Has: "3DES"},
-		{ID: "tls.cipher.no-weak", Name: "anonymous", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: s(0x0034)}), Want: report.Fail, Cap: "F"},
-		{ID: "tls.cipher.forward-secrecy", Name: "all fs", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f)}), Want: report.Pass},
-		{ID: "tls.cipher.forward-secrecy", Name: "static rsa preferred", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "server", Suites: s(0x009c, 0xc02f)}), Want: report.Fail, Has: "prefers"},
-		{ID: "tls.cipher.server-order", Name: "client decides", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "client", Suites: s(0xc02f, 0xc013)}), Want: report.Warn},
-		{ID: "tls.cipher.server-order", Name: "one suite", Res: ciphers(tls.CipherScan{Version: tls.VersionTLS12, ServerOrder: "unknown", Suites: s(0xc02f)}), Want: report.Skip},
-		{ID: "tls.kex.strength", Name: "x25519", Res: groups(tls.VersionTLS13, nil, x25519), Want: report.Pass},
-		{ID: "tls.kex.strength", Name: "dh512", Res: groups(tls.VersionTLS12, []int{512}, x25519), Want: report.Fail, Has: "512-bit", Cap: "F"},
-		{ID: "tls.kex.strength", Name: "dh1024", Res: groups(tls.VersionTLS12, []int{1024}, x25519), Want: report.Warn, Cap: "B"},
-		{ID: "tls.kex.post-quantum", Name: "hybrid", Res: groups(tls.VersionTLS13, nil, tls.Group{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}, x25519), Want: report.Info, Has: "X25519MLKEM768"},
-		{ID: "tls.kex.post-quantum", Name: "classic only", Res: groups(tls.VersionTLS13, nil, x25519), Want: report.Warn},
+		{ID: "tls.cipher.no-weak", Name: "aead only", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0xc030)}), Want: report.Pass},
+		{ID: "tls.cipher.no-weak", Name: "3des", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f, 0x000a)}), Want: report.Fail, Has: "3DES"},
+		{ID: "tls.cipher.no-weak", Name: "anonymous", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "unknown", Suites: s(0x0034)}), Want: report.Fail, Cap: "F"},
+		{ID: "tls.cipher.forward-secrecy", Name: "all fs", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "server", Suites: s(0xc02f)}), Want: report.Pass},
+		{ID: "tls.cipher.forward-secrecy", Name: "static rsa preferred", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "server", Suites: s(0x009c, 0xc02f)}), Want: report.Fail, Has: "prefers"},
+		{ID: "tls.cipher.server-order", Name: "client decides", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "client", Suites: s(0xc02f, 0xc013)}), Want: report.Warn},
+		{ID: "tls.cipher.server-order", Name: "one suite", Res: ciphers(wire.CipherScan{Version: wire.VersionTLS12, ServerOrder: "unknown", Suites: s(0xc02f)}), Want: report.Skip},
+		{ID: "tls.kex.strength", Name: "x25519", Res: groups(wire.VersionTLS13, nil, x25519), Want: report.Pass},
+		{ID: "tls.kex.strength", Name: "dh512", Res: groups(wire.VersionTLS12, []int{512}, x25519), Want: report.Fail, Has: "512-bit", Cap: "F"},
+		{ID: "tls.kex.strength", Name: "dh1024", Res: groups(wire.VersionTLS12, []int{1024}, x25519), Want: report.Warn, Cap: "B"},
+		{ID: "tls.kex.post-quantum", Name: "hybrid", Res: groups(wire.VersionTLS13, nil, wire.Group{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}, x25519), Want: report.Info, Has: "X25519MLKEM768"},
+		{ID: "tls.kex.post-quantum", Name: "classic only", Res: groups(wire.VersionTLS13, nil, x25519), Want: report.Warn},
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/probes"
-	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // Size caps of the documents we read. A peer that sends more gets its
@@ -123,7 +123,7 @@ func transport(env *probes.Env, r request, ex *Exchange) *http.Transport {
 		InsecureSkipVerify: true, // verified below so the result can be recorded
 		MinVersion:         stdtls.VersionTLS12,
 		VerifyConnection: func(cs stdtls.ConnectionState) error {
-			ex.TLSVersion = tls.Version(cs.Version).String()
+			ex.TLSVersion = wire.Version(cs.Version).String()
 			err := verifyChain(cs.PeerCertificates, env.Roots, r.VerifyName, env.Clock.Now())
 			if err != nil {
 				ex.CertError = err.Error()

@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // Target is one TLS service to scan.
@@ -151,9 +152,9 @@ func endpointsProbe(ctx context.Context, env *probes.Env, t Target) probes.Obser
 	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: &EndpointsData{Host: t.Host, Port: t.Port, Endpoints: eps}}
 }
 
-// connector returns a Connector for one endpoint: TCP, then STARTTLS when
+// connector returns a wire.Connector for one endpoint: TCP, then STARTTLS when
 // the target asks for it.
-func connector(env *probes.Env, t Target, ep probes.Endpoint) Connector {
+func connector(env *probes.Env, t Target, ep probes.Endpoint) wire.Connector {
 	return func(ctx context.Context) (net.Conn, error) {
 		c, st, err := env.Dial(ctx, ep.Addr)
 		if err != nil {
@@ -243,7 +244,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 		tc, err := env.Handshaker.Handshake(hctx, conn, cfg)
 		if err == nil {
 			st := tc.ConnectionState()
-			h.Version = Version(st.Version)
+			h.Version = wire.Version(st.Version)
 			h.CipherSuite = stdtls.CipherSuiteName(st.CipherSuite)
 			h.ALPN = st.NegotiatedProtocol
 			h.ChainSource = "handshake"
@@ -258,8 +259,8 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 				h.EndpointResult = EndpointResult{Endpoint: ep, Status: probes.StatusTimeout, Reason: "TLS handshake: no answer (timeout)"}
 				return h
 			}
-			for _, v := range []Version{VersionTLS12, VersionTLS10} {
-				ders, ferr := FetchChain(ctx, dial, sni, v)
+			for _, v := range []wire.Version{wire.VersionTLS12, wire.VersionTLS10} {
+				ders, ferr := wire.FetchChain(ctx, dial, sni, v)
 				if ferr != nil || len(ders) == 0 {
 					continue
 				}
@@ -326,7 +327,7 @@ func handshakeEvidence(h EndpointHandshake) probes.Evidence {
 func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
 	sni := t.ServerName()
 	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointVersions {
-		vs, err := ScanVersions(ctx, connector(env, t, ep), sni)
+		vs, err := wire.ScanVersions(ctx, connector(env, t, ep), sni)
 		if err != nil {
 			return EndpointVersions{EndpointResult: failed(ep, err), VersionScan: vs}
 		}
@@ -357,7 +358,7 @@ func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Res
 	return probes.Observation{Status: st, Reason: reason, Evidence: ev, Data: &VersionsData{Endpoints: res}}
 }
 
-func versionAnswers(vs VersionScan) string {
+func versionAnswers(vs wire.VersionScan) string {
 	var lines []string
 	for _, v := range vs.Versions {
 		s := v.Version.String() + ": " + v.Answer
@@ -370,8 +371,8 @@ func versionAnswers(vs VersionScan) string {
 }
 
 // supported returns the versions an endpoint accepted.
-func supported(vs VersionScan) []Version {
-	var out []Version
+func supported(vs wire.VersionScan) []wire.Version {
+	var out []wire.Version
 	for _, v := range vs.Versions {
 		if v.Supported {
 			out = append(out, v.Version)
@@ -401,10 +402,10 @@ func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Resu
 			return r
 		}
 		for _, v := range supported(ev.VersionScan) {
-			if v == VersionSSL2 {
+			if v == wire.VersionSSL2 {
 				continue // SSLv2 has its own cipher kinds; its presence alone fails the grade
 			}
-			cs, err := ScanCiphers(ctx, connector(env, t, ep), sni, v)
+			cs, err := wire.ScanCiphers(ctx, connector(env, t, ep), sni, v)
 			r.Handshakes += cs.Handshakes
 			if err != nil {
 				cs.Error = err.Error()
@@ -445,7 +446,7 @@ func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Resul
 			r.Status, r.Reason = probes.StatusDepFailed, "versions of this endpoint unknown"
 			return r
 		}
-		gs, err := ScanGroups(ctx, connector(env, t, ep), sni, supported(ev.VersionScan))
+		gs, err := wire.ScanGroups(ctx, connector(env, t, ep), sni, supported(ev.VersionScan))
 		r.GroupScan = gs
 		if err != nil {
 			r.EndpointResult = failed(ep, err)

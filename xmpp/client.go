@@ -14,6 +14,7 @@ import (
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 	"golang.org/x/text/unicode/norm"
 	"mellium.im/xmpp/jid"
 )
@@ -149,7 +150,7 @@ func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain stri
 		}
 	}
 	c.cs = tc.ConnectionState()
-	c.Info.TLSVersion = tls.Version(c.cs.Version).String()
+	c.Info.TLSVersion = wire.Version(c.cs.Version).String()
 	c.Info.TLSCipher = stdtls.CipherSuiteName(c.cs.CipherSuite)
 	if err := verifyPeer(env, c.cs, domain); err != nil {
 		return nil, fmt.Errorf("%w: %v; imscore does not send the password to a server it cannot authenticate", ErrNoSafeLogin, err)

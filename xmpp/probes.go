@@ -10,6 +10,7 @@ import (
 
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // Probe IDs of an XMPP domain scan.
@@ -391,7 +392,7 @@ func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, doma
 		return fail(err)
 	}
 	cs := tc.ConnectionState()
-	r.TLSVersion = tls.Version(cs.Version).String()
+	r.TLSVersion = wire.Version(cs.Version).String()
 	r.TLSCipher = stdtls.CipherSuiteName(cs.CipherSuite)
 	_, f2, err := s.open(ctx)
 	var se *StreamError
@@ -517,7 +518,7 @@ func probeDirectTLS(ctx context.Context, env *probes.Env, r *DirectTLSEndpoint, 
 		return
 	}
 	cs := tc.ConnectionState()
-	r.TLSVersion = tls.Version(cs.Version).String()
+	r.TLSVersion = wire.Version(cs.Version).String()
 	r.TLSCipher = stdtls.CipherSuiteName(cs.CipherSuite)
 	r.ALPN = cs.NegotiatedProtocol
 	h, f, err := s.open(ctx)

@@ -1,4 +1,4 @@
-package tls
+package wire
 
 import (
 	"crypto/ecdh"
@@ -12,45 +12,45 @@ import (
 
 // Record content types and handshake message types (RFC 8446 §5.1, §4).
 const (
-	rawRecordChangeCipherSpec = 20
-	rawRecordAlert            = 21
-	rawRecordHandshake        = 22
-	rawRecordApplicationData  = 23
-	rawRecordHeartbeat        = 24
+	recordChangeCipherSpec = 20
+	recordAlert            = 21
+	recordHandshake        = 22
+	recordApplicationData  = 23
+	recordHeartbeat        = 24
 
-	rawHsHelloRequest       = 0
-	rawHsClientHello        = 1
-	rawHsServerHello        = 2
-	rawHsCertificate        = 11
-	rawHsServerKeyExchange  = 12
-	rawHsCertificateRequest = 13
-	rawHsServerHelloDone    = 14
-	rawHsCertificateStatus  = 22
+	hsHelloRequest       = 0
+	hsClientHello        = 1
+	hsServerHello        = 2
+	hsCertificate        = 11
+	hsServerKeyExchange  = 12
+	hsCertificateRequest = 13
+	hsServerHelloDone    = 14
+	hsCertificateStatus  = 22
 )
 
 // Extension codepoints.
 const (
-	rawExtServerName          = 0x0000
-	rawExtSupportedGroups     = 0x000a
-	rawExtECPointFormats      = 0x000b
-	rawExtSignatureAlgorithms = 0x000d
-	rawExtPadding             = 0x0015
-	rawExtSupportedVersions   = 0x002b
-	rawExtPSKModes            = 0x002d
-	rawExtKeyShare            = 0x0033
-	rawExtRenegotiationInfo   = 0xff01
+	extServerName          = 0x0000
+	extSupportedGroups     = 0x000a
+	extECPointFormats      = 0x000b
+	extSignatureAlgorithms = 0x000d
+	extPadding             = 0x0015
+	extSupportedVersions   = 0x002b
+	extPSKModes            = 0x002d
+	extKeyShare            = 0x0033
+	extRenegotiationInfo   = 0xff01
 )
 
-// rawMaxSuitesPerHello bounds the cipher list of one ClientHello: some servers
+// maxSuitesPerHello bounds the cipher list of one ClientHello: some servers
 // answer a ClientHello with 128 or more suites with an alert (seen in the
 // wild, and worked around the same way by other scanners), so larger lists
 // are offered in chunks.
-const rawMaxSuitesPerHello = 127
+const maxSuitesPerHello = 127
 
-// rawSigAlgs is the signature_algorithms list: every TLS 1.3 scheme plus the
+// sigAlgs is the signature_algorithms list: every TLS 1.3 scheme plus the
 // TLS 1.2 legacy pairs down to SHA-1, so that old servers find one they can
 // sign with.
-var rawSigAlgs = []uint16{
+var sigAlgs = []uint16{
 	0x0403, 0x0503, 0x0603, // ecdsa_secp{256,384,521}r1_sha{256,384,512}
 	0x0807, 0x0808, // ed25519, ed448
 	0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha{256,384,512}
@@ -62,8 +62,8 @@ var rawSigAlgs = []uint16{
 	0x0203, 0x0201, 0x0202, // sha1 with ecdsa, rsa, dsa
 }
 
-// rawHelloSpec describes one ClientHello.
-type rawHelloSpec struct {
+// helloSpec describes one ClientHello.
+type helloSpec struct {
 	// version is the offered version: client_version for SSLv3..TLS 1.2
 	// (no supported_versions extension, so the server's maximum decides),
 	// supported_versions=[0x0304] with legacy_version 0x0303 for TLS 1.3.
@@ -77,45 +77,9 @@ type rawHelloSpec struct {
 	sni    string
 }
 
-// rawGroupsTLS12 is the supported_groups list of TLS <= 1.2 ClientHellos:
-// every elliptic curve, and deliberately no FFDHE group, so that a server
-// implementing RFC 7919 keeps using its own DH parameters for DHE suites
-// (the ones a legacy client gets).
-func rawGroupsTLS12() []uint16 {
-	var out []uint16
-	for _, g := range rawGroupTable {
-		if rawGroupValidTLS12(g) {
-			out = append(out, g.ID)
-		}
-	}
-	return out
-}
-
-// rawGroupsTLS13 is the supported_groups list of TLS 1.3 ClientHellos.
-func rawGroupsTLS13() []uint16 {
-	var out []uint16
-	for _, g := range rawGroupTable {
-		if rawGroupValidTLS13(g) {
-			out = append(out, g.ID)
-		}
-	}
-	return out
-}
-
-// rawFfdheGroups lists the RFC 7919 groups.
-func rawFfdheGroups() []uint16 {
-	var out []uint16
-	for _, g := range rawGroupTable {
-		if g.Kind == "ffdhe" {
-			out = append(out, g.ID)
-		}
-	}
-	return out
-}
-
-// rawSniName returns the host name to put in server_name, or "" when sni is
+// sniName returns the host name to put in server_name, or "" when sni is
 // not a DNS name (RFC 6066 §3: literal IP addresses are not permitted).
-func rawSniName(sni string) string {
+func sniName(sni string) string {
 	sni = strings.TrimSuffix(sni, ".")
 	if sni == "" || len(sni) > 253 || net.ParseIP(sni) != nil {
 		return ""
@@ -138,17 +102,17 @@ func rawSniName(sni string) string {
 	return strings.ToLower(sni)
 }
 
-// rawBuilder appends TLS vectors.
-type rawBuilder struct{ b []byte }
+// builder appends TLS vectors.
+type builder struct{ b []byte }
 
-func (w *rawBuilder) u8(v uint8)   { w.b = append(w.b, v) }
-func (w *rawBuilder) u16(v uint16) { w.b = append(w.b, byte(v>>8), byte(v)) }
-func (w *rawBuilder) u24(v int)    { w.b = append(w.b, byte(v>>16), byte(v>>8), byte(v)) }
-func (w *rawBuilder) raw(p []byte) { w.b = append(w.b, p...) }
+func (w *builder) u8(v uint8)   { w.b = append(w.b, v) }
+func (w *builder) u16(v uint16) { w.b = append(w.b, byte(v>>8), byte(v)) }
+func (w *builder) u24(v int)    { w.b = append(w.b, byte(v>>16), byte(v>>8), byte(v)) }
+func (w *builder) raw(p []byte) { w.b = append(w.b, p...) }
 
 // vec appends a length-prefixed vector whose body is written by f; n is the
 // size of the length prefix in bytes (1, 2 or 3).
-func (w *rawBuilder) vec(n int, f func(*rawBuilder)) {
+func (w *builder) vec(n int, f func(*builder)) {
 	start := len(w.b)
 	w.b = append(w.b, make([]byte, n)...)
 	f(w)
@@ -158,24 +122,24 @@ func (w *rawBuilder) vec(n int, f func(*rawBuilder)) {
 	}
 }
 
-type rawExtension struct {
+type extension struct {
 	typ  uint16
 	data []byte
 }
 
-func rawBuildExt(typ uint16, f func(*rawBuilder)) rawExtension {
-	var w rawBuilder
+func buildExt(typ uint16, f func(*builder)) extension {
+	var w builder
 	f(&w)
-	return rawExtension{typ, w.b}
+	return extension{typ, w.b}
 }
 
-// rawBuildClientHello returns the ClientHello as one TLS record.
-func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
+// buildClientHello returns the ClientHello as one TLS record.
+func buildClientHello(spec helloSpec) ([]byte, error) {
 	if spec.version < VersionSSL3 || spec.version > VersionTLS13 {
 		return nil, fmt.Errorf("cannot build a ClientHello for %v", spec.version)
 	}
-	if len(spec.suites) == 0 || len(spec.suites) > rawMaxSuitesPerHello {
-		return nil, fmt.Errorf("ClientHello needs 1..%d suites, got %d", rawMaxSuitesPerHello, len(spec.suites))
+	if len(spec.suites) == 0 || len(spec.suites) > maxSuitesPerHello {
+		return nil, fmt.Errorf("ClientHello needs 1..%d suites, got %d", maxSuitesPerHello, len(spec.suites))
 	}
 	tls13 := spec.version == VersionTLS13
 	clientVersion := spec.version
@@ -195,19 +159,19 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 		}
 	}
 
-	var exts []rawExtension
+	var exts []extension
 	if spec.version >= VersionTLS10 {
-		if name := rawSniName(spec.sni); name != "" {
-			exts = append(exts, rawBuildExt(rawExtServerName, func(w *rawBuilder) {
-				w.vec(2, func(w *rawBuilder) {
+		if name := sniName(spec.sni); name != "" {
+			exts = append(exts, buildExt(extServerName, func(w *builder) {
+				w.vec(2, func(w *builder) {
 					w.u8(0) // host_name
-					w.vec(2, func(w *rawBuilder) { w.raw([]byte(name)) })
+					w.vec(2, func(w *builder) { w.raw([]byte(name)) })
 				})
 			}))
 		}
 		if len(spec.groups) > 0 {
-			exts = append(exts, rawBuildExt(rawExtSupportedGroups, func(w *rawBuilder) {
-				w.vec(2, func(w *rawBuilder) {
+			exts = append(exts, buildExt(extSupportedGroups, func(w *builder) {
+				w.vec(2, func(w *builder) {
 					for _, g := range spec.groups {
 						w.u16(g)
 					}
@@ -215,38 +179,38 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 			}))
 		}
 		if !tls13 {
-			exts = append(exts, rawBuildExt(rawExtECPointFormats, func(w *rawBuilder) {
-				w.vec(1, func(w *rawBuilder) { w.raw([]byte{0, 1, 2}) })
+			exts = append(exts, buildExt(extECPointFormats, func(w *builder) {
+				w.vec(1, func(w *builder) { w.raw([]byte{0, 1, 2}) })
 			}))
 		}
 		// RFC 5246 §7.4.1.4.1: only offered with TLS 1.2 and later.
 		if spec.version >= VersionTLS12 {
-			exts = append(exts, rawBuildExt(rawExtSignatureAlgorithms, func(w *rawBuilder) {
-				w.vec(2, func(w *rawBuilder) {
-					for _, a := range rawSigAlgs {
+			exts = append(exts, buildExt(extSignatureAlgorithms, func(w *builder) {
+				w.vec(2, func(w *builder) {
+					for _, a := range sigAlgs {
 						w.u16(a)
 					}
 				})
 			}))
 		}
 		if tls13 {
-			exts = append(exts, rawBuildExt(rawExtSupportedVersions, func(w *rawBuilder) {
-				w.vec(1, func(w *rawBuilder) { w.u16(uint16(VersionTLS13)) })
+			exts = append(exts, buildExt(extSupportedVersions, func(w *builder) {
+				w.vec(1, func(w *builder) { w.u16(uint16(VersionTLS13)) })
 			}))
-			exts = append(exts, rawBuildExt(rawExtPSKModes, func(w *rawBuilder) {
-				w.vec(1, func(w *rawBuilder) { w.u8(1) }) // psk_dhe_ke
+			exts = append(exts, buildExt(extPSKModes, func(w *builder) {
+				w.vec(1, func(w *builder) { w.u8(1) }) // psk_dhe_ke
 			}))
 			var shareErr error
-			ks := rawBuildExt(rawExtKeyShare, func(w *rawBuilder) {
-				w.vec(2, func(w *rawBuilder) {
+			ks := buildExt(extKeyShare, func(w *builder) {
+				w.vec(2, func(w *builder) {
 					for _, g := range spec.shares {
-						data, err := rawKeyShareData(g)
+						data, err := keyShareData(g)
 						if err != nil {
 							shareErr = err
 							return
 						}
 						w.u16(g)
-						w.vec(2, func(w *rawBuilder) { w.raw(data) })
+						w.vec(2, func(w *builder) { w.raw(data) })
 					}
 				})
 			})
@@ -257,7 +221,7 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 		} else {
 			// RFC 5746: an empty renegotiation_info (the SCSV would do
 			// too; sending both is not recommended).
-			exts = append(exts, rawExtension{rawExtRenegotiationInfo, []byte{0}})
+			exts = append(exts, extension{extRenegotiationInfo, []byte{0}})
 		}
 	}
 
@@ -265,25 +229,25 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 	if spec.version == VersionSSL3 {
 		// SSLv3 ClientHellos carry no extensions (some SSLv3-only stacks
 		// reject them), so secure renegotiation is signalled by the SCSV.
-		suites = append(append([]uint16(nil), suites...), rawScsvRenegotiation)
+		suites = append(append([]uint16(nil), suites...), scsvRenegotiation)
 	}
 
-	body := func(exts []rawExtension) []byte {
-		var w rawBuilder
+	body := func(exts []extension) []byte {
+		var w builder
 		w.u16(uint16(clientVersion))
 		w.raw(random[:])
-		w.vec(1, func(w *rawBuilder) { w.raw(sessionID) })
-		w.vec(2, func(w *rawBuilder) {
+		w.vec(1, func(w *builder) { w.raw(sessionID) })
+		w.vec(2, func(w *builder) {
 			for _, s := range suites {
 				w.u16(s)
 			}
 		})
-		w.vec(1, func(w *rawBuilder) { w.u8(0) }) // null compression
+		w.vec(1, func(w *builder) { w.u8(0) }) // null compression
 		if len(exts) > 0 {
-			w.vec(2, func(w *rawBuilder) {
+			w.vec(2, func(w *builder) {
 				for _, e := range exts {
 					w.u16(e.typ)
-					w.vec(2, func(w *rawBuilder) { w.raw(e.data) })
+					w.vec(2, func(w *builder) { w.raw(e.data) })
 				}
 			})
 		}
@@ -300,7 +264,7 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 		} else {
 			pad = 1
 		}
-		msg = body(append(exts, rawExtension{rawExtPadding, make([]byte, pad)}))
+		msg = body(append(exts, extension{extPadding, make([]byte, pad)}))
 	}
 	if len(msg) > 1<<14-4 {
 		return nil, errors.New("ClientHello too large")
@@ -309,33 +273,33 @@ func rawBuildClientHello(spec rawHelloSpec) ([]byte, error) {
 	if spec.version == VersionSSL3 {
 		recordVersion = VersionSSL3
 	}
-	var w rawBuilder
-	w.u8(rawRecordHandshake)
+	var w builder
+	w.u8(recordHandshake)
 	w.u16(uint16(recordVersion))
-	w.vec(2, func(w *rawBuilder) {
-		w.u8(rawHsClientHello)
-		w.vec(3, func(w *rawBuilder) { w.raw(msg) })
+	w.vec(2, func(w *builder) {
+		w.u8(hsClientHello)
+		w.vec(3, func(w *builder) { w.raw(msg) })
 	})
 	return w.b, nil
 }
 
-// rawKeyShareData returns a fresh public key share for group g.
-func rawKeyShareData(g uint16) ([]byte, error) {
+// keyShareData returns a fresh public key share for group g.
+func keyShareData(g uint16) ([]byte, error) {
 	switch g {
 	case 0x001d:
-		return rawEcdhShare(ecdh.X25519())
+		return ecdhShare(ecdh.X25519())
 	case 0x0017:
-		return rawEcdhShare(ecdh.P256())
+		return ecdhShare(ecdh.P256())
 	case 0x0018:
-		return rawEcdhShare(ecdh.P384())
+		return ecdhShare(ecdh.P384())
 	case 0x0019:
-		return rawEcdhShare(ecdh.P521())
+		return ecdhShare(ecdh.P521())
 	case 0x11ec: // X25519MLKEM768: ML-KEM-768 ek || X25519
 		k, err := mlkem.GenerateKey768()
 		if err != nil {
 			return nil, err
 		}
-		x, err := rawEcdhShare(ecdh.X25519())
+		x, err := ecdhShare(ecdh.X25519())
 		if err != nil {
 			return nil, err
 		}
@@ -345,7 +309,7 @@ func rawKeyShareData(g uint16) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		x, err := rawEcdhShare(ecdh.P256())
+		x, err := ecdhShare(ecdh.P256())
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +319,7 @@ func rawKeyShareData(g uint16) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		x, err := rawEcdhShare(ecdh.P384())
+		x, err := ecdhShare(ecdh.P384())
 		if err != nil {
 			return nil, err
 		}
@@ -373,11 +337,11 @@ func rawKeyShareData(g uint16) ([]byte, error) {
 		}
 		return k.EncapsulationKey().Bytes(), nil
 	}
-	return nil, fmt.Errorf("no key share generator for %s", rawGroupName(g))
+	return nil, fmt.Errorf("no key share generator for %s", groupName(g))
 }
 
-// rawCanShare reports whether rawKeyShareData supports g.
-func rawCanShare(g uint16) bool {
+// canShare reports whether keyShareData supports g.
+func canShare(g uint16) bool {
 	switch g {
 	case 0x001d, 0x0017, 0x0018, 0x0019, 0x11ec, 0x11eb, 0x11ed, 0x0201, 0x0202:
 		return true
@@ -385,7 +349,7 @@ func rawCanShare(g uint16) bool {
 	return false
 }
 
-func rawEcdhShare(c ecdh.Curve) ([]byte, error) {
+func ecdhShare(c ecdh.Curve) ([]byte, error) {
 	k, err := c.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -395,7 +359,7 @@ func rawEcdhShare(c ecdh.Curve) ([]byte, error) {
 
 // SSLv2 cipher kinds (draft-hickman-netscape-ssl-00 Appendix A.1 plus the
 // common non-standard RC4-64).
-var rawSsl2Ciphers = []struct {
+var ssl2Ciphers = []struct {
 	code uint32
 	name string
 	bits int
@@ -410,11 +374,11 @@ var rawSsl2Ciphers = []struct {
 	{0x080080, "SSL_CK_RC4_64_WITH_MD5", 64},
 }
 
-// rawSsl2Suite describes an SSLv2 cipher kind as a Suite. SSLv2 codes are 3
+// ssl2Suite describes an SSLv2 cipher kind as a Suite. SSLv2 codes are 3
 // bytes and have no TLS codepoint, so ID is 0 and Name carries the kind.
-func rawSsl2Suite(code uint32) Suite {
+func ssl2Suite(code uint32) Suite {
 	s := Suite{Name: fmt.Sprintf("SSL_CK_0x%06x", code), Kex: "RSA", Auth: "RSA", MAC: "MD5"}
-	for _, c := range rawSsl2Ciphers {
+	for _, c := range ssl2Ciphers {
 		if c.code == code {
 			s.Name, s.Bits = c.name, c.bits
 		}
@@ -423,39 +387,39 @@ func rawSsl2Suite(code uint32) Suite {
 	switch {
 	case strings.Contains(n, "RC4"):
 		s.Cipher = "RC4_128"
-		s.Weak = append(s.Weak, rawWeakRC4)
+		s.Weak = append(s.Weak, weakRC4)
 	case strings.Contains(n, "RC2"):
 		s.Cipher = "RC2_CBC_128"
 	case strings.Contains(n, "IDEA"):
 		s.Cipher = "IDEA_CBC"
 	case strings.Contains(n, "EDE3"):
 		s.Cipher = "3DES_EDE_CBC"
-		s.Weak = append(s.Weak, rawWeak3DES)
+		s.Weak = append(s.Weak, weak3DES)
 	case strings.Contains(n, "DES"):
 		s.Cipher = "DES_CBC"
-		s.Weak = append(s.Weak, rawWeakDES)
+		s.Weak = append(s.Weak, weakDES)
 	}
 	if strings.Contains(n, "EXPORT") {
-		s.Weak = append([]string{rawWeakExport}, s.Weak...)
+		s.Weak = append([]string{weakExport}, s.Weak...)
 	}
 	if strings.Contains(n, "CBC") {
-		s.Weak = append(s.Weak, rawWeakCBC)
+		s.Weak = append(s.Weak, weakCBC)
 	}
-	s.Weak = append(s.Weak, rawWeakStaticRSA, rawWeakMD5)
+	s.Weak = append(s.Weak, weakStaticRSA, weakMD5)
 	return s
 }
 
-// rawBuildSSL2ClientHello returns an SSLv2 CLIENT-HELLO offering SSL 2.0 only.
-func rawBuildSSL2ClientHello() []byte {
+// buildSSL2ClientHello returns an SSLv2 CLIENT-HELLO offering SSL 2.0 only.
+func buildSSL2ClientHello() []byte {
 	var challenge [16]byte
 	_, _ = rand.Read(challenge[:])
-	var w rawBuilder
+	var w builder
 	w.u8(1)      // CLIENT-HELLO
 	w.u16(0x002) // SSL 2.0
-	w.u16(uint16(3 * len(rawSsl2Ciphers)))
+	w.u16(uint16(3 * len(ssl2Ciphers)))
 	w.u16(0) // session id length
 	w.u16(uint16(len(challenge)))
-	for _, c := range rawSsl2Ciphers {
+	for _, c := range ssl2Ciphers {
 		w.u8(byte(c.code >> 16))
 		w.u8(byte(c.code >> 8))
 		w.u8(byte(c.code))

@@ -1,4 +1,4 @@
-package tls
+package wire
 
 // Scripted fake servers for what no real server here answers (SSLv2,
 // SSLv3, hostile replies), and checks of the ClientHellos we send.
@@ -28,7 +28,7 @@ type engCH struct {
 	hsLen         int // handshake message length including its header
 }
 
-func (h *engCH) has(suite uint16) bool { return rawIndexOf(h.suites, suite) >= 0 }
+func (h *engCH) has(suite uint16) bool { return indexOf(h.suites, suite) >= 0 }
 
 // engParseClientHello parses one ClientHello record (TLS or SSLv2).
 func engParseClientHello(rec []byte) (*engCH, error) {
@@ -38,7 +38,7 @@ func engParseClientHello(rec []byte) (*engCH, error) {
 	}
 	if rec[0]&0x80 != 0 {
 		n := int(rec[0]&0x7f)<<8 | int(rec[1])
-		p := rawParser{rec[2:]}
+		p := parser{rec[2:]}
 		if len(p.b) != n {
 			return nil, bad
 		}
@@ -59,21 +59,21 @@ func engParseClientHello(rec []byte) (*engCH, error) {
 		}
 		return h, nil
 	}
-	p := rawParser{rec}
+	p := parser{rec}
 	typ, _ := p.u8()
 	rv, _ := p.u16()
 	payload, ok := p.vec(2)
-	if typ != rawRecordHandshake || !ok || !p.empty() {
+	if typ != recordHandshake || !ok || !p.empty() {
 		return nil, bad
 	}
 	h := &engCH{recordVersion: rv, exts: map[uint16][]byte{}, hsLen: len(payload)}
-	p = rawParser{payload}
+	p = parser{payload}
 	mt, _ := p.u8()
 	body, ok := p.vec(3)
-	if mt != rawHsClientHello || !ok || !p.empty() {
+	if mt != hsClientHello || !ok || !p.empty() {
 		return nil, bad
 	}
-	p = rawParser{body}
+	p = parser{body}
 	h.clientVersion, _ = p.u16()
 	if _, ok := p.bytes(32); !ok {
 		return nil, bad
@@ -94,7 +94,7 @@ func engParseClientHello(rec []byte) (*engCH, error) {
 	if !ok || !p.empty() {
 		return nil, bad
 	}
-	ep := rawParser{exts}
+	ep := parser{exts}
 	for !ep.empty() {
 		typ, ok1 := ep.u16()
 		data, ok2 := ep.vec(2)
@@ -140,35 +140,35 @@ func engReadClientHello(c net.Conn) (*engCH, error) {
 // Server-side message builders.
 
 func engRecord(typ byte, ver uint16, payload []byte) []byte {
-	var w rawBuilder
+	var w builder
 	w.u8(typ)
 	w.u16(ver)
-	w.vec(2, func(w *rawBuilder) { w.raw(payload) })
+	w.vec(2, func(w *builder) { w.raw(payload) })
 	return w.b
 }
 
 func engHandshake(typ byte, body []byte) []byte {
-	var w rawBuilder
+	var w builder
 	w.u8(typ)
-	w.vec(3, func(w *rawBuilder) { w.raw(body) })
+	w.vec(3, func(w *builder) { w.raw(body) })
 	return w.b
 }
 
-func engServerHelloBody(ver uint16, random []byte, suite uint16, exts ...rawExtension) []byte {
-	var w rawBuilder
+func engServerHelloBody(ver uint16, random []byte, suite uint16, exts ...extension) []byte {
+	var w builder
 	w.u16(ver)
 	if random == nil {
 		random = make([]byte, 32)
 	}
 	w.raw(random)
-	w.vec(1, func(w *rawBuilder) {})
+	w.vec(1, func(w *builder) {})
 	w.u16(suite)
 	w.u8(0)
 	if len(exts) > 0 {
-		w.vec(2, func(w *rawBuilder) {
+		w.vec(2, func(w *builder) {
 			for _, e := range exts {
 				w.u16(e.typ)
-				w.vec(2, func(w *rawBuilder) { w.raw(e.data) })
+				w.vec(2, func(w *builder) { w.raw(e.data) })
 			}
 		})
 	}
@@ -176,17 +176,17 @@ func engServerHelloBody(ver uint16, random []byte, suite uint16, exts ...rawExte
 }
 
 func engCertificateBody(certs ...[]byte) []byte {
-	var w rawBuilder
-	w.vec(3, func(w *rawBuilder) {
+	var w builder
+	w.vec(3, func(w *builder) {
 		for _, c := range certs {
-			w.vec(3, func(w *rawBuilder) { w.raw(c) })
+			w.vec(3, func(w *builder) { w.raw(c) })
 		}
 	})
 	return w.b
 }
 
 func engSSL2ServerHello(cert []byte, specs []uint32) []byte {
-	var w rawBuilder
+	var w builder
 	w.u8(4)
 	w.u8(0)
 	w.u8(1) // X.509
@@ -205,7 +205,7 @@ func engSSL2ServerHello(cert []byte, specs []uint32) []byte {
 	return append([]byte{0x80 | byte(n>>8), byte(n)}, w.b...)
 }
 
-func engAlert(desc byte) []byte { return engRecord(rawRecordAlert, 0x0301, []byte{2, desc}) }
+func engAlert(desc byte) []byte { return engRecord(recordAlert, 0x0301, []byte{2, desc}) }
 
 // engFake serves handle on a loopback listener; it returns the address.
 func engFake(t testing.TB, handle func(c net.Conn, ch *engCH)) string {
@@ -249,9 +249,9 @@ func engSSL3Server(t *testing.T, cert []byte) string {
 			return // close
 		}
 		if ch.clientVersion == 0x0300 {
-			if len(ch.exts) != 0 || !ch.has(rawScsvRenegotiation) || ch.recordVersion != 0x0300 {
+			if len(ch.exts) != 0 || !ch.has(scsvRenegotiation) || ch.recordVersion != 0x0300 {
 				t.Errorf("SSLv3 ClientHello: extensions %v, SCSV %v, record version %#x",
-					ch.extOrder, ch.has(rawScsvRenegotiation), ch.recordVersion)
+					ch.extOrder, ch.has(scsvRenegotiation), ch.recordVersion)
 			}
 		}
 		chosen := uint16(0)
@@ -262,15 +262,15 @@ func engSSL3Server(t *testing.T, cert []byte) string {
 			}
 		}
 		if chosen == 0 {
-			_, _ = c.Write(engAlert(rawAlertHandshakeFailure))
+			_, _ = c.Write(engAlert(alertHandshakeFailure))
 			return
 		}
 		// All three messages in one record.
 		var flight []byte
-		flight = append(flight, engHandshake(rawHsServerHello, engServerHelloBody(0x0300, nil, chosen))...)
-		flight = append(flight, engHandshake(rawHsCertificate, engCertificateBody(cert))...)
-		flight = append(flight, engHandshake(rawHsServerHelloDone, nil)...)
-		_, _ = c.Write(engRecord(rawRecordHandshake, 0x0300, flight))
+		flight = append(flight, engHandshake(hsServerHello, engServerHelloBody(0x0300, nil, chosen))...)
+		flight = append(flight, engHandshake(hsCertificate, engCertificateBody(cert))...)
+		flight = append(flight, engHandshake(hsServerHelloDone, nil)...)
+		_, _ = c.Write(engRecord(recordHandshake, 0x0300, flight))
 		_, _ = io.Copy(io.Discard, c)
 	})
 }
@@ -309,10 +309,10 @@ func TestEngFakeSSL2(t *testing.T) {
 	cert := engCertDER(t)
 	addr := engFake(t, func(c net.Conn, ch *engCH) {
 		if !ch.ssl2 {
-			_, _ = c.Write(engAlert(rawAlertProtocolVersion))
+			_, _ = c.Write(engAlert(alertProtocolVersion))
 			return
 		}
-		if ch.clientVersion != 2 || len(ch.ssl2Specs) != len(rawSsl2Ciphers) {
+		if ch.clientVersion != 2 || len(ch.ssl2Specs) != len(ssl2Ciphers) {
 			t.Errorf("SSLv2 CLIENT-HELLO version %d, %d specs", ch.clientVersion, len(ch.ssl2Specs))
 		}
 		_, _ = c.Write(engSSL2ServerHello(cert, []uint32{0x010080, 0x0700c0}))
@@ -344,14 +344,14 @@ func TestEngFakeFragmented(t *testing.T) {
 	cert := engCertDER(t)
 	addr := engFake(t, func(c net.Conn, ch *engCH) {
 		var flight []byte
-		flight = append(flight, engHandshake(rawHsHelloRequest, nil)...)
-		flight = append(flight, engHandshake(rawHsServerHello, engServerHelloBody(0x0303, nil, 0xC02F,
-			rawExtension{rawExtRenegotiationInfo, []byte{0}}))...)
-		flight = append(flight, engHandshake(rawHsCertificate, engCertificateBody(cert, cert[:100]))...)
-		flight = append(flight, engHandshake(rawHsServerHelloDone, nil)...)
+		flight = append(flight, engHandshake(hsHelloRequest, nil)...)
+		flight = append(flight, engHandshake(hsServerHello, engServerHelloBody(0x0303, nil, 0xC02F,
+			extension{extRenegotiationInfo, []byte{0}}))...)
+		flight = append(flight, engHandshake(hsCertificate, engCertificateBody(cert, cert[:100]))...)
+		flight = append(flight, engHandshake(hsServerHelloDone, nil)...)
 		cuts := []int{0, 20, 80, 300, 700, len(flight)}
 		for i := 1; i < len(cuts); i++ {
-			_, _ = c.Write(engRecord(rawRecordHandshake, 0x0303, flight[cuts[i-1]:cuts[i]]))
+			_, _ = c.Write(engRecord(recordHandshake, 0x0303, flight[cuts[i-1]:cuts[i]]))
 		}
 	})
 	chain, err := FetchChain(engCtx(t), engDialer(addr), "localhost", VersionTLS12)
@@ -363,9 +363,9 @@ func TestEngFakeFragmented(t *testing.T) {
 // TestEngFakeHostile checks that hostile or broken answers are recorded as
 // errors, never as a measured answer, and never hang or panic.
 func TestEngFakeHostile(t *testing.T) {
-	old := rawHandshakeTimeout
-	rawHandshakeTimeout = 300 * time.Millisecond
-	t.Cleanup(func() { rawHandshakeTimeout = old })
+	old := handshakeTimeout
+	handshakeTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { handshakeTimeout = old })
 	cases := []struct {
 		name   string
 		handle func(c net.Conn, ch *engCH)
@@ -388,28 +388,28 @@ func TestEngFakeHostile(t *testing.T) {
 		}, "", "record length 65535"},
 		{"endless", func(c net.Conn, ch *engCH) {
 			for i := 0; i < 8; i++ {
-				if _, err := c.Write(engRecord(rawRecordChangeCipherSpec, 0x0303, make([]byte, 16000))); err != nil {
+				if _, err := c.Write(engRecord(recordChangeCipherSpec, 0x0303, make([]byte, 16000))); err != nil {
 					return
 				}
 			}
 		}, "", "exceeds read limit"},
 		{"huge-message", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordHandshake, 0x0303, []byte{2, 0xff, 0xff, 0xff}))
+			_, _ = c.Write(engRecord(recordHandshake, 0x0303, []byte{2, 0xff, 0xff, 0xff}))
 		}, "", "handshake message of"},
 		{"short-alert", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordAlert, 0x0303, []byte{2}))
+			_, _ = c.Write(engRecord(recordAlert, 0x0303, []byte{2}))
 		}, "", "alert record too short"},
 		{"truncated", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordHandshake, 0x0303, make([]byte, 100))[:50])
+			_, _ = c.Write(engRecord(recordHandshake, 0x0303, make([]byte, 100))[:50])
 		}, "", "truncated"},
 		{"bad-hello", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordHandshake, 0x0303, engHandshake(rawHsServerHello, []byte{3, 3, 1})))
+			_, _ = c.Write(engRecord(recordHandshake, 0x0303, engHandshake(hsServerHello, []byte{3, 3, 1})))
 		}, "", "ServerHello truncated"},
 		{"appdata", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordApplicationData, 0x0303, []byte("hi")))
+			_, _ = c.Write(engRecord(recordApplicationData, 0x0303, []byte("hi")))
 		}, "", "application data"},
 		{"warning-alert", func(c net.Conn, ch *engCH) {
-			_, _ = c.Write(engRecord(rawRecordAlert, 0x0303, []byte{1, 112}))
+			_, _ = c.Write(engRecord(recordAlert, 0x0303, []byte{1, 112}))
 		}, "alert warning unrecognized_name", ""},
 	}
 	for _, tc := range cases {
@@ -447,8 +447,8 @@ func TestEngFakeHostile(t *testing.T) {
 // is an error, not an accepted suite, and does not loop.
 func TestEngFakeUnofferedSuite(t *testing.T) {
 	dial := engDialer(engFake(t, func(c net.Conn, ch *engCH) {
-		_, _ = c.Write(engRecord(rawRecordHandshake, 0x0303,
-			engHandshake(rawHsServerHello, engServerHelloBody(ch.clientVersion, nil, 0x1234))))
+		_, _ = c.Write(engRecord(recordHandshake, 0x0303,
+			engHandshake(hsServerHello, engServerHelloBody(ch.clientVersion, nil, 0x1234))))
 	}))
 	cs, err := ScanCiphers(engCtx(t), dial, "localhost", VersionTLS12)
 	if err != nil || len(cs.Suites) != 0 || !strings.Contains(cs.Error, "not offered: 0x1234") {
@@ -501,8 +501,8 @@ func TestEngContextDeadline(t *testing.T) {
 func TestEngSNI(t *testing.T) {
 	got := make(chan string, 8)
 	dial := engDialer(engFake(t, func(c net.Conn, ch *engCH) {
-		got <- string(ch.exts[rawExtServerName])
-		_, _ = c.Write(engAlert(rawAlertHandshakeFailure))
+		got <- string(ch.exts[extServerName])
+		_, _ = c.Write(engAlert(alertHandshakeFailure))
 	}))
 	for sni, want := range map[string]string{
 		"XMPP.Example.org.": "\x00\x13\x00\x00\x10xmpp.example.org",
@@ -518,7 +518,7 @@ func TestEngSNI(t *testing.T) {
 			t.Errorf("sni %q: server_name %q, want %q", sni, g, want)
 		}
 		// FetchChain tries its further chunks after handshake_failure.
-		for i := 1; i < len(rawChunks(VersionTLS12, rawCertSuites())); i++ {
+		for i := 1; i < len(chunks(VersionTLS12, certSuites())); i++ {
 			<-got
 		}
 	}
@@ -526,8 +526,8 @@ func TestEngSNI(t *testing.T) {
 
 func TestEngClientHellos(t *testing.T) {
 	for _, v := range []Version{VersionSSL3, VersionTLS10, VersionTLS11, VersionTLS12, VersionTLS13} {
-		for _, chunk := range rawChunks(v, rawSuitesFor(v)) {
-			p := &rawProber{sni: "example.org"}
+		for _, chunk := range chunks(v, suitesFor(v)) {
+			p := &prober{sni: "example.org"}
 			rec, err := p.helloFor(v, chunk)
 			if err != nil {
 				t.Fatal(err)
@@ -542,14 +542,14 @@ func TestEngClientHellos(t *testing.T) {
 			if len(ch.suites) > 128 || len(rec) > 4096 {
 				t.Errorf("%v: %d suites, %d bytes", v, len(ch.suites), len(rec))
 			}
-			_, hasSV := ch.exts[rawExtSupportedVersions]
-			_, hasSigs := ch.exts[rawExtSignatureAlgorithms]
+			_, hasSV := ch.exts[extSupportedVersions]
+			_, hasSigs := ch.exts[extSignatureAlgorithms]
 			switch v {
 			case VersionTLS13:
-				if ch.clientVersion != 0x0303 || !bytes.Equal(ch.exts[rawExtSupportedVersions], []byte{2, 3, 4}) {
-					t.Errorf("TLS 1.3: client_version %#x, supported_versions %x", ch.clientVersion, ch.exts[rawExtSupportedVersions])
+				if ch.clientVersion != 0x0303 || !bytes.Equal(ch.exts[extSupportedVersions], []byte{2, 3, 4}) {
+					t.Errorf("TLS 1.3: client_version %#x, supported_versions %x", ch.clientVersion, ch.exts[extSupportedVersions])
 				}
-				ks := ch.exts[rawExtKeyShare]
+				ks := ch.exts[extKeyShare]
 				if len(ks) != 2+4+32 || ks[2] != 0 || ks[3] != 0x1d {
 					t.Errorf("TLS 1.3 key_share %x", ks)
 				}
@@ -557,7 +557,7 @@ func TestEngClientHellos(t *testing.T) {
 					t.Error("TLS 1.3: no compatibility session id or no signature_algorithms")
 				}
 			case VersionSSL3:
-				if len(ch.exts) != 0 || !ch.has(rawScsvRenegotiation) || ch.recordVersion != 0x0300 {
+				if len(ch.exts) != 0 || !ch.has(scsvRenegotiation) || ch.recordVersion != 0x0300 {
 					t.Errorf("SSLv3: extensions %v", ch.extOrder)
 				}
 			default:
@@ -567,10 +567,10 @@ func TestEngClientHellos(t *testing.T) {
 				if hasSigs != (v == VersionTLS12) {
 					t.Errorf("%v: signature_algorithms present=%v", v, hasSigs)
 				}
-				if !bytes.Equal(ch.exts[rawExtRenegotiationInfo], []byte{0}) || ch.has(rawScsvRenegotiation) {
-					t.Errorf("%v: renegotiation_info %x", v, ch.exts[rawExtRenegotiationInfo])
+				if !bytes.Equal(ch.exts[extRenegotiationInfo], []byte{0}) || ch.has(scsvRenegotiation) {
+					t.Errorf("%v: renegotiation_info %x", v, ch.exts[extRenegotiationInfo])
 				}
-				if ch.exts[rawExtServerName] == nil || ch.exts[rawExtSupportedGroups] == nil || ch.exts[rawExtECPointFormats] == nil {
+				if ch.exts[extServerName] == nil || ch.exts[extSupportedGroups] == nil || ch.exts[extECPointFormats] == nil {
 					t.Errorf("%v: extensions %v", v, ch.extOrder)
 				}
 			}
@@ -580,15 +580,15 @@ func TestEngClientHellos(t *testing.T) {
 	sizes := map[uint16]int{0x001d: 32, 0x0017: 65, 0x0018: 97, 0x0019: 133,
 		0x11ec: 1184 + 32, 0x11eb: 65 + 1184, 0x11ed: 97 + 1568, 0x0201: 1184, 0x0202: 1568}
 	for g, n := range sizes {
-		if !rawCanShare(g) {
-			t.Errorf("cannot share %s", rawGroupName(g))
+		if !canShare(g) {
+			t.Errorf("cannot share %s", groupName(g))
 		}
-		b, err := rawKeyShareData(g)
+		b, err := keyShareData(g)
 		if err != nil || len(b) != n {
-			t.Errorf("%s share: %d bytes, %v", rawGroupName(g), len(b), err)
+			t.Errorf("%s share: %d bytes, %v", groupName(g), len(b), err)
 		}
 	}
-	rec := rawBuildSSL2ClientHello()
+	rec := buildSSL2ClientHello()
 	if ch, err := engParseClientHello(rec); err != nil || !ch.ssl2 || ch.clientVersion != 2 {
 		t.Errorf("SSLv2 CLIENT-HELLO: %v", err)
 	}

@@ -1,4 +1,4 @@
-package tls
+package wire
 
 // Tests of the raw-handshake engine against real servers started by the
 // tests themselves: openssl s_server (skipped when openssl is missing,
@@ -252,7 +252,7 @@ func engGroupNames(gs []Group) []string {
 func engSuiteNames(ids []uint16) string {
 	names := make([]string, len(ids))
 	for i, id := range ids {
-		names[i] = rawSuiteName(id)
+		names[i] = suiteName(id)
 	}
 	return strings.Join(names, ",")
 }
@@ -291,9 +291,9 @@ func engSameSet(a, b []uint16) bool {
 // engClientOrder is the order in which we offer ids (our preference).
 func engClientOrder(ids []uint16) []uint16 {
 	var out []uint16
-	all := append(append([]uint16(nil), rawTls13IDs...), rawOfferOrder...)
+	all := append(append([]uint16(nil), tls13IDs...), offerOrder...)
 	for _, id := range all {
-		if rawIndexOf(ids, id) >= 0 {
+		if indexOf(ids, id) >= 0 {
 			out = append(out, id)
 		}
 	}

@@ -1,4 +1,4 @@
-package tls
+package wire
 
 import (
 	"bufio"
@@ -88,10 +88,10 @@ func TestEngSuiteTable(t *testing.T) {
 	}
 	// The first ClientHello chunk (what the version scan offers) holds
 	// every commonly deployed suite.
-	first := rawChunks(VersionTLS12, rawSuitesFor(VersionTLS12))[0]
+	first := chunks(VersionTLS12, suitesFor(VersionTLS12))[0]
 	for _, id := range []uint16{0xC02F, 0xC030, 0xCCA8, 0xC02B, 0x009E, 0xC013, 0x0033, 0x002F, 0x000A, 0x0005, 0x0004, 0x0003, 0x0009, 0x0041} {
-		if rawIndexOf(first, id) < 0 {
-			t.Errorf("%s not in the first chunk", rawSuiteName(id))
+		if indexOf(first, id) < 0 {
+			t.Errorf("%s not in the first chunk", suiteName(id))
 		}
 	}
 }
@@ -116,11 +116,11 @@ func TestEngGroupTable(t *testing.T) {
 		}
 	}
 	for id, name := range want {
-		if g, ok := rawGroupByID(id); !ok || g.Name != name {
+		if g, ok := groupByID(id); !ok || g.Name != name {
 			t.Errorf("group %04x = %+v", id, g)
 		}
 	}
-	if g, _ := rawGroupByID(0x0101); g.Bits != 3072 || g.Kind != "ffdhe" {
+	if g, _ := groupByID(0x0101); g.Bits != 3072 || g.Kind != "ffdhe" {
 		t.Errorf("ffdhe3072 = %+v", g)
 	}
 }

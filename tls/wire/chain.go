@@ -1,25 +1,10 @@
-package tls
+package wire
 
 import (
 	"context"
 	"errors"
 	"fmt"
 )
-
-// rawCertSuites lists the suites whose handshake carries a server Certificate
-// (everything but anonymous, pure-PSK, SRP-without-certificate and
-// Kerberos suites), in offer order.
-func rawCertSuites() []uint16 {
-	var out []uint16
-	for _, id := range rawOfferOrder {
-		s := rawSuiteIndex[id]
-		switch s.Auth {
-		case "RSA", "DSS", "ECDSA":
-			out = append(out, id)
-		}
-	}
-	return out
-}
 
 // FetchChain completes a raw TLS <= 1.2 handshake up to the server's
 // Certificate message and returns the certificates (DER, leaf first as
@@ -29,13 +14,13 @@ func rawCertSuites() []uint16 {
 // answer with a lower version. TLS 1.3 encrypts the Certificate, so v =
 // TLSv1.3 is an error; v = 0 offers TLS 1.2.
 func FetchChain(ctx context.Context, dial Connector, sni string, v Version) ([][]byte, error) {
-	p := &rawProber{dial: dial, sni: sni}
+	p := &prober{dial: dial, sni: sni}
 	switch {
 	case v == 0:
 		v = VersionTLS12
 	case v == VersionSSL2:
-		r := p.exchange(ctx, rawBuildSSL2ClientHello(), rawReadOpts{ssl2: true, limit: rawChainReadLimit})
-		if r.kind != rawReplySSL2 {
+		r := p.exchange(ctx, buildSSL2ClientHello(), readOpts{ssl2: true, limit: chainReadLimit})
+		if r.kind != replySSL2 {
 			return nil, fmt.Errorf("no SSLv2 ServerHello: %s", r.describe())
 		}
 		if len(r.ssl2.cert) == 0 {
@@ -47,29 +32,29 @@ func FetchChain(ctx context.Context, dial Connector, sni string, v Version) ([][
 	case v < VersionSSL3 || v > VersionTLS13:
 		return nil, fmt.Errorf("unknown version %v", v)
 	}
-	var last rawReply
-	suites := rawCertSuites()
+	var last reply
+	suites := certSuites()
 	if v == VersionSSL3 {
-		suites = rawSSL3Filter(suites)
+		suites = ssl3Filter(suites)
 	}
-	for _, chunk := range rawChunks(v, suites) {
-		hello, err := rawBuildClientHello(rawHelloSpec{version: v, suites: chunk, groups: rawGroupsTLS12(), sni: p.sni})
+	for _, chunk := range chunks(v, suites) {
+		hello, err := buildClientHello(helloSpec{version: v, suites: chunk, groups: groupsTLS12(), sni: p.sni})
 		if err != nil {
 			return nil, err
 		}
-		r := p.exchange(ctx, hello, rawReadOpts{certs: true, limit: rawChainReadLimit})
+		r := p.exchange(ctx, hello, readOpts{certs: true, limit: chainReadLimit})
 		last = r
 		switch {
-		case r.kind == rawReplyServerHello && len(r.certs) > 0:
+		case r.kind == replyServerHello && len(r.certs) > 0:
 			return r.certs, nil
-		case r.kind == rawReplyServerHello && r.hello.version >= VersionTLS13:
+		case r.kind == replyServerHello && r.hello.version >= VersionTLS13:
 			return nil, errors.New("server answered with TLS 1.3")
-		case r.kind == rawReplyAlert && r.hello == nil && r.alert.desc != rawAlertProtocolVersion:
+		case r.kind == replyAlert && r.hello == nil && r.alert.desc != alertProtocolVersion:
 			continue // maybe no common suite in this chunk
 		}
 		break
 	}
-	if last.kind == rawReplyDialError {
+	if last.kind == replyDialError {
 		return nil, fmt.Errorf("endpoint unreachable: %w", last.err)
 	}
 	return nil, fmt.Errorf("no certificate: %s", last.describe())

@@ -1,18 +1,17 @@
-package tls
+package wire
 
 import (
-	"sort"
 	"strings"
 )
 
-// rawSuiteNames is the cipher-suite table: the IANA TLS Cipher Suites registry
+// suiteNames is the cipher-suite table: the IANA TLS Cipher Suites registry
 // entries that anything deployed ever negotiated (everything OpenSSL, sslscan
 // and testssl.sh know, minus GOST, SM4 and ECCPWD), plus a few historical
 // non-IANA codepoints that old servers still answer to (the EXPORT1024 draft
 // suites 0x0060-0x0066 and the pre-RFC 7905 ChaCha20 suites 0xCC13-0xCC15).
-// Every other attribute of a Suite is derived from the name by rawParseSuite,
+// Every other attribute of a Suite is derived from the name by parseSuite,
 // so the table cannot disagree with itself.
-var rawSuiteNames = []struct {
+var suiteNames = []struct {
 	id   uint16
 	name string
 }{
@@ -365,70 +364,52 @@ var rawSuiteNames = []struct {
 
 // Signalling cipher suite values (never negotiated).
 const (
-	rawScsvRenegotiation uint16 = 0x00FF // RFC 5746
+	scsvRenegotiation uint16 = 0x00FF // RFC 5746
 )
 
 // Weakness names used in Suite.Weak, in the order they are listed.
 const (
-	rawWeakNull      = "null"
-	rawWeakExport    = "export"
-	rawWeakAnon      = "anon"
-	rawWeakRC4       = "rc4"
-	rawWeakDES       = "des"
-	rawWeak3DES      = "3des"
-	rawWeakCBC       = "cbc"
-	rawWeakStaticRSA = "static-rsa"
-	rawWeakStaticDH  = "static-dh"
-	rawWeakMD5       = "md5"
+	weakNull      = "null"
+	weakExport    = "export"
+	weakAnon      = "anon"
+	weakRC4       = "rc4"
+	weakDES       = "des"
+	weak3DES      = "3des"
+	weakCBC       = "cbc"
+	weakStaticRSA = "static-rsa"
+	weakStaticDH  = "static-dh"
+	weakMD5       = "md5"
 )
 
 var (
-	rawSuiteTable []Suite          // in rawSuiteNames order (IANA id order)
-	rawSuiteIndex map[uint16]Suite // by id
-	// rawOfferOrder is every TLS <= 1.2 suite in the order we offer them:
+	suiteTable []Suite          // in suiteNames order (IANA id order)
+	suiteIndex map[uint16]Suite // by id
+	// offerOrder is every TLS <= 1.2 suite in the order we offer them:
 	// what a client that prefers strength would send, and what decides
-	// which suites land in the first ClientHello chunk (see rawOfferClass).
-	rawOfferOrder []uint16
-	rawTls13IDs   = []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
+	// which suites land in the first ClientHello chunk (see offerClass).
+	offerOrder []uint16
+	tls13IDs   = []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
 )
 
 func init() {
-	rawSuiteTable = make([]Suite, 0, len(rawSuiteNames))
-	rawSuiteIndex = make(map[uint16]Suite, len(rawSuiteNames))
-	for _, e := range rawSuiteNames {
-		s := rawParseSuite(e.id, e.name)
-		rawSuiteTable = append(rawSuiteTable, s)
-		rawSuiteIndex[e.id] = s
+	suiteTable = make([]Suite, 0, len(suiteNames))
+	suiteIndex = make(map[uint16]Suite, len(suiteNames))
+	for _, e := range suiteNames {
+		s := parseSuite(e.id, e.name)
+		suiteTable = append(suiteTable, s)
+		suiteIndex[e.id] = s
 	}
-	for _, s := range rawSuiteTable {
+	for _, s := range suiteTable {
 		if s.Kex != "TLS13" {
-			rawOfferOrder = append(rawOfferOrder, s.ID)
+			offerOrder = append(offerOrder, s.ID)
 		}
 	}
-	sort.SliceStable(rawOfferOrder, func(i, j int) bool {
-		a, b := rawSuiteIndex[rawOfferOrder[i]], rawSuiteIndex[rawOfferOrder[j]]
-		if ca, cb := rawOfferClass(a), rawOfferClass(b); ca != cb {
-			return ca < cb
-		}
-		if ka, kb := rawKexRank(a.Kex), rawKexRank(b.Kex); ka != kb {
-			return ka < kb
-		}
-		if a.Bits != b.Bits {
-			return a.Bits > b.Bits
-		}
-		if fa, fb := rawCipherFamilyRank(a.Cipher), rawCipherFamilyRank(b.Cipher); fa != fb {
-			return fa < fb
-		}
-		if ma, mb := rawMacRank(a.MAC), rawMacRank(b.MAC); ma != mb {
-			return ma < mb
-		}
-		return a.ID < b.ID
-	})
+	sortOffer(offerOrder)
 }
 
-// rawParseSuite derives a Suite from its IANA name. TLS 1.3 names have no
+// parseSuite derives a Suite from its IANA name. TLS 1.3 names have no
 // "_WITH_"; TLS <= 1.2 names are TLS_<kex>[_<auth>][_EXPORT]_WITH_<cipher>[_<mac>].
-func rawParseSuite(id uint16, name string) Suite {
+func parseSuite(id uint16, name string) Suite {
 	s := Suite{ID: id, Name: name}
 	rest := strings.TrimPrefix(name, "TLS_")
 	rest = strings.TrimSuffix(rest, "_OLD")
@@ -491,48 +472,48 @@ func rawParseSuite(id uint16, name string) Suite {
 		mac = "AEAD"
 	}
 	s.MAC = mac
-	s.Bits = rawCipherBits(cipher)
+	s.Bits = cipherBits(cipher)
 	switch s.Kex {
 	case "DHE", "ECDHE", "DHE_PSK", "ECDHE_PSK", "TLS13":
 		s.FS = true
 	}
 	add := func(w string) { s.Weak = append(s.Weak, w) }
 	if strings.HasPrefix(cipher, "NULL") {
-		add(rawWeakNull)
+		add(weakNull)
 	}
 	if export {
-		add(rawWeakExport)
+		add(weakExport)
 	}
 	if s.Auth == "anon" {
-		add(rawWeakAnon)
+		add(weakAnon)
 	}
 	if strings.HasPrefix(cipher, "RC4") {
-		add(rawWeakRC4)
+		add(weakRC4)
 	}
 	if strings.HasPrefix(cipher, "DES") {
-		add(rawWeakDES)
+		add(weakDES)
 	}
 	if strings.HasPrefix(cipher, "3DES") {
-		add(rawWeak3DES)
+		add(weak3DES)
 	}
 	if strings.Contains(cipher, "CBC") {
-		add(rawWeakCBC)
+		add(weakCBC)
 	}
 	if s.Kex == "RSA" || s.Kex == "RSA_PSK" {
-		add(rawWeakStaticRSA)
+		add(weakStaticRSA)
 	}
 	if s.Kex == "DH" || s.Kex == "ECDH" {
-		add(rawWeakStaticDH)
+		add(weakStaticDH)
 	}
 	if mac == "MD5" {
-		add(rawWeakMD5)
+		add(weakMD5)
 	}
 	return s
 }
 
-// rawCipherBits is the symmetric strength of a cipher name. 3DES counts as 112
+// cipherBits is the symmetric strength of a cipher name. 3DES counts as 112
 // (its effective strength, as OpenSSL and sslscan report it).
-func rawCipherBits(c string) int {
+func cipherBits(c string) int {
 	switch {
 	case strings.HasPrefix(c, "NULL"):
 		return 0
@@ -554,196 +535,41 @@ func rawCipherBits(c string) int {
 	return 0
 }
 
-// rawOfferClass sorts suites into the order we offer them. The first 127 of
-// that order form the first ClientHello chunk, which is what the version
-// scan offers: every suite a real server is likely to be configured with,
-// including the legacy and export ones a scorecard has to catch.
-func rawOfferClass(s Suite) int {
-	has := func(w string) bool {
-		for _, x := range s.Weak {
-			if x == w {
-				return true
-			}
-		}
-		return false
-	}
-	std := s.Kex == "RSA" || s.Kex == "DHE" || s.Kex == "ECDHE"
-	switch {
-	case s.Auth == "PSK" || s.Kex == "RSA_PSK" || s.Kex == "SRP" || s.Kex == "KRB5":
-		return 9
-	case has(rawWeakAnon):
-		return 8
-	case has(rawWeakNull):
-		return 7
-	case s.Kex == "DH" || s.Kex == "ECDH":
-		return 6
-	case strings.HasPrefix(s.Cipher, "ARIA") && !s.AEAD:
-		return 6 // ARIA-CBC: registered, essentially never deployed
-	case has(rawWeakExport) || has(rawWeakDES) || has(rawWeakRC4):
-		return 5
-	case has(rawWeak3DES):
-		return 4
-	case std && s.FS && s.AEAD:
-		return 0
-	case std && s.FS:
-		return 1
-	case std && s.AEAD:
-		return 2
-	case std:
-		return 3
-	}
-	return 9
-}
-
-func rawKexRank(k string) int {
-	switch k {
-	case "ECDHE":
-		return 0
-	case "DHE":
-		return 1
-	case "RSA":
-		return 2
-	}
-	return 3
-}
-
-func rawCipherFamilyRank(c string) int {
-	switch {
-	case strings.HasPrefix(c, "AES"), strings.HasPrefix(c, "CHACHA20"):
-		return 0
-	case strings.HasPrefix(c, "CAMELLIA"), strings.HasPrefix(c, "ARIA"):
-		return 1
-	}
-	return 2
-}
-
-func rawMacRank(m string) int {
-	switch m {
-	case "AEAD":
-		return 0
-	case "SHA384":
-		return 1
-	case "SHA256":
-		return 2
-	case "SHA1":
-		return 3
-	}
-	return 4
-}
-
 // SuiteByID returns the suite with IANA id, if we know it.
 func SuiteByID(id uint16) (Suite, bool) {
-	s, ok := rawSuiteIndex[id]
+	s, ok := suiteIndex[id]
 	if !ok {
 		return Suite{}, false
 	}
-	return rawCloneSuite(s), true
+	return cloneSuite(s), true
 }
 
 // Suites returns every suite we know, TLS <= 1.2 and TLS 1.3, in IANA id
 // order. The slice and its Weak lists are copies.
 func Suites() []Suite {
-	out := make([]Suite, len(rawSuiteTable))
-	for i, s := range rawSuiteTable {
-		out[i] = rawCloneSuite(s)
+	out := make([]Suite, len(suiteTable))
+	for i, s := range suiteTable {
+		out[i] = cloneSuite(s)
 	}
 	return out
 }
 
-func rawCloneSuite(s Suite) Suite {
+func cloneSuite(s Suite) Suite {
 	if s.Weak != nil {
 		s.Weak = append([]string(nil), s.Weak...)
 	}
 	return s
 }
 
-// rawSuiteName names a suite id for evidence strings.
-func rawSuiteName(id uint16) string {
-	if s, ok := rawSuiteIndex[id]; ok {
+// suiteName names a suite id for evidence strings.
+func suiteName(id uint16) string {
+	if s, ok := suiteIndex[id]; ok {
 		return s.Name
 	}
-	return rawHex16(id)
+	return hex16(id)
 }
 
-func rawHex16(v uint16) string {
+func hex16(v uint16) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{'0', 'x', digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15]})
-}
-
-// rawGroupTable is every key-exchange group we test, in probing order.
-// Bits is the classical size: the ECC field size (x25519 is counted as 256,
-// its size class: 128-bit security like secp256r1), the DH modulus size, and
-// for a hybrid the size of its classical half; pure ML-KEM groups have 0.
-var rawGroupTable = []Group{
-	{0x11ec, "X25519MLKEM768", "hybrid-pq", 256},
-	{0x11eb, "SecP256r1MLKEM768", "hybrid-pq", 256},
-	{0x11ed, "SecP384r1MLKEM1024", "hybrid-pq", 384},
-	{0x6399, "X25519Kyber768Draft00", "hybrid-pq", 256},
-	{0x0200, "MLKEM512", "pq", 0},
-	{0x0201, "MLKEM768", "pq", 0},
-	{0x0202, "MLKEM1024", "pq", 0},
-	{0x001d, "x25519", "ecdhe", 256},
-	{0x001e, "x448", "ecdhe", 448},
-	{0x0017, "secp256r1", "ecdhe", 256},
-	{0x0018, "secp384r1", "ecdhe", 384},
-	{0x0019, "secp521r1", "ecdhe", 521},
-	{0x001f, "brainpoolP256r1tls13", "ecdhe", 256},
-	{0x0020, "brainpoolP384r1tls13", "ecdhe", 384},
-	{0x0021, "brainpoolP512r1tls13", "ecdhe", 512},
-	{0x001a, "brainpoolP256r1", "ecdhe", 256},
-	{0x001b, "brainpoolP384r1", "ecdhe", 384},
-	{0x001c, "brainpoolP512r1", "ecdhe", 512},
-	{0x0016, "secp256k1", "ecdhe", 256},
-	{0x0015, "secp224r1", "ecdhe", 224},
-	{0x0013, "secp192r1", "ecdhe", 192},
-	{0x0100, "ffdhe2048", "ffdhe", 2048},
-	{0x0101, "ffdhe3072", "ffdhe", 3072},
-	{0x0102, "ffdhe4096", "ffdhe", 4096},
-	{0x0103, "ffdhe6144", "ffdhe", 6144},
-	{0x0104, "ffdhe8192", "ffdhe", 8192},
-}
-
-// Groups returns every key-exchange group we know, in probing order.
-func Groups() []Group {
-	return append([]Group(nil), rawGroupTable...)
-}
-
-func rawGroupByID(id uint16) (Group, bool) {
-	for _, g := range rawGroupTable {
-		if g.ID == id {
-			return g, true
-		}
-	}
-	return Group{}, false
-}
-
-func rawGroupName(id uint16) string {
-	if g, ok := rawGroupByID(id); ok {
-		return g.Name
-	}
-	return rawHex16(id)
-}
-
-// rawGroupValidTLS13 reports whether a group may be negotiated in TLS 1.3
-// (RFC 8446 §4.2.7 deprecates the TLS 1.2 brainpool codepoints and the small
-// curves; RFC 8734 adds the tls13 brainpool ones).
-func rawGroupValidTLS13(g Group) bool {
-	switch g.ID {
-	case 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0013:
-		return false
-	}
-	return true
-}
-
-// rawGroupValidTLS12 reports whether a group is an elliptic curve usable with
-// ECDHE suites in TLS <= 1.2 (RFC 8422).
-func rawGroupValidTLS12(g Group) bool {
-	if g.Kind != "ecdhe" {
-		return false
-	}
-	switch g.ID {
-	case 0x001f, 0x0020, 0x0021:
-		return false
-	}
-	return true
 }
