@@ -158,7 +158,7 @@ func connector(env *probes.Env, t Target, ep probes.Endpoint) wire.Connector {
 	return func(ctx context.Context) (net.Conn, error) {
 		c, st, err := env.Dial(ctx, ep.Addr)
 		if err != nil {
-			return nil, &ProbeError{Status: st, Err: fmt.Errorf("%s: %s", ep.Addr, probes.ShortNetError(err))}
+			return nil, probes.Errorf(st, "%s: %s", ep.Addr, probes.ShortNetError(err))
 		}
 		if t.StartTLS != "" {
 			if _, err := StartTLS(ctx, c, t.StartTLS, t.XMPPDomain); err != nil {
@@ -197,7 +197,7 @@ func endpointsOf(in probes.Results, ids IDs) []probes.Endpoint {
 }
 
 func failed(ep probes.Endpoint, err error) EndpointResult {
-	return EndpointResult{Endpoint: ep, Status: StatusOf(err), Reason: err.Error()}
+	return EndpointResult{Endpoint: ep, Status: probes.StatusOf(err), Reason: err.Error()}
 }
 
 // goSuites are every suite crypto/tls can negotiate, insecure ones
@@ -255,7 +255,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 			// crypto/tls could not complete (e.g. only suites it lacks, or a
 			// key it refuses): read the chain from a raw TLS <= 1.2 handshake.
 			herr := err
-			if StatusOf(herr) == probes.StatusTimeout || errors.Is(herr, context.DeadlineExceeded) {
+			if probes.StatusOf(herr) == probes.StatusTimeout || errors.Is(herr, context.DeadlineExceeded) {
 				h.EndpointResult = EndpointResult{Endpoint: ep, Status: probes.StatusTimeout, Reason: "TLS handshake: no answer (timeout)"}
 				return h
 			}
@@ -277,7 +277,7 @@ func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Re
 				}
 			}
 			if len(chain) == 0 {
-				st := StatusOf(herr)
+				st := probes.StatusOf(herr)
 				if st == probes.StatusProtocolError || st == probes.StatusUnreachable {
 					st = probes.StatusTLSError
 				}

@@ -28,27 +28,8 @@ const (
 // StartTLSModes lists the accepted --starttls values.
 var StartTLSModes = []string{StartTLSXMPPClient, StartTLSXMPPServer}
 
-// ProbeError is an error with the observation status it maps to.
-type ProbeError struct {
-	Status probes.Status
-	Err    error
-}
-
-func (e *ProbeError) Error() string { return e.Err.Error() }
-func (e *ProbeError) Unwrap() error { return e.Err }
-
-// StatusOf classifies err: a *ProbeError keeps its status; other errors are
-// classified as network errors.
-func StatusOf(err error) probes.Status {
-	var pe *ProbeError
-	if errors.As(err, &pe) {
-		return pe.Status
-	}
-	return probes.ClassifyNetError(err)
-}
-
 func protoErr(format string, a ...any) error {
-	return &ProbeError{Status: probes.StatusProtocolError, Err: fmt.Errorf(format, a...)}
+	return probes.Errorf(probes.StatusProtocolError, format, a...)
 }
 
 // StartTLSResult is what the plaintext part of a STARTTLS exchange showed.
@@ -76,7 +57,7 @@ func StartTLS(ctx context.Context, conn net.Conn, mode, domain string) (StartTLS
 		return res, fmt.Errorf("unknown STARTTLS mode %q", mode)
 	}
 	if domain == "" {
-		return res, &ProbeError{Status: probes.StatusError, Err: errors.New("STARTTLS needs the XMPP domain (--xmpp-domain)")}
+		return res, probes.Errorf(probes.StatusError, "STARTTLS needs the XMPP domain (--xmpp-domain)")
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok || time.Until(deadline) > startTLSDefaultWait {
@@ -178,9 +159,9 @@ func readErr(what string, err error, lr *io.LimitedReader) error {
 	}
 	st := probes.ClassifyNetError(err)
 	if st == probes.StatusTimeout {
-		return &ProbeError{Status: st, Err: fmt.Errorf("%s: no answer (timeout)", what)}
+		return probes.Errorf(st, "%s: no answer (timeout)", what)
 	}
-	return &ProbeError{Status: st, Err: fmt.Errorf("%s: %v", what, err)}
+	return probes.Errorf(st, "%s: %v", what, err)
 }
 
 type limitedWriter struct {

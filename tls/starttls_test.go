@@ -86,8 +86,8 @@ func TestStartTLSTranscripts(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if StatusOf(err) != c.status || !strings.Contains(err.Error(), c.errPart) {
-				t.Fatalf("got %s %q, want %s containing %q", StatusOf(err), err, c.status, c.errPart)
+			if probes.StatusOf(err) != c.status || !strings.Contains(err.Error(), c.errPart) {
+				t.Fatalf("got %s %q, want %s containing %q", probes.StatusOf(err), err, c.status, c.errPart)
 			}
 		})
 	}
@@ -98,8 +98,8 @@ func TestStartTLSHostilePeers(t *testing.T) {
 		addr := fakePeer(t, func(c net.Conn) { time.Sleep(5 * time.Second) })
 		start := time.Now()
 		_, err := runStartTLS(t, addr, 500*time.Millisecond)
-		if StatusOf(err) != probes.StatusTimeout {
-			t.Fatalf("got %v (%s)", err, StatusOf(err))
+		if probes.StatusOf(err) != probes.StatusTimeout {
+			t.Fatalf("got %v (%s)", err, probes.StatusOf(err))
 		}
 		if time.Since(start) > 3*time.Second {
 			t.Fatal("not bounded by the context deadline")
@@ -117,8 +117,8 @@ func TestStartTLSHostilePeers(t *testing.T) {
 		})
 		start := time.Now()
 		_, err := runStartTLS(t, addr, 700*time.Millisecond)
-		if StatusOf(err) != probes.StatusTimeout {
-			t.Fatalf("got %v (%s)", err, StatusOf(err))
+		if probes.StatusOf(err) != probes.StatusTimeout {
+			t.Fatalf("got %v (%s)", err, probes.StatusOf(err))
 		}
 		if time.Since(start) > 3*time.Second {
 			t.Fatal("slow drip not bounded")
@@ -142,8 +142,8 @@ func TestStartTLSHostilePeers(t *testing.T) {
 	t.Run("closed at once", func(t *testing.T) {
 		addr := fakePeer(t, func(c net.Conn) {})
 		_, err := runStartTLS(t, addr, 2*time.Second)
-		if StatusOf(err) != probes.StatusProtocolError {
-			t.Fatalf("got %v (%s)", err, StatusOf(err))
+		if probes.StatusOf(err) != probes.StatusProtocolError {
+			t.Fatalf("got %v (%s)", err, probes.StatusOf(err))
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/probes"
-	"github.com/imscore/imscore/tls"
 )
 
 // IDAccount is the logged-in probe (--account).
@@ -150,7 +149,7 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 	}
 	c, err := Login(ctx, env, *ep, domain, direct, creds)
 	if err != nil {
-		st := tls.StatusOf(err)
+		st := probes.StatusOf(err)
 		if st == probes.StatusOK || st == "" {
 			st = probes.StatusError
 		}

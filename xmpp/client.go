@@ -114,7 +114,7 @@ func (p *plusFailure) Error() string { return p.err.Error() }
 func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain string, direct bool, creds *probes.Credentials, local string, noPlus bool) (*Client, error) {
 	conn, st, err := env.Dial(ctx, ep.Addr)
 	if err != nil {
-		return nil, &tls.ProbeError{Status: st, Err: errors.New(probes.ShortNetError(err))}
+		return nil, probes.Errorf(st, "%s", probes.ShortNetError(err))
 	}
 	s := newSession(conn, NSClient, domain, "", env.IOTimeout)
 	s.budget.N, s.limit = maxClientBytes, maxClientBytes
@@ -352,7 +352,7 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 			if plus {
 				return &plusFailure{err: err}
 			}
-			return &tls.ProbeError{Status: probes.StatusError, Err: err}
+			return &probes.Err{Status: probes.StatusError, Err: err}
 		case n.Name.Space == NSStreams && n.Name.Local == "error":
 			return streamError(n)
 		default:
@@ -366,7 +366,7 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 func (c *Client) rawWrite(ctx context.Context, str string) error {
 	c.s.deadline(ctx)
 	if _, err := io.WriteString(c.s.conn, str); err != nil {
-		return &tls.ProbeError{Status: probes.ClassifyNetError(err), Err: fmt.Errorf("sending: %s", probes.ShortNetError(err))}
+		return probes.Errorf(probes.ClassifyNetError(err), "sending: %s", probes.ShortNetError(err))
 	}
 	return nil
 }

@@ -361,7 +361,7 @@ func RegistrationEvidence(e EndpointStreams) []probes.Evidence {
 func probeStreams(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain, ns, from string) EndpointStreams {
 	r := EndpointStreams{Endpoint: ep}
 	fail := func(err error) EndpointStreams {
-		r.Status, r.Reason = tls.StatusOf(err), err.Error()
+		r.Status, r.Reason = probes.StatusOf(err), err.Error()
 		return r
 	}
 	conn, st, err := env.Dial(ctx, ep.Addr)
@@ -501,7 +501,7 @@ func directTLSProbe(ctx context.Context, env *probes.Env, in probes.Results, dom
 
 func probeDirectTLS(ctx context.Context, env *probes.Env, r *DirectTLSEndpoint, domain string) {
 	fail := func(err error) {
-		r.Status, r.Reason = tls.StatusOf(err), err.Error()
+		r.Status, r.Reason = probes.StatusOf(err), err.Error()
 	}
 	conn, st, err := env.Dial(ctx, r.Endpoint.Addr)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/probes"
-	"github.com/imscore/imscore/tls"
 )
 
 // maxStreamBytes bounds everything read from one connection (both the
@@ -51,8 +50,9 @@ func newSession(conn net.Conn, ns, to, from string, timeout time.Duration) *sess
 	return s
 }
 
+// protoErr is a protocol-error: the peer spoke, but not XMPP as expected.
 func protoErr(format string, a ...any) error {
-	return &tls.ProbeError{Status: probes.StatusProtocolError, Err: fmt.Errorf(format, a...)}
+	return probes.Errorf(probes.StatusProtocolError, format, a...)
 }
 
 // deadline arms the connection for one exchange.
@@ -68,7 +68,7 @@ func (s *session) write(ctx context.Context, str string) error {
 	s.deadline(ctx)
 	s.sent = append(s.sent, str)
 	if _, err := io.WriteString(s.conn, str); err != nil {
-		return &tls.ProbeError{Status: probes.ClassifyNetError(err), Err: fmt.Errorf("sending: %s", probes.ShortNetError(err))}
+		return probes.Errorf(probes.ClassifyNetError(err), "sending: %s", probes.ShortNetError(err))
 	}
 	return nil
 }
@@ -92,13 +92,13 @@ func (s *session) readErr(what string, err error) error {
 	}
 	st := probes.ClassifyNetError(err)
 	if st == probes.StatusTimeout {
-		return &tls.ProbeError{Status: st, Err: fmt.Errorf("%s: no answer in %s (timeout)", what, s.timeout)}
+		return probes.Errorf(st, "%s: no answer in %s (timeout)", what, s.timeout)
 	}
 	if st == probes.StatusUnreachable || st == probes.StatusError {
 		// e.g. a limit of readElement
 		return protoErr("%s: %v", what, err)
 	}
-	return &tls.ProbeError{Status: st, Err: fmt.Errorf("%s: %v", what, err)}
+	return probes.Errorf(st, "%s: %v", what, err)
 }
 
 // header is the stream header we send (RFC 6120 §4.7).
@@ -209,7 +209,7 @@ func streamError(n *Node) error {
 			e.Condition = c.Name.Local
 		}
 	}
-	return &tls.ProbeError{Status: probes.StatusProtocolError, Err: e}
+	return &probes.Err{Status: probes.StatusProtocolError, Err: e}
 }
 
 func (s *session) features(ctx context.Context) (*Features, error) {
@@ -263,7 +263,7 @@ func (s *session) handshake(ctx context.Context, env *probes.Env, serverName str
 		if st != probes.StatusTimeout {
 			st = probes.StatusTLSError
 		}
-		return nil, &tls.ProbeError{Status: st, Err: fmt.Errorf("TLS handshake: %v", err)}
+		return nil, probes.Errorf(st, "TLS handshake: %v", err)
 	}
 	s.conn = tc
 	s.budget = &io.LimitedReader{R: tc, N: s.budget.N}
