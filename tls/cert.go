@@ -27,7 +27,9 @@ var (
 )
 
 // ReferenceIDs are the identities a server certificate must present
-// (RFC 6125 §6; RFC 6120 §13.7.2.1 and RFC 7590 for XMPP).
+// (RFC 6125 §6). The caller says which apply: a plain TLS service has a
+// DNS-ID; an XMPP service also has SRV-IDs and an XmppAddr (RFC 6120
+// §13.7.2.1, RFC 7590; see package xmpp).
 type ReferenceIDs struct {
 	// DNS: DNS-IDs (host names; an IP literal matches iPAddress SANs).
 	DNS []string
@@ -36,6 +38,8 @@ type ReferenceIDs struct {
 	// XMPP: XmppAddr identities (the XMPP domain).
 	XMPP []string
 }
+
+func (r ReferenceIDs) empty() bool { return len(r.DNS)+len(r.SRV)+len(r.XMPP) == 0 }
 
 // Names lists every reference identity for reports.
 func (r ReferenceIDs) Names() []string {

@@ -95,18 +95,20 @@ func TestMatchNameXMPP(t *testing.T) {
 	if len(ci.XMPPAddrs) != 1 || ci.XMPPAddrs[0] != "example.test" || len(ci.SRVNames) != 1 {
 		t.Fatalf("otherNames not parsed: %+v", ci)
 	}
-	ref := Target{Host: "xmpp.example.test", StartTLS: StartTLSXMPPClient, XMPPDomain: "example.test"}.References()
+	// The identities of the XMPP client service of example.test, as
+	// xmpp.ReferenceIDs builds them (TestReferenceIDs in package xmpp).
+	ref := ReferenceIDs{DNS: []string{"example.test"}, SRV: []string{"_xmpp-client.example.test"}, XMPP: []string{"example.test"}}
 	ok, name, by := MatchName(xmppOnly, ref)
 	if !ok || by != "SRV-ID" || name != "_xmpp-client.example.test" {
 		t.Fatalf("SRV-ID: %v %q %q", ok, name, by)
 	}
 	// Server-to-server wants _xmpp-server: falls back to the XmppAddr.
-	ref = Target{Host: "xmpp.example.test", StartTLS: StartTLSXMPPServer, XMPPDomain: "example.test"}.References()
+	ref = ReferenceIDs{DNS: []string{"example.test"}, SRV: []string{"_xmpp-server.example.test"}, XMPP: []string{"example.test"}}
 	if ok, _, by := MatchName(xmppOnly, ref); !ok || by != "id-on-xmppAddr" {
 		t.Fatalf("xmppAddr: %v %q", ok, by)
 	}
 	// A plain TLS check of the host name does not match.
-	if ok, _, _ := MatchName(xmppOnly, Target{Host: "xmpp.example.test"}.References()); ok {
+	if ok, _, _ := MatchName(xmppOnly, Target{Host: "xmpp.example.test"}.referenceIDs()); ok {
 		t.Fatal("host name matched a certificate without it")
 	}
 }

@@ -22,14 +22,18 @@ type Target struct {
 	// Host is the name (or IP literal) the user gave; Port the TCP port.
 	Host string
 	Port int
-	// SNI overrides the server_name sent (default: Host when it is a name;
-	// for XMPP STARTTLS the XMPP domain, RFC 7590 §3.1).
+	// SNI is the server_name sent (default: Host when it is a name; none
+	// for an IP literal). Without References it is also the name the
+	// certificate must match.
 	SNI string
-	// StartTLS is "", "xmpp-client" or "xmpp-server".
-	StartTLS string
-	// XMPPDomain is the to= of the stream for STARTTLS and adds the XMPP
-	// reference identities (SRV-ID, XmppAddr) for the name check.
-	XMPPDomain string
+	// References are the identities the certificate must match (RFC 6125
+	// §6). Zero means a DNS-ID of SNI, or of Host when SNI is empty.
+	References ReferenceIDs
+	// Upgrade, when set, runs on every fresh TCP connection before the
+	// ClientHello: the protocol's own plaintext exchange that leads to TLS
+	// (such as XMPP STARTTLS, see package xmpp). Its error is the
+	// endpoint's failure; a *probes.Err in it gives the status.
+	Upgrade func(ctx context.Context, conn net.Conn) error
 	// ALPN protocols offered in the full handshake (e.g. xmpp-client).
 	ALPN []string
 	// Endpoints, when set, replaces the resolution of Host:Port: the
@@ -48,9 +52,6 @@ type EndpointSource struct {
 // ServerName is the SNI value to send ("" for IP literals).
 func (t Target) ServerName() string {
 	n := t.SNI
-	if n == "" && t.StartTLS != "" && t.XMPPDomain != "" {
-		n = t.XMPPDomain
-	}
 	if n == "" {
 		n = t.Host
 	}
@@ -61,38 +62,16 @@ func (t Target) ServerName() string {
 	return n
 }
 
-// References are the identities the certificate must match.
-func (t Target) References() ReferenceIDs {
-	var r ReferenceIDs
-	if t.XMPPDomain != "" {
-		r.DNS = append(r.DNS, t.XMPPDomain)
-		d := strings.ToLower(t.XMPPDomain)
-		server := t.StartTLS == StartTLSXMPPServer
-		for _, p := range t.ALPN {
-			server = server || p == "xmpp-server"
-		}
-		if server {
-			r.SRV = append(r.SRV, "_xmpp-server."+d)
-		} else {
-			r.SRV = append(r.SRV, "_xmpp-client."+d)
-		}
-		if t.StartTLS == "" && len(t.ALPN) > 0 {
-			// Direct TLS (XEP-0368): the SRV-ID of the xmpps service.
-			if server {
-				r.SRV = append(r.SRV, "_xmpps-server."+d)
-			} else {
-				r.SRV = append(r.SRV, "_xmpps-client."+d)
-			}
-		}
-		r.XMPP = append(r.XMPP, t.XMPPDomain)
-		return r
+// referenceIDs are the identities the certificate must match: References,
+// or else a DNS-ID of SNI or Host.
+func (t Target) referenceIDs() ReferenceIDs {
+	if !t.References.empty() {
+		return t.References
 	}
 	if t.SNI != "" {
-		r.DNS = append(r.DNS, t.SNI)
-	} else {
-		r.DNS = append(r.DNS, strings.Trim(t.Host, "[]"))
+		return ReferenceIDs{DNS: []string{t.SNI}}
 	}
-	return r
+	return ReferenceIDs{DNS: []string{strings.Trim(t.Host, "[]")}}
 }
 
 // IDs are the probe IDs of one TLS target, so that several targets (c2s,
@@ -152,16 +131,16 @@ func endpointsProbe(ctx context.Context, env *probes.Env, t Target) probes.Obser
 	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: &EndpointsData{Host: t.Host, Port: t.Port, Endpoints: eps}}
 }
 
-// connector returns a wire.Connector for one endpoint: TCP, then STARTTLS when
-// the target asks for it.
+// connector returns a wire.Connector for one endpoint: TCP, then the
+// target's Upgrade when it has one.
 func connector(env *probes.Env, t Target, ep probes.Endpoint) wire.Connector {
 	return func(ctx context.Context) (net.Conn, error) {
 		c, st, err := env.Dial(ctx, ep.Addr)
 		if err != nil {
 			return nil, probes.Errorf(st, "%s: %s", ep.Addr, probes.ShortNetError(err))
 		}
-		if t.StartTLS != "" {
-			if _, err := StartTLS(ctx, c, t.StartTLS, t.XMPPDomain); err != nil {
+		if t.Upgrade != nil {
+			if err := t.Upgrade(ctx, c); err != nil {
 				c.Close()
 				return nil, err
 			}
@@ -214,7 +193,7 @@ func goSuites() []uint16 {
 }
 
 func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
-	refs := t.References()
+	refs := t.referenceIDs()
 	now := env.Clock.Now()
 	sni := t.ServerName()
 	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointHandshake {

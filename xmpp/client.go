@@ -180,8 +180,7 @@ func verifyPeer(env *probes.Env, cs stdtls.ConnectionState, domain string) error
 	if !v.ValidNow {
 		return fmt.Errorf("certificate not valid now (%s)", v.ValidityError)
 	}
-	ref := tls.ReferenceIDs{DNS: []string{domain}, SRV: []string{"_xmpp-client." + domain, "_xmpps-client." + domain}, XMPP: []string{domain}}
-	if ok, _, _ := tls.MatchName(cs.PeerCertificates[0], ref); !ok {
+	if ok, _, _ := tls.MatchName(cs.PeerCertificates[0], ReferenceIDs(domain, false, true)); !ok {
 		return fmt.Errorf("certificate does not name %s", domain)
 	}
 	return nil

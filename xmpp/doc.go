@@ -24,6 +24,18 @@
 // features.go parses what the server sent; the XEP-0077 registration form
 // is asked for but never submitted.
 //
+// # TLS of an XMPP service
+//
+// Package tls grades TLS without knowing XMPP; this package tells it how
+// (starttls.go, tlsidentity.go). StartTLS is the upgrade hook of a
+// tls.Target: on every fresh connection the TLS probes open, it runs the
+// STARTTLS exchange of RFC 6120 §5.4.2 on this stream engine and hands the
+// connection back at <proceed/>. ReferenceIDs are the identities the
+// certificate must present (RFC 6120 §13.7.2.1, RFC 7590 §3.1: DNS-ID,
+// SRV-ID of the service, XmppAddr) and ServerName the SNI, the XMPP domain
+// (RFC 7590 §3.1). Probes uses them for the c2s, s2s and direct-TLS
+// services; `imscore scan tls --starttls` for one service.
+//
 // # Logging in
 //
 // With an account (client.go, scram.go), imscore logs in like a careful

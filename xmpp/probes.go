@@ -67,26 +67,26 @@ func Probes(domain string) []probes.Probe {
 			return streamsProbe(ctx, env, in, domain, S2STLSIDs.Endpoints, NSServer)
 		}},
 	}
-	ps = append(ps, tlsProbes(domain, ServiceClient, tls.StartTLSXMPPClient, C2STLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceServer, tls.StartTLSXMPPServer, S2STLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceClientTLS, "", C2SDirectTLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceServerTLS, "", S2SDirectTLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceClient, C2STLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceServer, S2STLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceClientTLS, C2SDirectTLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceServerTLS, S2SDirectTLSIDs)...)
 	return ps
 }
 
-// tlsProbes are the spine's TLS probes for one STARTTLS service, with two
-// probes replaced: the endpoints probe takes every address of every SRV
-// target from xmpp.dns instead of resolving one host:port, and the DANE
-// probe asks TLSA at the SRV target (RFC 7673) instead of the domain.
-// The other TLS probes read their endpoints from ids.Endpoints and use the
-// Target only for STARTTLS, SNI and the reference identities, which are the
-// same for every target (the XMPP domain, RFC 7590 §3).
+// tlsProbes are the spine's TLS probes for one service, with two probes
+// replaced: the endpoints probe takes every address of every SRV target from
+// xmpp.dns instead of resolving one host:port, and the DANE probe asks TLSA
+// at the SRV target (RFC 7673) instead of the domain. The other TLS probes
+// read their endpoints from ids.Endpoints and use the Target only for the
+// upgrade (STARTTLS), SNI, ALPN and the reference identities, which are the
+// same for every target (the XMPP domain, RFC 7590 §3; see tlsTarget).
 //
-// For direct TLS (service xmpps-client or xmpps-server, starttls "") the
-// handshake starts at once, with SNI = the XMPP domain and ALPN
-// xmpp-client or xmpp-server (XEP-0368 §3); the certificate must match the
-// domain as for STARTTLS.
-func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
+// For direct TLS (service xmpps-client or xmpps-server) the handshake
+// starts at once, with SNI = the XMPP domain and ALPN xmpp-client or
+// xmpp-server (XEP-0368 §3); the certificate must match the domain as for
+// STARTTLS.
+func tlsProbes(domain, service string, ids tls.IDs) []probes.Probe {
 	defPort := DefaultClientPort
 	switch service {
 	case ServiceServer:
@@ -94,23 +94,17 @@ func tlsProbes(domain, service, starttls string, ids tls.IDs) []probes.Probe {
 	case ServiceClientTLS, ServiceServerTLS:
 		defPort = 0 // XEP-0368 has no default port: no SRV record, no service
 	}
-	target := tls.Target{Host: domain, Port: defPort, StartTLS: starttls, XMPPDomain: domain,
-		// Every address of every SRV target, as one service.
-		Endpoints: &tls.EndpointSource{Needs: []probes.ID{IDDNS}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-			return endpointsProbe(in, service, defPort)
-		}}}
-	if starttls == "" {
-		target.SNI, target.ALPN = domain, []string{ALPNClient}
-		if service == ServiceServerTLS {
-			target.ALPN = []string{ALPNServer}
-		}
-	}
+	target := tlsTarget(domain, service, domain, defPort)
+	// Every address of every SRV target, as one service.
+	target.Endpoints = &tls.EndpointSource{Needs: []probes.ID{IDDNS}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		return endpointsProbe(in, service, defPort)
+	}}
 	var out []probes.Probe
 	for _, p := range tls.Probes(target, ids) {
 		switch p.ID() {
 		case ids.DANE:
 			out = append(out, probes.Func{Name: ids.DANE, Needs: []probes.ID{ids.Handshake, IDDNS}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-				return daneProbe(ctx, env, in, service, starttls, domain, ids)
+				return daneProbe(ctx, env, in, service, domain, ids)
 			}})
 		default:
 			out = append(out, p)
@@ -161,7 +155,7 @@ func endpointsProbe(in probes.Results, service string, defPort int) probes.Obser
 // daneTargets asks the TLSA records of every SRV target (RFC 7673 §3: the
 // TLSA name is the target's, not the domain's) and matches each against the
 // chains served by that target's addresses.
-func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Service, starttls, domain string, ids tls.IDs) probes.Observation {
+func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Service, domain string, ids tls.IDs) probes.Observation {
 	hs, _ := probes.Data[*tls.HandshakeData](in, ids.Handshake)
 	agg := &tls.DANEData{}
 	var ev []probes.Evidence
@@ -194,7 +188,7 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 			o.Data = &f
 			sub[ids.Handshake] = &o
 		}
-		t := tls.Target{Host: host, Port: int(r.Port), StartTLS: starttls, XMPPDomain: domain}
+		t := tlsTarget(domain, s.Service, host, int(r.Port))
 		var obs probes.Observation
 		for _, p := range tls.Probes(t, ids) {
 			if p.ID() == ids.DANE {
@@ -216,7 +210,7 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: agg}
 }
 
-func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, starttls, domain string, ids tls.IDs) probes.Observation {
+func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, domain string, ids tls.IDs) probes.Observation {
 	d, _ := DNS.OK(in)
 	s := d.Service(service)
 	if s == nil || len(s.Records) == 0 {
@@ -227,10 +221,10 @@ func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service,
 		targets[fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)] = true
 	}
 	if len(targets) > 1 {
-		return daneTargets(ctx, env, in, s, starttls, domain, ids)
+		return daneTargets(ctx, env, in, s, domain, ids)
 	}
 	r := s.Records[0]
-	t := tls.Target{Host: strings.TrimSuffix(r.Target, "."), Port: int(r.Port), StartTLS: starttls, XMPPDomain: domain}
+	t := tlsTarget(domain, service, strings.TrimSuffix(r.Target, "."), int(r.Port))
 	for _, p := range tls.Probes(t, ids) {
 		if p.ID() == ids.DANE {
 			return p.Run(ctx, env, in)

@@ -21,6 +21,7 @@ import (
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
 	"github.com/imscore/imscore/web"
+	"github.com/imscore/imscore/xmpp"
 )
 
 // scanOptions are the flags every scan takes.
@@ -229,7 +230,7 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 			if err != nil {
 				return err
 			}
-			if starttls != "" && !contains(tls.StartTLSModes, starttls) {
+			if starttls != "" && !contains(xmpp.StartTLSModes, starttls) {
 				return usageErr("unknown --starttls %q (want xmpp-client or xmpp-server)", starttls)
 			}
 			if starttls != "" && xmppDomain == "" {
@@ -238,7 +239,13 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 				}
 				xmppDomain = host
 			}
-			t := tls.Target{Host: host, Port: port, SNI: sni, StartTLS: starttls, XMPPDomain: xmppDomain}
+			t := tls.Target{Host: host, Port: port, SNI: sni}
+			if starttls != "" {
+				t.Upgrade, t.SNI = xmpp.StartTLS(starttls, xmppDomain), xmpp.ServerName(xmppDomain, sni)
+			}
+			if xmppDomain != "" {
+				t.References = xmpp.ReferenceIDs(xmppDomain, starttls == xmpp.StartTLSServer, false)
+			}
 			rt := report.Target{Kind: "tls", Name: args[0], Host: host, Port: port, StartTLS: starttls, SNI: t.ServerName(), XMPPDomain: xmppDomain}
 			return runScan(cmd.Context(), &o, scanSpec{Kind: "tls", Target: rt, Probes: tls.Probes(t, tls.DefaultIDs),
 				Scannable: tlsScannable, Endpoints: tlsEndpoints}, stdout, stderr)

@@ -1,4 +1,4 @@
-package tls
+package xmpp
 
 import (
 	"context"
@@ -13,28 +13,8 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// fakePeer accepts one connection on loopback, drains what the client
-// sends, and answers with script (which may drip slowly or never answer).
-func fakePeer(t *testing.T, serve func(c net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		go io.Copy(io.Discard, c)
-		serve(c)
-	}()
-	return l.Addr().String()
-}
-
-func transcript(t *testing.T, name string) []byte {
+// starttlsTranscript reads a recorded server answer to a STARTTLS client.
+func starttlsTranscript(t *testing.T, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("..", "fixtures", "transcripts", "starttls", name))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +22,7 @@ func transcript(t *testing.T, name string) []byte {
 	return b
 }
 
-func runStartTLS(t *testing.T, addr string, timeout time.Duration) (StartTLSResult, error) {
+func runStartTLS(t *testing.T, addr string, timeout time.Duration) (*Features, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c, err := net.Dial("tcp", addr)
@@ -50,7 +30,7 @@ func runStartTLS(t *testing.T, addr string, timeout time.Duration) (StartTLSResu
 		t.Fatal(err)
 	}
 	defer c.Close()
-	return StartTLS(ctx, c, StartTLSXMPPClient, "example.test")
+	return startTLSExchange(ctx, c, StartTLSClient, "example.test")
 }
 
 func TestStartTLSTranscripts(t *testing.T) {
@@ -68,7 +48,7 @@ func TestStartTLSTranscripts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			data := transcript(t, c.file)
+			data := starttlsTranscript(t, c.file)
 			addr := fakePeer(t, func(conn net.Conn) {
 				conn.Write(data)
 				time.Sleep(2 * time.Second) // keep the stream open; the client must not need EOF
@@ -78,7 +58,7 @@ func TestStartTLSTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !res.Required || !strings.Contains(res.Features, "required") {
+				if !res.StartTLSRequired || !strings.Contains(res.XML, "required") {
 					t.Fatalf("features: %+v", res)
 				}
 				return
@@ -106,7 +86,7 @@ func TestStartTLSHostilePeers(t *testing.T) {
 		}
 	})
 	t.Run("slow drip", func(t *testing.T) {
-		data := transcript(t, "prosody-required.xml")
+		data := starttlsTranscript(t, "prosody-required.xml")
 		addr := fakePeer(t, func(c net.Conn) {
 			for _, b := range data {
 				if _, err := c.Write([]byte{b}); err != nil {
@@ -164,7 +144,7 @@ func FuzzStartTLS(f *testing.F) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		StartTLS(ctx, client, StartTLSXMPPServer, "example.test")
+		startTLSExchange(ctx, client, StartTLSServer, "example.test")
 		client.Close()
 	})
 }
