@@ -64,11 +64,12 @@ func startTLSExchange(ctx context.Context, conn net.Conn, mode, domain string) (
 	ctx, cancel := context.WithTimeout(ctx, startTLSWait)
 	defer cancel()
 	defer conn.SetDeadline(time.Time{})
-	s := newSession(conn, ns, domain, "", startTLSWait)
-	s.budget.N, s.limit = maxPreTLSBytes, maxPreTLSBytes
-	// seen keeps every byte read (at most the budget), so that error texts
-	// can quote the server's XML exactly.
+	// A session bounded to maxPreTLSBytes whose decoder also keeps every
+	// byte read in seen, so that error texts can quote the server's XML
+	// exactly.
 	var seen bytes.Buffer
+	s := &session{conn: conn, ns: ns, to: domain, timeout: startTLSWait, limit: maxPreTLSBytes,
+		budget: &io.LimitedReader{R: conn, N: maxPreTLSBytes}}
 	s.dec = newDecoder(io.TeeReader(s.budget, &seen))
 
 	s.deadline(ctx)
