@@ -20,6 +20,23 @@ type RunOptions struct {
 	// return before recording a timeout and moving on (default 2s). A probe
 	// that ignores its context cannot hang the scan.
 	Grace time.Duration
+	// Observer, when set, is told as probes start and end (for a progress
+	// display).
+	Observer Observer
+}
+
+// Observer watches a run. The runner calls it from its goroutines, so
+// several calls may happen at once; an implementation synchronises itself
+// and returns quickly. No call comes after Run returns.
+type Observer interface {
+	// ProbeStarted: the probe's Run is called now (its inputs are done and
+	// it has a concurrency slot).
+	ProbeStarted(id ID)
+	// ProbeDone: the runner recorded the probe's observation, which the
+	// observer must not modify. Every probe ends with one call, also one
+	// that never started (dep-failed, or the scan was cancelled before
+	// its turn) and one the runner gave up on past its deadline.
+	ProbeDone(id ID, o *Observation)
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -105,6 +122,9 @@ func Run(ctx context.Context, env *Env, reg *Registry, opts RunOptions) (Results
 			mu.Lock()
 			results[id] = &obs
 			mu.Unlock()
+			if opts.Observer != nil {
+				opts.Observer.ProbeDone(id, &obs)
+			}
 		}()
 	}
 	wg.Wait()
@@ -119,6 +139,9 @@ func runOne(ctx context.Context, env *Env, p Probe, in Results, opts RunOptions)
 	pctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := env.Clock.Now()
+	if opts.Observer != nil {
+		opts.Observer.ProbeStarted(p.ID())
+	}
 	ch := make(chan Observation, 1)
 	go func() {
 		defer func() {

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -265,5 +266,104 @@ func TestKey(t *testing.T) {
 	}
 	if d, o := (Key[*data]{ID: "y"}).Of(res); d != nil || o != nil {
 		t.Fatalf("absent: %v %v", d, o)
+	}
+}
+
+// recorder is an Observer that keeps every call.
+type recorder struct {
+	mu      sync.Mutex
+	calls   []string
+	done    map[ID]*Observation
+	started map[ID]bool
+	closed  bool // set when Run returned: no call may come after
+	late    []string
+}
+
+func (r *recorder) ProbeStarted(id ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		r.late = append(r.late, "start "+string(id))
+	}
+	r.started[id] = true
+	r.calls = append(r.calls, "start "+string(id))
+}
+
+func (r *recorder) ProbeDone(id ID, o *Observation) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		r.late = append(r.late, "done "+string(id))
+	}
+	if _, dup := r.done[id]; dup {
+		r.calls = append(r.calls, "done twice "+string(id))
+	}
+	r.done[id] = o
+	r.calls = append(r.calls, "done "+string(id))
+}
+
+// The observer hears every probe start (when its Run is called) and end
+// (when its observation is recorded, also for a probe that never ran or
+// that the runner gave up on), and nothing after Run returns.
+func TestRunObserver(t *testing.T) {
+	release := make(chan struct{})
+	r, err := NewRegistry(
+		fn("root", nil, func(ctx context.Context, in Results) Observation {
+			return Observation{Status: StatusRefused, Reason: "connection refused"}
+		}),
+		fn("child", []ID{"root"}, ok),
+		fn("a", nil, ok),
+		fn("b", []ID{"a"}, ok),
+		Func{Name: "stubborn", Limit: 20 * time.Millisecond, Fn: func(ctx context.Context, _ *Env, _ Results) Observation {
+			<-release // ignores its context
+			return Observation{Status: StatusOK}
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{done: map[ID]*Observation{}, started: map[ID]bool{}}
+	res, err := Run(context.Background(), &Env{}, r, RunOptions{Grace: 20 * time.Millisecond, Observer: rec})
+	rec.mu.Lock()
+	rec.closed = true
+	rec.mu.Unlock()
+	close(release) // the stubborn probe returns now, after Run
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.late) > 0 {
+		t.Errorf("calls after Run returned: %v", rec.late)
+	}
+	for id, o := range res {
+		if rec.done[id] != o {
+			t.Errorf("%s: ProbeDone got %p, want the recorded observation %p", id, rec.done[id], o)
+		}
+	}
+	if len(rec.done) != len(res) {
+		t.Errorf("ProbeDone for %d probes, want %d: %v", len(rec.done), len(res), rec.calls)
+	}
+	for _, id := range []ID{"root", "a", "b", "stubborn"} {
+		if !rec.started[id] {
+			t.Errorf("%s ran but ProbeStarted was not called: %v", id, rec.calls)
+		}
+	}
+	if rec.started["child"] {
+		t.Errorf("child never ran (dep-failed) but ProbeStarted was called")
+	}
+	if res["stubborn"].Status != StatusTimeout || res["child"].Status != StatusDepFailed {
+		t.Errorf("stubborn %s, child %s", res["stubborn"].Status, res["child"].Status)
+	}
+	pos := map[string]int{}
+	for i, c := range rec.calls {
+		pos[c] = i
+	}
+	for _, c := range [][2]string{{"start a", "done a"}, {"done a", "start b"}, {"start root", "done root"}, {"done root", "done child"}, {"start stubborn", "done stubborn"}} {
+		if pos[c[0]] >= pos[c[1]] {
+			t.Errorf("%q after %q: %v", c[0], c[1], rec.calls)
+		}
 	}
 }

@@ -51,21 +51,10 @@ type Tool struct {
 	Commit  string `json:"commit,omitempty"`
 }
 
-// Target is what was scanned.
-type Target struct {
-	// Kind: xmpp, matrix, tls.
-	Kind string `json:"kind"`
-	// Name as the user gave it (domain, server name or host:port).
-	Name string `json:"name"`
-	Host string `json:"host,omitempty"`
-	Port int    `json:"port,omitempty"`
-	// StartTLS: "", xmpp-client, xmpp-server.
-	StartTLS   string `json:"starttls,omitempty"`
-	SNI        string `json:"sni,omitempty"`
-	XMPPDomain string `json:"xmpp_domain,omitempty"`
-	// Endpoints are every address that was probed.
-	Endpoints []probes.Endpoint `json:"endpoints"`
-}
+// Target is what was scanned (kind, name, host, port, STARTTLS, SNI,
+// XMPP domain and every endpoint probed). Protocol packages build it in
+// their scan spec, so the type lives in probes.
+type Target = probes.Target
 
 // Cap is a grade cap that applied.
 type Cap struct {
