@@ -1,0 +1,92 @@
+package xmpp
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/tls"
+)
+
+// ScanSpec is the anonymous scan of the XMPP domain arg (`imscore scan
+// xmpp DOMAIN`, `imscore compare --server xmpp:DOMAIN`): DNS, the c2s and
+// s2s streams, direct TLS, the TLS grades and host-meta. WithAccount adds
+// the logged-in probes.
+func ScanSpec(arg string) (probes.Spec, error) {
+	domain, err := ParseDomain(arg)
+	if err != nil {
+		return probes.Spec{}, err
+	}
+	return probes.Spec{
+		Target:    probes.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain},
+		Probes:    Probes(domain),
+		Scannable: scannable,
+		Endpoints: endpoints,
+	}, nil
+}
+
+// WithAccount adds to an XMPP domain's scan the logged-in probe of creds,
+// which must be a bare JID of that domain.
+func WithAccount(s probes.Spec, creds *probes.Credentials) (probes.Spec, error) {
+	domain := s.Target.Name
+	if _, err := ParseAccount(creds.Account, domain); err != nil {
+		return probes.Spec{}, err
+	}
+	s.Probes = append(s.Probes[:len(s.Probes):len(s.Probes)], AccountProbe(domain, creds))
+	return s, nil
+}
+
+// ParseDomain checks an XMPP domain argument (RFC 7622 domainpart; IP
+// literals are allowed, as XMPP allows them) and returns it lower-cased,
+// without a trailing dot.
+func ParseDomain(s string) (string, error) {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if ip := net.ParseIP(strings.Trim(d, "[]")); ip != nil {
+		return ip.String(), nil
+	}
+	if d == "" || len(d) > 253 || strings.ContainsAny(d, " /\\@:\t\n") {
+		return "", fmt.Errorf("%q: want an XMPP domain such as example.org (no user@, no port; use --connect to dial another port)", s)
+	}
+	return d, nil
+}
+
+// scannable: the scan reached the domain when at least one c2s endpoint
+// answered with an XMPP stream.
+func scannable(res probes.Results) error {
+	if o := res.Get(IDDNS); o == nil || o.Status != probes.StatusOK {
+		return fmt.Errorf("DNS: %s", probes.ReasonOf(o))
+	}
+	// A domain may offer clients direct TLS only (XEP-0368; _xmpp-client
+	// "." or absent service): a stream over direct TLS counts too.
+	if dt, ok := probes.Data[*DirectTLSData](res, IDDirectTLS); ok {
+		for _, e := range dt.Endpoints {
+			if e.Features != nil {
+				return nil
+			}
+		}
+	}
+	if o := res.Get(C2STLSIDs.Endpoints); o == nil || o.Status != probes.StatusOK {
+		return fmt.Errorf("no client endpoint: %s", probes.ReasonOf(o))
+	}
+	d, _ := probes.Data[*StreamsData](res, IDC2SStreams)
+	if d != nil {
+		for _, e := range d.Endpoints {
+			if e.PreTLS != nil {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no client endpoint answered: %s", probes.ReasonOf(res.Get(IDC2SStreams)))
+}
+
+// endpoints lists the c2s, the s2s, then the direct-TLS endpoints.
+func endpoints(res probes.Results) []probes.Endpoint {
+	var out []probes.Endpoint
+	for _, id := range []probes.ID{C2STLSIDs.Endpoints, S2STLSIDs.Endpoints, C2SDirectTLSIDs.Endpoints, S2SDirectTLSIDs.Endpoints} {
+		if d, ok := probes.Data[*tls.EndpointsData](res, id); ok {
+			out = append(out, d.Endpoints...)
+		}
+	}
+	return out
+}
