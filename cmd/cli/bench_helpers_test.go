@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/imscore/imscore/criteria"
@@ -10,4 +11,9 @@ import (
 
 func assembleForBench(res probes.Results) (*report.Report, error) {
 	return criteria.Assemble("tls", report.Target{Kind: "tls", Name: "bench"}, res, report.Tool{Name: "imscore"}, time.Now(), 0)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -54,12 +54,13 @@ func BenchmarkFullTLSScan(b *testing.B) {
 		}
 		env.Connect = map[string]string{"test.example:" + port: srv.Addr}
 		t := tls.Target{Host: "test.example", Port: atoi(port)}
-		reg, _ := probes.NewRegistry(tls.Probes(t, tls.DefaultIDs)...)
+		spec := tls.ScanSpec("bench", t)
+		reg, _ := probes.NewRegistry(spec.Probes...)
 		res, err := probes.Run(context.Background(), env, reg, probes.RunOptions{Concurrency: 8})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := tlsScannable(res); err != nil {
+		if err := spec.Scannable(res); err != nil {
 			b.Fatal(err)
 		}
 		hs += handshakes(res)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -186,7 +187,7 @@ started_at).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(formats, format) {
+			if !slices.Contains(formats, format) {
 				return usageErr("unknown --format %q (want one of: %s)", format, strings.Join(formats, ", "))
 			}
 			if format == "html" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 			}
 		}
 	}
-	_, specs, err := parseServers(o.servers)
+	specs, err := parseServers(o.servers)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 		}
 	}
 	for _, cr := range cat.Taxonomy.Criteria {
-		if len(o.groups) == 0 || contains(o.groups, cr.Group) {
+		if len(o.groups) == 0 || slices.Contains(o.groups, cr.Group) {
 			cmp.criteria = append(cmp.criteria, cr)
 		}
 	}
@@ -166,7 +167,7 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 		if !ok {
 			return usageErr("unknown --sort criterion %q (see 'imscore compare --all --format json')", o.sortBy)
 		}
-		if len(o.groups) > 0 && !contains(o.groups, cr.Group) {
+		if len(o.groups) > 0 && !slices.Contains(o.groups, cr.Group) {
 			return usageErr("--sort %s is in group %s, which --group leaves out: the order would rest on a hidden row", o.sortBy, cr.Group)
 		}
 		sort.SliceStable(cmp.messengers, func(i, j int) bool {

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -12,8 +12,11 @@ import (
 
 	"github.com/imscore/imscore/criteria/catalogue"
 	"github.com/imscore/imscore/matrix"
+	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/scan"
 	"github.com/imscore/imscore/web"
+	"github.com/imscore/imscore/xmpp"
 )
 
 // Live overlay: `imscore compare xmpp matrix --server xmpp:example.org
@@ -41,8 +44,12 @@ var liveCriteria = map[string][]string{
 	},
 }
 
-// liveKinds are the server kinds --server takes.
-var liveKinds = []string{"xmpp", "matrix"}
+// liveKinds are the server kinds --server takes, with their anonymous
+// scan.
+var liveKinds = map[string]func(name string) (probes.Spec, error){
+	"xmpp":   xmpp.ScanSpec,
+	"matrix": func(name string) (probes.Spec, error) { return matrix.ScanSpec(name, matrix.Options{}) },
+}
 
 // registerLive adds the scan flags that apply to the live overlay.
 func (o *compareOptions) registerLive(cmd *cobra.Command) {
@@ -54,32 +61,22 @@ func (o *compareOptions) registerLive(cmd *cobra.Command) {
 	f.StringVar(&o.scan.caFile, "ca-file", "", "--server: PEM file of extra trusted root certificates")
 }
 
-// liveServer is one --server argument.
-type liveServer struct{ kind, name string }
-
-func parseServers(args []string) ([]liveServer, []scanSpec, error) {
-	var out []liveServer
-	var specs []scanSpec
+// parseServers reads the --server arguments, KIND:NAME, into scan specs.
+func parseServers(args []string) ([]probes.Spec, error) {
+	var specs []probes.Spec
 	for _, a := range args {
 		kind, name, ok := strings.Cut(a, ":")
-		kind = strings.ToLower(kind)
-		if !ok || name == "" || !contains(liveKinds, kind) {
-			return nil, nil, usageErr("--server %q: want xmpp:DOMAIN or matrix:SERVER_NAME", a)
+		spec := liveKinds[strings.ToLower(kind)]
+		if !ok || name == "" || spec == nil {
+			return nil, usageErr("--server %q: want xmpp:DOMAIN or matrix:SERVER_NAME", a)
 		}
-		var spec scanSpec
-		var err error
-		if kind == "xmpp" {
-			spec, err = xmppSpec(name)
-		} else {
-			spec, err = matrixSpec(name, matrix.Options{})
-		}
+		s, err := spec(name)
 		if err != nil {
-			return nil, nil, usageErr("--server %q: %v", a, err)
+			return nil, usageErr("--server %q: %v", a, err)
 		}
-		out = append(out, liveServer{kind, name})
-		specs = append(specs, spec)
+		specs = append(specs, s)
 	}
-	return out, specs, nil
+	return specs, nil
 }
 
 // liveResult is one server's scan as the comparison shows it.
@@ -104,8 +101,8 @@ type liveFinding struct {
 
 // runLive scans every --server in turn; a server that cannot be scanned
 // ends the command with exit code 3, as `imscore scan` does.
-func runLive(ctx context.Context, o *compareOptions, specs []scanSpec) ([]liveResult, error) {
-	o.scan.concurrency, o.scan.quiet = 8, true
+func runLive(ctx context.Context, o *compareOptions, specs []probes.Spec) ([]liveResult, error) {
+	o.scan.concurrency = 8
 	if o.scan.timeout <= 0 {
 		return nil, usageErr("--timeout must be positive")
 	}
@@ -114,7 +111,15 @@ func runLive(ctx context.Context, o *compareOptions, specs []scanSpec) ([]liveRe
 	}
 	var out []liveResult
 	for _, spec := range specs {
-		rep, _, err := scanReport(ctx, &o.scan, spec, io.Discard)
+		env, err := o.scan.env()
+		if err != nil {
+			return nil, err
+		}
+		rep, err := scan.Run(ctx, spec, scanRunOptions(&o.scan, env))
+		var cs *scan.CannotScanError
+		if errors.As(err, &cs) {
+			return nil, &exitError{code: ExitCannotScan, msg: cs.Error()}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -1,11 +1,10 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,21 +52,13 @@ func newProgress(w io.Writer, target string, total int) *progress {
 		running: map[probes.ID]time.Time{}, stop: make(chan struct{})}
 }
 
-// wrap returns ps with every probe reporting its start and end to p. The
-// IDs, requirements and timeouts are the probes' own, so the runner orders
-// and bounds them as before.
-func (p *progress) wrap(ps []probes.Probe) []probes.Probe {
-	out := make([]probes.Probe, len(ps))
-	for i, pr := range ps {
-		out[i] = probes.Func{Name: pr.ID(), Needs: pr.Requires(), Wants: probes.WantedBy(pr), Limit: pr.Timeout(),
-			Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-				p.started(pr.ID())
-				defer p.finished(pr.ID())
-				return pr.Run(ctx, env, in)
-			}}
-	}
-	return out
-}
+// ProbeStarted and ProbeDone make progress the runner's observer
+// (probes.RunOptions.Observer).
+func (p *progress) ProbeStarted(id probes.ID) { p.started(id) }
+
+// ProbeDone counts a probe that ran; one that never started (dep-failed)
+// is left out of the count.
+func (p *progress) ProbeDone(id probes.ID, _ *probes.Observation) { p.finished(id) }
 
 // tick redraws the line twice a second until end.
 func (p *progress) tick() {
@@ -99,14 +90,15 @@ func (p *progress) started(id probes.ID) {
 func (p *progress) finished(id probes.ID) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if _, ok := p.running[id]; !ok {
+		return
+	}
 	delete(p.running, id)
 	p.done++
 	p.draw()
 }
 
-// end stops the ticker and erases the line. Probes that the runner gave up
-// on (past their deadline) may still call finished later: nothing is drawn
-// after end.
+// end stops the ticker and erases the line; nothing is drawn after end.
 func (p *progress) end() {
 	p.mu.Lock()
 	if p.stopped {
@@ -129,12 +121,11 @@ func (p *progress) line() string {
 		ids = append(ids, string(id))
 	}
 	// Longest-running first: those are what the scan waits for.
-	sort.Slice(ids, func(i, j int) bool {
-		ti, tj := p.running[probes.ID(ids[i])], p.running[probes.ID(ids[j])]
-		if !ti.Equal(tj) {
-			return ti.Before(tj)
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := p.running[probes.ID(a)].Compare(p.running[probes.ID(b)]); c != 0 {
+			return c
 		}
-		return ids[i] < ids[j]
+		return strings.Compare(a, b)
 	})
 	el := p.now().Sub(p.start).Truncate(100 * time.Millisecond)
 	head := fmt.Sprintf("imscore: scanning %s  %d/%d probes", p.target, p.done, p.total)

@@ -163,17 +163,19 @@ func TestProgressLine(t *testing.T) {
 	p := newProgress(io.Discard, "example.org", 3)
 	p.width = 60
 	p.start, p.now = now, func() time.Time { return now }
-	ps := p.wrap([]probes.Probe{
+	// As the runner's observer: a probe that ran is counted, one that
+	// never started (dep-failed) is not.
+	reg, err := probes.NewRegistry(
 		probes.Func{Name: "a", Limit: time.Second, Fn: func(context.Context, *probes.Env, probes.Results) probes.Observation {
-			return probes.Observation{Status: probes.StatusOK}
+			return probes.Observation{Status: probes.StatusRefused}
 		}},
 		probes.Func{Name: "b", Needs: []probes.ID{"a"}},
-	})
-	if ps[0].ID() != "a" || ps[0].Timeout() != time.Second || ps[1].Requires()[0] != "a" {
-		t.Errorf("wrap changed the probes' identity: %v %v %v", ps[0].ID(), ps[0].Timeout(), ps[1].Requires())
+	)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if o := ps[0].Run(context.Background(), nil, nil); o.Status != probes.StatusOK || p.done != 1 || len(p.running) != 0 {
-		t.Errorf("after a run: %v, done %d, running %v", o, p.done, p.running)
+	if res, err := probes.Run(context.Background(), nil, reg, probes.RunOptions{Observer: p}); err != nil || res["a"].Status != probes.StatusRefused || p.done != 1 || len(p.running) != 0 {
+		t.Errorf("after a run: %v %v, done %d, running %v", res, err, p.done, p.running)
 	}
 	p.started("xmpp.c2s.streams")
 	now = now.Add(1500 * time.Millisecond)

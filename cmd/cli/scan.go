@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/imscore/imscore/criteria"
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/scan"
 	"github.com/imscore/imscore/tls"
 	"github.com/imscore/imscore/web"
 	"github.com/imscore/imscore/xmpp"
@@ -63,7 +65,7 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 
 // validate checks flags that do not depend on the target.
 func (o *scanOptions) validate() error {
-	if !contains(formats, o.format) {
+	if !slices.Contains(formats, o.format) {
 		return usageErr("unknown --format %q (want one of: %s)", o.format, strings.Join(formats, ", "))
 	}
 	if o.format == "html" && o.out == "" {
@@ -148,17 +150,8 @@ func validPort(p string) bool {
 	return err == nil && n >= 1 && n <= 65535
 }
 
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
-	scan := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Scan a server and write a graded report",
 		Long:  "Scan a server and write a graded report. See 'imscore scan tls --help'.",
@@ -172,27 +165,9 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 			return usageErr("scan needs a kind: 'imscore scan tls HOST:PORT' (see 'imscore scan --help')")
 		},
 	}
-	scan.AddCommand(newScanTLSCmd(stdout, stderr))
-	for _, c := range scanCommands {
-		scan.AddCommand(c(stdout, stderr))
-	}
-	return scan
-}
-
-// scanCommands are further `scan KIND` commands (registered by the files
-// that implement them, e.g. scan xmpp).
-var scanCommands []func(stdout, stderr io.Writer) *cobra.Command
-
-// scanSpec is everything runScan needs to know about one kind of scan.
-type scanSpec struct {
-	Kind   string
-	Target report.Target
-	Probes []probes.Probe
-	// Scannable returns an error (the one-line reason for exit code 3)
-	// when the scan did not reach the service at all.
-	Scannable func(probes.Results) error
-	// Endpoints lists every address that was probed, for the report.
-	Endpoints func(probes.Results) []probes.Endpoint
+	// The kinds of scan; each protocol package exports its scan spec.
+	cmd.AddCommand(newScanTLSCmd(stdout, stderr), newScanXMPPCmd(stdout, stderr), newScanMatrixCmd(stdout, stderr))
+	return cmd
 }
 
 func newScanTLSCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -226,11 +201,11 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 			if o.account != "" || o.passwordFile != "" {
 				return usageErr("scan tls does not log in: --account and --password-file are for xmpp and matrix scans")
 			}
-			host, port, err := parseHostPort(args[0], 443)
+			host, port, err := tls.ParseHostPort(args[0], 443)
 			if err != nil {
-				return err
+				return usageErr("%v", err)
 			}
-			if starttls != "" && !contains(xmpp.StartTLSModes, starttls) {
+			if starttls != "" && !slices.Contains(xmpp.StartTLSModes, starttls) {
 				return usageErr("unknown --starttls %q (want xmpp-client or xmpp-server)", starttls)
 			}
 			if starttls != "" && xmppDomain == "" {
@@ -246,9 +221,9 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 			if xmppDomain != "" {
 				t.References = xmpp.ReferenceIDs(xmppDomain, starttls == xmpp.StartTLSServer, false)
 			}
-			rt := report.Target{Kind: "tls", Name: args[0], Host: host, Port: port, StartTLS: starttls, SNI: t.ServerName(), XMPPDomain: xmppDomain}
-			return runScan(cmd.Context(), &o, scanSpec{Kind: "tls", Target: rt, Probes: tls.Probes(t, tls.DefaultIDs),
-				Scannable: tlsScannable, Endpoints: tlsEndpoints}, stdout, stderr)
+			spec := tls.ScanSpec(args[0], t)
+			spec.Target.StartTLS, spec.Target.XMPPDomain = starttls, xmppDomain
+			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
@@ -258,73 +233,37 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 	return cmd
 }
 
-// parseHostPort splits HOST:PORT ([v6]:PORT allowed); the port defaults.
-func parseHostPort(s string, def int) (string, int, error) {
-	host, port, err := net.SplitHostPort(s)
+// runScan runs the scan, writes the report, and maps the outcome to an
+// exit code.
+func runScan(ctx context.Context, o *scanOptions, spec probes.Spec, stdout, stderr io.Writer) error {
+	env, err := o.env()
 	if err != nil {
-		if strings.Count(s, ":") == 0 || (strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]")) {
-			host, port = strings.Trim(s, "[]"), strconv.Itoa(def)
-		} else {
-			return "", 0, usageErr("%q: want HOST:PORT", s)
-		}
+		return err
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil || p < 1 || p > 65535 {
-		return "", 0, usageErr("%q: bad port %q", s, port)
+	so := scanRunOptions(o, env)
+	// Progress for a person watching: only on a terminal, never with
+	// --quiet, and erased before the report is written.
+	var prog *progress
+	if !o.quiet && progressIsTerminal(stderr) {
+		prog = newProgress(stderr, spec.Target.Name, len(spec.Probes))
+		so.Observer = prog
+		prog.tick()
 	}
-	if host == "" || strings.ContainsAny(host, " /\\@\t\n") || len(host) > 253 {
-		return "", 0, usageErr("%q: bad host name", s)
+	rep, err := scan.Run(ctx, spec, so)
+	if prog != nil {
+		prog.end()
 	}
-	return strings.TrimSuffix(host, "."), p, nil
-}
-
-// tlsScannable decides whether a TLS scan reached the server at all. When
-// it did not, the scan ends with exit code 3 and this reason.
-func tlsScannable(res probes.Results) error {
-	ids := tls.DefaultIDs
-	if o := res.Get(ids.Endpoints); o == nil || o.Status != probes.StatusOK {
-		return fmt.Errorf("%s", reasonOf(o))
-	}
-	hs, vs := res.Get(ids.Handshake), res.Get(ids.Versions)
-	if hs.Status != probes.StatusOK && vs.Status != probes.StatusOK {
-		r := reasonOf(vs)
-		if hs.Status == probes.StatusTimeout || (vs.Status != probes.StatusTimeout && hs.Status != probes.StatusTLSError) {
-			r = reasonOf(hs)
-		}
-		return fmt.Errorf("%s", r)
-	}
-	return nil
-}
-
-func tlsEndpoints(res probes.Results) []probes.Endpoint {
-	if d, ok := probes.Data[*tls.EndpointsData](res, tls.DefaultIDs.Endpoints); ok {
-		return d.Endpoints
-	}
-	return nil
-}
-
-func reasonOf(o *probes.Observation) string {
-	if o == nil {
-		return "probe did not run"
-	}
-	if o.Reason != "" {
-		return o.Reason
-	}
-	return string(o.Status)
-}
-
-// runScan runs the probes, builds and writes the report, and maps the
-// outcome to an exit code.
-func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr io.Writer) error {
-	rep, env, err := scanReport(ctx, o, spec, stderr)
-	if err != nil {
-		var ee *exitError
-		if rep != nil && errors.As(err, &ee) && ee.code == ExitCannotScan && o.out != "" {
+	var cs *scan.CannotScanError
+	if errors.As(err, &cs) {
+		if rep != nil && o.out != "" {
 			// Keep the (mostly error) report for CI artefacts when asked
 			// to write a file; never print a grade for a server we did
 			// not reach.
 			_ = writeReport(rep, o, stdout)
 		}
+		return &exitError{code: ExitCannotScan, msg: cs.Error()}
+	}
+	if err != nil {
 		return err
 	}
 	if err := writeReport(rep, o, stdout); err != nil {
@@ -342,63 +281,11 @@ func runScan(ctx context.Context, o *scanOptions, spec scanSpec, stdout, stderr 
 	return policy(rep, o)
 }
 
-// scanReport runs spec's probes under o's flags (--resolver, --connect,
-// --ca-file, --timeout, --concurrency) and assembles the report. When the
-// scan did not reach the service it returns the report (mostly errors)
-// with an exit-code-3 error; an interrupted scan returns no report.
-func scanReport(ctx context.Context, o *scanOptions, spec scanSpec, stderr io.Writer) (*report.Report, *probes.Env, error) {
-	kind, target := spec.Kind, spec.Target
-	env, err := o.env()
-	if err != nil {
-		return nil, nil, err
-	}
-	ps := spec.Probes
-	// Progress for a person watching: only on a terminal, never with
-	// --quiet, and erased before the report is written.
-	var prog *progress
-	if !o.quiet && progressIsTerminal(stderr) {
-		prog = newProgress(stderr, target.Name, len(ps))
-		ps = prog.wrap(ps)
-	}
-	reg, err := probes.NewRegistry(ps...)
-	if err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	env.Filled()
-	start := env.Clock.Now()
-	if prog != nil {
-		prog.tick()
-	}
-	res, err := probes.Run(ctx, env, reg, probes.RunOptions{Concurrency: o.concurrency})
-	if prog != nil {
-		prog.end()
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	dur := env.Clock.Now().Sub(start)
-	if err := ctx.Err(); err != nil {
-		// A partial scan would grade on missing data: no report.
-		why := "interrupted"
-		if errors.Is(err, context.DeadlineExceeded) {
-			why = fmt.Sprintf("timed out after %s (see --timeout)", o.timeout)
-		}
-		return nil, nil, &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %s", target.Name, why)}
-	}
+// scanRunOptions are the scan.Options of o's flags (--timeout,
+// --concurrency) with env (from --resolver, --connect, --ca-file).
+func scanRunOptions(o *scanOptions, env *probes.Env) scan.Options {
 	v, c := buildInfo()
-	if spec.Endpoints != nil {
-		target.Endpoints = spec.Endpoints(res)
-	}
-	rep, err := criteria.Assemble(kind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
-	if err != nil {
-		return nil, nil, err
-	}
-	if serr := spec.Scannable(res); serr != nil {
-		return rep, env, &exitError{code: ExitCannotScan, msg: fmt.Sprintf("cannot scan %s: %v", target.Name, serr)}
-	}
-	return rep, env, nil
+	return scan.Options{Env: env, Timeout: o.timeout, Concurrency: o.concurrency, Tool: report.Tool{Name: "imscore", Version: v, Commit: c}}
 }
 
 func writeReport(rep *report.Report, o *scanOptions, stdout io.Writer) error {
@@ -489,11 +376,6 @@ func policy(rep *report.Report, o *scanOptions) error {
 		return &exitError{code: ExitPolicy, msg: "required criteria did not pass: " + strings.Join(bad, "; ")}
 	}
 	return nil
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }
 
 // credentials reads the --account password from --password-file or

@@ -1,20 +1,12 @@
 package cli
 
 import (
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/imscore/imscore/matrix"
-	"github.com/imscore/imscore/probes"
-	"github.com/imscore/imscore/report"
 )
-
-func init() {
-	scanCommands = append(scanCommands, newScanMatrixCmd)
-}
 
 func newScanMatrixCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o scanOptions
@@ -93,9 +85,9 @@ when no federation address answered and client discovery found nothing.`,
 			if err != nil {
 				return err
 			}
-			spec, err := matrixSpec(args[0], matrix.Options{Account: cred, Active: active})
+			spec, err := matrix.ScanSpec(args[0], matrix.Options{Account: cred, Active: active})
 			if err != nil {
-				return err
+				return usageErr("%v", err)
 			}
 			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
@@ -103,41 +95,4 @@ when no federation address answered and client discovery found nothing.`,
 	o.register(cmd)
 	cmd.Flags().BoolVar(&active, "active", false, "also test login rate limiting (up to 30 failing logins): only against your own server")
 	return cmd
-}
-
-// matrixSpec is the scan of a Matrix server name (anonymous unless opts
-// carries an account).
-func matrixSpec(arg string, opts matrix.Options) (scanSpec, error) {
-	name := strings.TrimSpace(arg)
-	sn, err := matrix.ParseServerName(name)
-	if err != nil {
-		return scanSpec{}, usageErr("%v (want a Matrix server name: example.org, example.org:8448, 192.0.2.1 or [2001:db8::1]; no https://, no @user:)", err)
-	}
-	rt := report.Target{Kind: "matrix", Name: name, Host: sn.Host, Port: sn.Port}
-	return scanSpec{Kind: "matrix", Target: rt, Probes: matrix.Probes(name, opts),
-		Scannable: matrixScannable, Endpoints: matrixEndpoints}, nil
-}
-
-// matrixScannable: the scan reached the server when a federation address
-// gave an HTTP answer or the client base URL answered /versions.
-func matrixScannable(res probes.Results) error {
-	if cd, ok := probes.Data[*matrix.ClientData](res, matrix.IDClient); ok && cd.Reachable() {
-		return nil
-	}
-	d := res.Get(matrix.IDDiscovery)
-	if d == nil || d.Status != probes.StatusOK {
-		return fmt.Errorf("federation discovery: %s", reasonOf(d))
-	}
-	if k := res.Get(matrix.IDKeys); k != nil && k.Status == probes.StatusOK {
-		return nil
-	}
-	return fmt.Errorf("no federation address answered: %s", reasonOf(res.Get(matrix.IDKeys)))
-}
-
-// matrixEndpoints lists the federation addresses.
-func matrixEndpoints(res probes.Results) []probes.Endpoint {
-	if d, ok := probes.Data[*matrix.DiscoveryData](res, matrix.IDDiscovery); ok {
-		return d.Endpoints
-	}
-	return nil
 }

@@ -1,22 +1,12 @@
 package cli
 
 import (
-	"fmt"
 	"io"
-	"net"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/imscore/imscore/probes"
-	"github.com/imscore/imscore/report"
-	"github.com/imscore/imscore/tls"
 	"github.com/imscore/imscore/xmpp"
 )
-
-func init() {
-	scanCommands = append(scanCommands, newScanXMPPCmd)
-}
 
 func newScanXMPPCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o scanOptions
@@ -81,88 +71,22 @@ reached (unknown domain, refused, timeout).`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			spec, err := xmppSpec(args[0])
+			spec, err := xmpp.ScanSpec(args[0])
 			if err != nil {
-				return err
+				return usageErr("%v", err)
 			}
 			creds, err := o.credentials()
 			if err != nil {
 				return err
 			}
 			if creds != nil {
-				domain := spec.Target.Name
-				if _, err := xmpp.ParseAccount(creds.Account, domain); err != nil {
+				if spec, err = xmpp.WithAccount(spec, creds); err != nil {
 					return usageErr("%v", err)
 				}
-				spec.Probes = append(spec.Probes, xmpp.AccountProbe(domain, creds))
 			}
 			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
 	return cmd
-}
-
-// xmppSpec is the anonymous scan of an XMPP domain.
-func xmppSpec(arg string) (scanSpec, error) {
-	domain, err := parseDomain(arg)
-	if err != nil {
-		return scanSpec{}, err
-	}
-	rt := report.Target{Kind: "xmpp", Name: domain, XMPPDomain: domain}
-	return scanSpec{Kind: "xmpp", Target: rt, Probes: xmpp.Probes(domain),
-		Scannable: xmppScannable, Endpoints: xmppEndpoints}, nil
-}
-
-// parseDomain checks an XMPP domain argument (RFC 7622 domainpart; IP
-// literals are allowed, as XMPP allows them).
-func parseDomain(s string) (string, error) {
-	d := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
-	if ip := net.ParseIP(strings.Trim(d, "[]")); ip != nil {
-		return ip.String(), nil
-	}
-	if d == "" || len(d) > 253 || strings.ContainsAny(d, " /\\@:\t\n") {
-		return "", usageErr("%q: want an XMPP domain such as example.org (no user@, no port; use --connect to dial another port)", s)
-	}
-	return d, nil
-}
-
-// xmppScannable: the scan reached the domain when at least one c2s
-// endpoint answered with an XMPP stream.
-func xmppScannable(res probes.Results) error {
-	if o := res.Get(xmpp.IDDNS); o == nil || o.Status != probes.StatusOK {
-		return fmt.Errorf("DNS: %s", reasonOf(o))
-	}
-	// A domain may offer clients direct TLS only (XEP-0368; _xmpp-client
-	// "." or absent service): a stream over direct TLS counts too.
-	if dt, ok := probes.Data[*xmpp.DirectTLSData](res, xmpp.IDDirectTLS); ok {
-		for _, e := range dt.Endpoints {
-			if e.Features != nil {
-				return nil
-			}
-		}
-	}
-	if o := res.Get(xmpp.C2STLSIDs.Endpoints); o == nil || o.Status != probes.StatusOK {
-		return fmt.Errorf("no client endpoint: %s", reasonOf(o))
-	}
-	d, _ := probes.Data[*xmpp.StreamsData](res, xmpp.IDC2SStreams)
-	if d != nil {
-		for _, e := range d.Endpoints {
-			if e.PreTLS != nil {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("no client endpoint answered: %s", reasonOf(res.Get(xmpp.IDC2SStreams)))
-}
-
-// xmppEndpoints lists the c2s, the s2s, then the direct-TLS endpoints.
-func xmppEndpoints(res probes.Results) []probes.Endpoint {
-	var out []probes.Endpoint
-	for _, id := range []probes.ID{xmpp.C2STLSIDs.Endpoints, xmpp.S2STLSIDs.Endpoints, xmpp.C2SDirectTLSIDs.Endpoints, xmpp.S2SDirectTLSIDs.Endpoints} {
-		if d, ok := probes.Data[*tls.EndpointsData](res, id); ok {
-			out = append(out, d.Endpoints...)
-		}
-	}
-	return out
 }
