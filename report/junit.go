@@ -236,34 +236,13 @@ func findingBody(f Finding, noFix bool) string {
 // writeEvidenceText writes "  [endpoint] kind: sent → received (detail)"
 // when every part is one line, and an indented block otherwise.
 func writeEvidenceText(b *strings.Builder, e probes.Evidence) {
-	prefix := oneLine(e.Kind) + ":"
-	if e.Endpoint != "" {
-		prefix = "[" + oneLine(e.Endpoint) + "] " + prefix
-	}
-	sent, recv, detail := clean(e.Sent), clean(e.Received), clean(e.Detail)
-	if !strings.Contains(sent+recv+detail, "\n") {
-		right, extra := recv, detail
-		if right == "" {
-			right, extra = detail, ""
-		}
-		var parts []string
-		for _, s := range []string{sent, right} {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		line := strings.TrimRight(prefix+" "+strings.Join(parts, " → "), " ")
-		if extra != "" {
-			line += " (" + extra + ")"
-		}
+	if line, ok := evidenceLine(e); ok {
 		b.WriteString("  " + line + "\n")
 		return
 	}
-	b.WriteString("  " + prefix + "\n")
-	for _, p := range [][2]string{{"sent", sent}, {"received", recv}, {"detail", detail}} {
-		if p[1] != "" {
-			writeLabelled(b, "    ", p[0], p[1])
-		}
+	b.WriteString("  " + evidencePrefix(e) + "\n")
+	for _, p := range evidenceParts(e) {
+		writeLabelled(b, "    ", p.name, clean(p.value))
 	}
 }
 

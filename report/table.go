@@ -452,41 +452,14 @@ func (p *printer) detail(f Finding) {
 // block with each part indented and cut to a few lines otherwise.
 func (p *printer) evidence(e probes.Evidence) {
 	const in = "    "
-	prefix := oneLine(e.Kind) + ":"
-	if e.Endpoint != "" {
-		prefix = "[" + oneLine(e.Endpoint) + "] " + prefix
-	}
-	sent, recv, detail := clean(e.Sent), clean(e.Received), clean(e.Detail)
-
-	if !strings.Contains(sent+recv+detail, "\n") {
-		right, extra := recv, detail
-		if right == "" {
-			right, extra = detail, ""
-		}
-		var parts []string
-		for _, s := range []string{sent, right} {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		text := prefix + " " + strings.Join(parts, " → ")
-		if extra != "" {
-			text += " (" + extra + ")"
-		}
-		text = strings.TrimRight(text, " ")
+	if text, ok := evidenceLine(e); ok {
 		if lines := wrap2(text, p.w-len(in), p.w-len(in)-2); len(lines) <= maxEvidenceLines {
 			p.lines(in, in+"  ", lines)
 			return
 		}
 	}
-
-	p.emit(in, in+"  ", prefix)
-	for _, part := range []struct{ name, value string }{
-		{"sent", e.Sent}, {"received", e.Received}, {"detail", e.Detail},
-	} {
-		if clean(part.value) == "" {
-			continue
-		}
+	p.emit(in, in+"  ", evidencePrefix(e))
+	for _, part := range evidenceParts(e) {
 		p.emit(in+"  ", in+"  ", part.name+":")
 		p.lines(in+"    ", in+"    ", wrapLimit(part.value, p.w-len(in)-4, maxEvidenceLines))
 	}
