@@ -139,27 +139,6 @@ func (p *printer) grade(g string) string {
 	return p.paint(c, oneLine(g))
 }
 
-// statusLabel is the fixed-width text of a status; never colour alone.
-func statusLabel(s Status) string {
-	switch s {
-	case Pass:
-		return "PASS"
-	case Warn:
-		return "WARN"
-	case Fail:
-		return "FAIL"
-	case Info:
-		return "INFO"
-	case Skip:
-		return "SKIP"
-	case Error:
-		return "ERR"
-	}
-	// A status from a newer writer: spelled out, cut to the column.
-	head, _ := cut(strings.ToUpper(oneLine(string(s))), 5)
-	return head
-}
-
 func (p *printer) status(s Status) string {
 	var c string
 	switch s {

@@ -107,6 +107,9 @@ func wrap2(s string, first, rest int) []string {
 	return out
 }
 
+// fold joins the words of s (split at any white space) with single spaces.
+func fold(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 func wrapLine(line string, first, rest int) []string {
 	if width(line) <= first {
 		return []string{strings.TrimRight(line, " ")}

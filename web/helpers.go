@@ -32,24 +32,9 @@ func block(s string) string { return strings.TrimRight(txt(s), " \t\n") }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// statusLabel is the word shown with a status (never colour alone).
-func statusLabel(s report.Status) string {
-	switch s {
-	case report.Pass:
-		return "Pass"
-	case report.Warn:
-		return "Warning"
-	case report.Fail:
-		return "Fail"
-	case report.Info:
-		return "Info"
-	case report.Skip:
-		return "Skipped"
-	case report.Error:
-		return "Not measured"
-	}
-	return line(string(s))
-}
+// statusLabel is the word shown with a status (never colour alone), from
+// the report's status vocabulary.
+func statusLabel(s report.Status) string { return line(report.StatusWord(s)) }
 
 // statusClass is the CSS class of a status.
 func statusClass(s report.Status) string {
