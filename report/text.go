@@ -102,7 +102,7 @@ func wrap2(s string, first, rest int) []string {
 		if i == 0 {
 			fw = first
 		}
-		out = append(out, wrapLine(line, max(fw, 1), max(rest, 1))...)
+		out = append(out, wrapLine(line, max(fw, 1), max(rest, 1), true)...)
 	}
 	return out
 }
@@ -110,7 +110,18 @@ func wrap2(s string, first, rest int) []string {
 // fold joins the words of s (split at any white space) with single spaces.
 func fold(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func wrapLine(line string, first, rest int) []string {
+// wrapWords folds s to one line and wraps it at spaces into lines of at
+// most w columns; a word wider than w is cut at w (not at a separator, as
+// wrap prefers). An empty s is one empty line. The comparison table wraps
+// names, titles and notes with it.
+func wrapWords(s string, w int) []string { return wrapLine(fold(s), max(w, 1), max(w, 1), false) }
+
+// wrapPara is wrapWords as text, each line ending in a newline.
+func wrapPara(s string, w int) string { return strings.Join(wrapWords(s, w), "\n") + "\n" }
+
+// wrapLine wraps one logical line (see wrap2); atSep lets a long word be
+// cut after a list separator (see cut).
+func wrapLine(line string, first, rest int, atSep bool) []string {
 	if width(line) <= first {
 		return []string{strings.TrimRight(line, " ")}
 	}
@@ -140,7 +151,7 @@ func wrapLine(line string, first, rest int) []string {
 			flush()
 		}
 		for cw+ww > w {
-			head, tail := cut(word, w-cw)
+			head, tail := cutAt(word, w-cw, atSep)
 			cur += head
 			flush()
 			word, ww = tail, width(tail)
@@ -160,12 +171,15 @@ func wrapLine(line string, first, rest int) []string {
 //
 // A break right after a list separator (":" or ",", as in cipher strings)
 // in the second half of the line is preferred to one inside a name.
-func cut(s string, w int) (head, rest string) {
+func cut(s string, w int) (head, rest string) { return cutAt(s, w, true) }
+
+// cutAt is cut; without atSep it cuts at w columns whatever the runes.
+func cutAt(s string, w int, atSep bool) (head, rest string) {
 	used, lastSep := 0, -1
 	for i, r := range s {
 		rw := width(string(r))
 		if used+rw > w && i > 0 {
-			if lastSep > 0 && used-lastSepCol(s[:lastSep]) <= w/2 {
+			if atSep && lastSep > 0 && used-lastSepCol(s[:lastSep]) <= w/2 {
 				return s[:lastSep], s[lastSep:]
 			}
 			return s[:i], s[i:]

@@ -62,7 +62,7 @@ func TestBrowserCompare(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site")
 	c := testCompare(t)
 	c.Live = testLive()
-	if err := RenderCompare(dir, c); err != nil {
+	if err := RenderCompare(dir, c, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	shots := testenv.ScreenshotDir(t)

@@ -5,59 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 
 	"github.com/imscore/imscore/criteria/catalogue"
 	"github.com/imscore/imscore/report"
 )
-
-// Compare is what RenderCompare and BuildCompare draw: messengers from the
-// catalogue, in the order given, judged as of AsOf.
-type Compare struct {
-	Cat        *catalogue.Catalogue
-	Messengers []*catalogue.Messenger
-	// AsOf is the day staleness is judged on (the page shows it; it is
-	// not taken from the clock, so the output is deterministic).
-	AsOf time.Time
-	// MaxAge is the age after which a claim is shown as stale.
-	MaxAge time.Duration
-	// Title names the site ("" means "imscore").
-	Title string
-	// Live are live scans of servers (imscore compare --server), shown
-	// below the table on every comparison page, marked with when and
-	// where they were measured.
-	Live []LiveServer
-}
-
-// LiveServer is one live scan shown with the comparison.
-type LiveServer struct {
-	Kind, Server string
-	MeasuredAt   time.Time
-	Grade        string
-	Score        int
-	Note         string
-	Rows         []LiveRow
-}
-
-// LiveRow is one verdict of a live scan.
-type LiveRow struct {
-	Criterion, Title, Summary string
-	Status                    report.Status
-}
-
-func liveKind(k string) string {
-	switch k {
-	case "xmpp":
-		return "XMPP server"
-	case "matrix":
-		return "Matrix server"
-	}
-	return line(k)
-}
 
 // The comparison pages live under compare/ in the site: index.html (every
 // group, messengers in the order given), one page per criterion group
@@ -68,17 +22,19 @@ func liveKind(k string) string {
 // pages is bounded by 1 + groups + 2 × criteria whatever the selection.
 const compareDir = "compare/"
 
-// CompareAttribution is the licence note of the catalogue data, shown in
-// the footer of every comparison page.
+// The catalogue data's origin and licence, linked from the footer of every
+// comparison page.
 const (
 	secuchartURL = "https://github.com/bkil/secuchart"
 	ccBySA3URL   = "https://creativecommons.org/licenses/by-sa/3.0/"
 )
 
 // RenderCompare writes the comparison pages (compare/…) and the style
-// sheet into dir, created if missing; other files are left alone.
-func RenderCompare(dir string, c Compare) error {
-	files, err := BuildCompare(c)
+// sheet into dir, created if missing; other files are left alone. The
+// messengers are drawn in the order given, with every live scan below the
+// table of every page; opts.Title names the site.
+func RenderCompare(dir string, c *report.Comparison, opts Options) error {
+	files, err := BuildCompare(c, opts)
 	if err != nil {
 		return err
 	}
@@ -86,16 +42,18 @@ func RenderCompare(dir string, c Compare) error {
 }
 
 // BuildCompare returns the comparison pages by slash-separated path
-// relative to the site root.
-func BuildCompare(c Compare) (map[string][]byte, error) {
-	if c.Cat == nil || len(c.Messengers) == 0 {
+// relative to the site root. A zero MaxAge means catalogue.DefaultMaxAge.
+func BuildCompare(in *report.Comparison, opts Options) (map[string][]byte, error) {
+	if in == nil || in.Catalogue == nil || len(in.Messengers) == 0 {
 		return nil, errors.New("web: nothing to compare")
 	}
+	c := *in
 	if c.MaxAge <= 0 {
 		c.MaxAge = catalogue.DefaultMaxAge
 	}
-	if c.Title == "" {
-		c.Title = "imscore"
+	title := opts.Title
+	if title == "" {
+		title = "imscore"
 	}
 	files := map[string][]byte{"style.css": styleCSS}
 	ctx := context.Background()
@@ -107,24 +65,25 @@ func BuildCompare(c Compare) (map[string][]byte, error) {
 		files[name] = b.Bytes()
 		return nil
 	}
-	pg := func(title, section string) page {
-		return page{Site: c.Title, Title: title, Root: "../", Section: section, Compare: true}
+	pg := func(name, section string) page {
+		return page{Site: title, Title: name, Root: "../", Section: section, Compare: true}
 	}
 	type key struct{ group, sort string }
 	keys := []key{{"", ""}}
-	for _, g := range c.Cat.Taxonomy.Groups {
+	for _, g := range c.Catalogue.Taxonomy.Groups {
 		keys = append(keys, key{g.ID, ""})
 	}
-	for _, cr := range c.Cat.Taxonomy.Criteria {
+	for _, cr := range c.Catalogue.Taxonomy.Criteria {
 		keys = append(keys, key{"", cr.ID}, key{cr.Group, cr.ID})
 	}
 	for _, k := range keys {
-		v := c.view(k.group, k.sort)
+		v := newCompareView(&c, k.group, k.sort)
 		if err := add(compareDir+compareFile(k.group, k.sort), comparePage(pg(v.Heading(), "compare"), v)); err != nil {
 			return nil, err
 		}
 	}
-	if err := add(compareDir+"criteria.html", compareCriteriaPage(pg("Comparison criteria", "compare-criteria"), c.criteriaView())); err != nil {
+	all := c.View(nil, "")
+	if err := add(compareDir+"criteria.html", compareCriteriaPage(pg("Comparison criteria", "compare-criteria"), all.Sections())); err != nil {
 		return nil, err
 	}
 	return files, nil
@@ -146,76 +105,30 @@ func compareFile(group, sortBy string) string {
 	return "group-" + group + "-sort-" + sortBy + ".html"
 }
 
-// compareView is one comparison page.
+// compareView is one comparison page: the model's view for one group
+// ("" for all) and sort key.
 type compareView struct {
-	C          *Compare
-	Group      string // the group shown, "" for all
-	Sort       string // the criterion messengers are ordered by, "" for as given
-	Messengers []*catalogue.Messenger
-	Sections   []compareSection
-	Stale      int
+	report.CompareView
+	Group string
 }
 
-type compareSection struct {
-	G    catalogue.Group
-	Rows []compareRow
-}
-
-type compareRow struct {
-	Crit  catalogue.Criterion
-	Cells []compareCell
-}
-
-type compareCell struct {
-	Claim catalogue.Claim
-	Stale bool
-}
-
-func (c *Compare) view(group, sortBy string) compareView {
-	v := compareView{C: c, Group: group, Sort: sortBy}
-	v.Messengers = append(v.Messengers, c.Messengers...)
-	if sortBy != "" {
-		sort.SliceStable(v.Messengers, func(i, j int) bool {
-			return v.Messengers[i].Rank(sortBy) < v.Messengers[j].Rank(sortBy)
-		})
+func newCompareView(c *report.Comparison, group, sortBy string) compareView {
+	var groups []string
+	if group != "" {
+		groups = []string{group}
 	}
-	for _, g := range c.Cat.Taxonomy.Groups {
-		if group != "" && g.ID != group {
-			continue
-		}
-		sec := compareSection{G: g}
-		for _, cr := range c.Cat.Taxonomy.Criteria {
-			if cr.Group != g.ID {
-				continue
-			}
-			row := compareRow{Crit: cr}
-			for _, m := range v.Messengers {
-				cl, ok := m.Claim(cr.ID)
-				if !ok {
-					cl = catalogue.Claim{Criterion: cr.ID, Value: catalogue.Unknown, Explanation: "No claim in the catalogue."}
-				}
-				st := catalogue.IsStale(cl, c.AsOf, c.MaxAge)
-				if st {
-					v.Stale++
-				}
-				row.Cells = append(row.Cells, compareCell{Claim: cl, Stale: st})
-			}
-			sec.Rows = append(sec.Rows, row)
-		}
-		v.Sections = append(v.Sections, sec)
-	}
-	return v
+	return compareView{CompareView: c.View(groups, sortBy), Group: group}
 }
 
 // Heading is the page's h1 and title.
 func (v compareView) Heading() string {
 	h := "Messenger comparison"
 	if v.Group != "" {
-		g, _ := v.C.Cat.Taxonomy.Group(v.Group)
+		g, _ := v.Comparison.Catalogue.Taxonomy.Group(v.Group)
 		h += ": " + g.Title
 	}
 	if v.Sort != "" {
-		cr, _ := v.C.Cat.Taxonomy.Criterion(v.Sort)
+		cr, _ := v.Comparison.Catalogue.Taxonomy.Criterion(v.Sort)
 		h += ", sorted by " + cr.Title
 	}
 	return h
@@ -225,7 +138,7 @@ func (v compareView) Heading() string {
 // when its criterion is shown there.
 func (v compareView) GroupHref(g string) string {
 	s := v.Sort
-	if cr, ok := v.C.Cat.Taxonomy.Criterion(s); ok && g != "" && cr.Group != g {
+	if cr, ok := v.Comparison.Catalogue.Taxonomy.Criterion(s); ok && g != "" && cr.Group != g {
 		s = ""
 	}
 	return compareFile(g, s)
@@ -235,10 +148,13 @@ func (v compareView) GroupHref(g string) string {
 // given).
 func (v compareView) SortHref(id string) string { return compareFile(v.Group, id) }
 
-func (c *Compare) asOf() string                    { return c.AsOf.UTC().Format(catalogue.DateLayout) }
-func (c *Compare) maxAgeDays() int                 { return int(c.MaxAge / (24 * time.Hour)) }
-func (v compareView) columns() int                 { return len(v.Messengers) + 1 }
-func (v compareView) allGroups() []catalogue.Group { return v.C.Cat.Taxonomy.Groups }
+func (v compareView) columns() int { return len(v.Messengers) + 1 }
+func (v compareView) allGroups() []catalogue.Group {
+	return v.Comparison.Catalogue.Taxonomy.Groups
+}
+
+// liveKind names the server a live scan looked at.
+func liveKind(k string) string { return line(report.ServerKindName(k)) }
 
 // Cell presentation: a symbol and a word, never colour alone.
 
@@ -258,7 +174,7 @@ func valueClass(v catalogue.Value) string {
 
 // cellTitle is the tooltip of a cell: the explanation and when it was
 // checked.
-func (c *Compare) cellTitle(m *catalogue.Messenger, cell compareCell) string {
+func cellTitle(c *report.Comparison, m *catalogue.Messenger, cell report.CompareCell) string {
 	var b strings.Builder
 	b.WriteString(m.Name + ": " + valueWord(cell.Claim.Value) + ". ")
 	b.WriteString(line(cell.Claim.Explanation))
@@ -268,7 +184,7 @@ func (c *Compare) cellTitle(m *catalogue.Messenger, cell compareCell) string {
 		b.WriteString(" No source yet.")
 	}
 	if cell.Stale {
-		b.WriteString(fmt.Sprintf(" Stale: checked more than %d days before %s.", c.maxAgeDays(), c.asOf()))
+		b.WriteString(fmt.Sprintf(" Stale: checked more than %d days before %s.", c.MaxAgeDays(), c.AsOfDate()))
 	}
 	for _, d := range cell.Claim.Disputed {
 		b.WriteString(" Disputed: another source says " + valueWord(d.Value) + ": " + line(d.Explanation) + " (checked " + d.Checked + ").")
@@ -333,26 +249,6 @@ func messengerNote(m *catalogue.Messenger) string {
 	return strings.Join(parts, " · ")
 }
 
-// criteriaView is the page that explains every row.
-type compareCriteriaView struct {
-	C        *Compare
-	Sections []compareSection
-}
-
-func (c *Compare) criteriaView() compareCriteriaView {
-	v := compareCriteriaView{C: c}
-	for _, g := range c.Cat.Taxonomy.Groups {
-		sec := compareSection{G: g}
-		for _, cr := range c.Cat.Taxonomy.Criteria {
-			if cr.Group == g.ID {
-				sec.Rows = append(sec.Rows, compareRow{Crit: cr})
-			}
-		}
-		v.Sections = append(v.Sections, sec)
-	}
-	return v
-}
-
 // originName spells out where a criterion comes from.
 func originName(o string) string {
 	switch o {
@@ -376,7 +272,7 @@ func originList(os []string) string {
 	return strings.Join(out, ", ")
 }
 
-func countRows(secs []compareSection) int {
+func countRows(secs []report.CompareSection) int {
 	n := 0
 	for _, s := range secs {
 		n += len(s.Rows)
@@ -384,8 +280,8 @@ func countRows(secs []compareSection) int {
 	return n
 }
 
-func critTitle(c *Compare, id string) string {
-	cr, _ := c.Cat.Taxonomy.Criterion(id)
+func critTitle(c *report.Comparison, id string) string {
+	cr, _ := c.Catalogue.Taxonomy.Criterion(id)
 	return cr.Title
 }
 

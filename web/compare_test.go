@@ -16,7 +16,7 @@ import (
 const compareGoldenDir = "../fixtures/golden/compare-site"
 
 // testCompare is the fixed selection of the golden comparison pages.
-func testCompare(t *testing.T) Compare {
+func testCompare(t *testing.T) *report.Comparison {
 	t.Helper()
 	cat, err := catalogue.Load()
 	if err != nil {
@@ -30,7 +30,7 @@ func testCompare(t *testing.T) Compare {
 		}
 		ms = append(ms, m)
 	}
-	return Compare{Cat: cat, Messengers: ms, AsOf: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC), MaxAge: 365 * 24 * time.Hour}
+	return &report.Comparison{Catalogue: cat, Messengers: ms, AsOf: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC), MaxAge: 365 * 24 * time.Hour}
 }
 
 // compareGolden are the pages compared with golden copies: the others are
@@ -44,7 +44,7 @@ var compareGolden = []string{
 }
 
 func TestCompareGolden(t *testing.T) {
-	files, err := BuildCompare(testCompare(t))
+	files, err := BuildCompare(testCompare(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +71,11 @@ func TestCompareGolden(t *testing.T) {
 
 func TestComparePages(t *testing.T) {
 	c := testCompare(t)
-	files, err := BuildCompare(c)
+	files, err := BuildCompare(c, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tax := c.Cat.Taxonomy
+	tax := c.Catalogue.Taxonomy
 	// Bounded: index, one per group, two per criterion, criteria.html, style.css.
 	if want := 1 + len(tax.Groups) + 2*len(tax.Criteria) + 2; len(files) != want {
 		t.Errorf("%d files, want %d", len(files), want)
@@ -117,7 +117,7 @@ func TestComparePages(t *testing.T) {
 			t.Errorf("%s has a script", name)
 		}
 	}
-	if _, err := BuildCompare(Compare{Cat: c.Cat}); err == nil {
+	if _, err := BuildCompare(&report.Comparison{Catalogue: c.Catalogue}, Options{}); err == nil {
 		t.Error("nothing to compare accepted")
 	}
 }
@@ -131,7 +131,7 @@ func htmlEscapeText(s string) string {
 }
 
 func TestCompareLinksResolve(t *testing.T) {
-	files, err := BuildCompare(testCompare(t))
+	files, err := BuildCompare(testCompare(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,11 +188,11 @@ func TestCompareLinksResolve(t *testing.T) {
 
 // testLive is a live scan as `imscore compare --server` passes it (test
 // data, not a measurement).
-func testLive() []LiveServer {
-	return []LiveServer{{
+func testLive() []report.LiveServer {
+	return []report.LiveServer{{
 		Kind: "xmpp", Server: "example.test", MeasuredAt: time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC),
 		Grade: "C", Score: 86, Note: "Measured live by an anonymous imscore scan of this one server; not a claim about the messenger.",
-		Rows: []LiveRow{
+		Shown: []report.LiveFinding{
 			{Criterion: "xmpp.c2s.starttls-required", Title: "Clients must use TLS", Status: report.Pass, Summary: "STARTTLS required on every c2s endpoint."},
 			{Criterion: "xmpp.s2s.starttls-required", Title: "Servers must use TLS", Status: report.Fail, Summary: `<script>alert(1)</script> said the server ` + "\u202e"},
 		},
@@ -202,7 +202,7 @@ func testLive() []LiveServer {
 func TestCompareLive(t *testing.T) {
 	c := testCompare(t)
 	c.Live = testLive()
-	files, err := BuildCompare(c)
+	files, err := BuildCompare(c, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
