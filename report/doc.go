@@ -22,8 +22,17 @@
 //   - Diff / WriteDiff / WriteDiffJSON: what changed between two reports of
 //     one target, and whether anything got worse (`imscore diff`).
 //
+// A Comparison (compare*.go) is the other model: messengers of the
+// catalogue (criteria/catalogue) side by side, a sourced claim per
+// criterion, with live scans of servers (LiveServer, built from a Report)
+// beside them. View narrows it to some criterion groups and orders the
+// messengers; WriteCompareTable and WriteCompareJSON render a view
+// (`imscore compare`), package web draws every view as pages.
+//
 // Visible is the one function that makes text from a peer safe for a
 // terminal or a page: control characters, bidirectional overrides and
-// other invisible characters are shown as escapes, not interpreted. The
-// static HTML site is rendered by package web from the same model.
+// other invisible characters are shown as escapes, not interpreted.
+// Statuses are always spelled out in words, never by colour alone, from
+// one vocabulary (status.go). The static HTML site is rendered by package
+// web from the same model.
 package report
