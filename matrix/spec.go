@@ -28,7 +28,7 @@ func ScanSpec(arg string, opts Options) (probes.Spec, error) {
 // scannable: the scan reached the server when a federation address gave
 // an HTTP answer or the client base URL answered /versions.
 func scannable(res probes.Results) error {
-	if cd, ok := probes.Data[*ClientData](res, IDClient); ok && cd.Reachable() {
+	if cd, ok := Client.OK(res); ok && cd.Reachable() {
 		return nil
 	}
 	d := res.Get(IDDiscovery)
@@ -43,7 +43,7 @@ func scannable(res probes.Results) error {
 
 // endpoints lists the federation addresses.
 func endpoints(res probes.Results) []probes.Endpoint {
-	if d, ok := probes.Data[*DiscoveryData](res, IDDiscovery); ok {
+	if d, ok := Discovery.OK(res); ok {
 		return d.Endpoints
 	}
 	return nil

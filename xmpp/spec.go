@@ -59,7 +59,7 @@ func scannable(res probes.Results) error {
 	}
 	// A domain may offer clients direct TLS only (XEP-0368; _xmpp-client
 	// "." or absent service): a stream over direct TLS counts too.
-	if dt, ok := probes.Data[*DirectTLSData](res, IDDirectTLS); ok {
+	if dt, ok := DirectTLS.OK(res); ok {
 		for _, e := range dt.Endpoints {
 			if e.Features != nil {
 				return nil
@@ -69,7 +69,7 @@ func scannable(res probes.Results) error {
 	if o := res.Get(C2STLSIDs.Endpoints); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("no client endpoint: %s", probes.ReasonOf(o))
 	}
-	d, _ := probes.Data[*StreamsData](res, IDC2SStreams)
+	d, _ := C2SStreams.OK(res)
 	if d != nil {
 		for _, e := range d.Endpoints {
 			if e.PreTLS != nil {
