@@ -90,3 +90,21 @@ func endpoints(res probes.Results) []probes.Endpoint {
 	}
 	return out
 }
+
+// TLSScanSpec is the TLS grade of one XMPP service (`imscore scan tls
+// HOST:PORT --starttls MODE --xmpp-domain DOMAIN`): with mode
+// (StartTLSClient, StartTLSServer) the connection is upgraded with
+// STARTTLS in a stream to domain first; with domain the certificate must
+// match its XMPP identities (RFC 6120 §13.7.2, RFC 7590). name is the
+// argument as the user gave it.
+func TLSScanSpec(name string, t tls.Target, mode, domain string) probes.Spec {
+	if mode != "" {
+		t.Upgrade, t.SNI = StartTLS(mode, domain), ServerName(domain, t.SNI)
+	}
+	if domain != "" {
+		t.References = ReferenceIDs(domain, mode == StartTLSServer, false)
+	}
+	s := tls.ScanSpec(name, t)
+	s.Target.StartTLS, s.Target.XMPPDomain = mode, domain
+	return s
+}

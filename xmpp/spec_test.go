@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/imscore/imscore/probes"
+	"github.com/imscore/imscore/tls"
 )
 
 func TestParseDomain(t *testing.T) {
@@ -38,5 +39,17 @@ func TestScanSpecAccount(t *testing.T) {
 	// No DNS answer: the scan did not reach the domain.
 	if err := s.Scannable(probes.Results{IDDNS: {Status: probes.StatusDNSError, Reason: "NXDOMAIN"}}); err == nil || err.Error() != "DNS: NXDOMAIN" {
 		t.Errorf("scannable without DNS: %v", err)
+	}
+}
+
+func TestTLSScanSpec(t *testing.T) {
+	s := TLSScanSpec("xmpp.example.org:5269", tls.Target{Host: "xmpp.example.org", Port: 5269}, StartTLSServer, "example.org")
+	if s.Kind() != "tls" || s.Target.StartTLS != "xmpp-server" || s.Target.XMPPDomain != "example.org" || s.Target.SNI != "example.org" || s.Target.Host != "xmpp.example.org" {
+		t.Errorf("target %+v", s.Target)
+	}
+	// Direct TLS with a domain: no STARTTLS, the SNI as given.
+	s = TLSScanSpec("xmpp.example.org:5223", tls.Target{Host: "xmpp.example.org", Port: 5223}, "", "example.org")
+	if s.Target.StartTLS != "" || s.Target.XMPPDomain != "example.org" || s.Target.SNI != "xmpp.example.org" {
+		t.Errorf("direct TLS target %+v", s.Target)
 	}
 }

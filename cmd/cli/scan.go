@@ -215,14 +215,10 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 				xmppDomain = host
 			}
 			t := tls.Target{Host: host, Port: port, SNI: sni}
-			if starttls != "" {
-				t.Upgrade, t.SNI = xmpp.StartTLS(starttls, xmppDomain), xmpp.ServerName(xmppDomain, sni)
-			}
-			if xmppDomain != "" {
-				t.References = xmpp.ReferenceIDs(xmppDomain, starttls == xmpp.StartTLSServer, false)
-			}
 			spec := tls.ScanSpec(args[0], t)
-			spec.Target.StartTLS, spec.Target.XMPPDomain = starttls, xmppDomain
+			if starttls != "" || xmppDomain != "" {
+				spec = xmpp.TLSScanSpec(args[0], t, starttls, xmppDomain)
+			}
 			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
