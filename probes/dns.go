@@ -137,6 +137,15 @@ func (s *SystemResolver) Query(ctx context.Context, name string, qtype uint16) (
 			ans.Rcode = dns.RcodeNameError
 			return ans, nil
 		}
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			// "no suitable address found": the name is known (an
+			// /etc/hosts entry with only an IPv4 address, say) but has
+			// no address of this family. For DNS that is NOERROR with
+			// an empty answer, not a failure.
+			ans.Server = "system (hosts file or resolver: " + ae.Err + ")"
+			return ans, nil
+		}
 		return nil, err
 	}
 	for _, ip := range ips {
