@@ -65,6 +65,10 @@ type Target struct {
 	XMPPDomain string `json:"xmpp_domain,omitempty"`
 	// Endpoints are every address that was probed.
 	Endpoints []probes.Endpoint `json:"endpoints"`
+	// Unreached are the addresses that were not tested because of where
+	// the scan ran: not reachable from this vantage point (no route), or
+	// left out by -4/-6. No criterion counts them (see net.dual-stack).
+	Unreached []probes.Unreached `json:"unreached,omitempty"`
 }
 
 // Cap is a grade cap that applied.

@@ -59,7 +59,7 @@ func newProgress(w io.Writer, target string, total int) *progress {
 func (p *progress) wrap(ps []probes.Probe) []probes.Probe {
 	out := make([]probes.Probe, len(ps))
 	for i, pr := range ps {
-		out[i] = probes.Func{Name: pr.ID(), Needs: pr.Requires(), Wants: probes.WantedBy(pr), Limit: pr.Timeout(),
+		out[i] = probes.Func{Name: pr.ID(), Needs: pr.Requires(), Wants: probes.WantedBy(pr), Limit: pr.Timeout(), Last: probes.IsFinal(pr),
 			Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 				p.started(pr.ID())
 				defer p.finished(pr.ID())
