@@ -29,7 +29,7 @@ func Assemble(kind string, target report.Target, res probes.Results, tool report
 		Areas:         sc.Areas,
 		Findings:      findings,
 	}
-	if d, ok := probes.Data[*probes.VantageData](res, probes.IDVantage); ok && len(d.Unreached) > 0 {
+	if d, ok := probes.Vantage.OK(res); ok && len(d.Unreached) > 0 {
 		r.Target.Unreached = d.Unreached
 	}
 	if r.Target.Endpoints == nil {

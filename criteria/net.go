@@ -101,11 +101,10 @@ func deadElsewhere(in Input, set tlsSet, addr string) bool {
 }
 
 func evalDualStack(in Input) Verdict {
-	var vd *probes.VantageData
+	vd, vo := probes.Vantage.Of(in.Results)
 	var vev []probes.Evidence
-	if o := in.Results.Get(probes.IDVantage); o != nil {
-		vd, _ = o.Data.(*probes.VantageData)
-		vev = o.Evidence
+	if vo != nil {
+		vev = vo.Evidence
 	}
 	answered := map[string]bool{}
 	families := map[string]bool{}

@@ -195,6 +195,9 @@ func unreachedError(host string, us []Unreached) error {
 // IDVantage is the probe that reports the endpoints a scan left out.
 const IDVantage ID = "net.vantage"
 
+// Vantage is the key of net.vantage's data.
+var Vantage = Key[*VantageData]{ID: IDVantage}
+
 // VantageData is the data of net.vantage.
 type VantageData struct {
 	// Family is what the scan was restricted to: any, ipv4, ipv6.
