@@ -101,6 +101,7 @@ var caseTables = map[string]func(t *testing.T) []evalCase{
 	"matrix_access":     matrixAccessCases,
 	"matrix_account":    matrixAccountCases,
 	"net":               netCases,
+	"dns":               dnsCases,
 }
 
 func TestCases(t *testing.T) {

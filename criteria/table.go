@@ -34,6 +34,7 @@ var concerns = []concern{
 	{"matrix_access", matrixAccessCriteria},
 	{"matrix_account", matrixAccountCriteria},
 	{"net", netCriteria},
+	{"dns", dnsCriteria},
 }
 
 var (
