@@ -136,3 +136,44 @@ func TestRealHostsFileName(t *testing.T) {
 		t.Errorf("endpoints %+v", r.Target.Endpoints)
 	}
 }
+
+// TestRealIPv4OnlyVantageXMPP: Prosody behind SRV records whose target also
+// has an AAAA record this machine has no route to. The scan grades what it
+// could test exactly as it grades the same server without the AAAA record,
+// and says what it left out.
+func TestRealIPv4OnlyVantageXMPP(t *testing.T) {
+	if !testenv.Isolated(t, testenv.IsolatedOptions{}) {
+		return
+	}
+	testenv.Need(t, "prosody")
+	pki := testenv.NewPKI(t)
+	cert, key := xmppLeaf(t, pki, true)
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true})
+	v4 := testenv.StartDNS(t, xmppZone(x), true)
+	dual := testenv.StartDNS(t, xmppZone(x)+"xmpp.example.test. 60 IN AAAA 2001:db8::5\n", true)
+
+	code, want, stderr := scanXMPP(t, "example.test", "--resolver", v4.Addr, "--ca-file", pki.CAFile)
+	if code != ExitOK || want == nil {
+		t.Fatalf("IPv4 only: exit %d: %s", code, stderr)
+	}
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dual.Addr, "--ca-file", pki.CAFile)
+	if code != ExitOK || r == nil {
+		t.Fatalf("with AAAA: exit %d: %s", code, stderr)
+	}
+	t.Logf("grade %s (without the AAAA record: %s); net.dual-stack %s: %s", r.Grade, want.Grade, statuses(r)["net.dual-stack"], summaryOf(r, "net.dual-stack"))
+	if r.Grade != want.Grade || r.Score != want.Score {
+		t.Errorf("grade %s %d, the same server without the AAAA record: %s %d", r.Grade, r.Score, want.Grade, want.Score)
+	}
+	got := statuses(r)
+	for id, st := range statuses(want) {
+		if id != "net.dual-stack" && got[id] != st {
+			t.Errorf("%s: %s (%s), without the AAAA record %s", id, got[id], summaryOf(r, id), st)
+		}
+	}
+	if got["net.dual-stack"] != S || !strings.Contains(summaryOf(r, "net.dual-stack"), "[2001:db8::5]:") {
+		t.Errorf("net.dual-stack %s: %s", got["net.dual-stack"], summaryOf(r, "net.dual-stack"))
+	}
+	if len(r.Target.Unreached) != 2 { // c2s and s2s ports
+		t.Errorf("unreached %+v", r.Target.Unreached)
+	}
+}
