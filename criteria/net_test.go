@@ -6,6 +6,7 @@ import (
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // handshakes builds the tls.handshake observation of a scan tls with one
@@ -65,7 +66,7 @@ func netCases(t *testing.T) []evalCase {
 func TestDeadAddressLeavesTLSCriteria(t *testing.T) {
 	hs := handshakes(map[string]probes.Status{"127.0.0.1:443": probes.StatusOK, "[::1]:443": probes.StatusRefused})
 	vs := okObs(tls.DefaultIDs.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
-		versions("127.0.0.1:443", tls.VersionTLS12, tls.VersionTLS13),
+		versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13),
 		{EndpointResult: tls.EndpointResult{Endpoint: ep("[::1]:443"), Status: probes.StatusRefused, Reason: "connection refused"}},
 	}})
 	if v := eval(t, "tls.protocol.tls13", results(hs, vs)); v.Status != report.Pass {
@@ -75,7 +76,7 @@ func TestDeadAddressLeavesTLSCriteria(t *testing.T) {
 	// matter: the endpoint stays unmeasured.
 	hs2 := handshakes(map[string]probes.Status{"127.0.0.2:443": probes.StatusOK, "127.0.0.1:443": probes.StatusRefused})
 	vs2 := okObs(tls.DefaultIDs.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
-		versions("127.0.0.2:443", tls.VersionTLS12, tls.VersionTLS13),
+		versions("127.0.0.2:443", wire.VersionTLS12, wire.VersionTLS13),
 		{EndpointResult: tls.EndpointResult{Endpoint: ep("127.0.0.1:443"), Status: probes.StatusRefused, Reason: "connection refused"}},
 	}})
 	if v := eval(t, "tls.protocol.tls13", results(hs2, vs2)); v.Status != report.Error {
