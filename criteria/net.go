@@ -100,6 +100,17 @@ func deadElsewhere(in Input, set tlsSet, addr string) bool {
 	return false
 }
 
+// deadInService is deadElsewhere for the TLS set whose endpoints probe is
+// epsID (the XMPP streams probes share their endpoints with a TLS set).
+func deadInService(in Input, epsID probes.ID, addr string) bool {
+	for _, set := range tlsSets(in) {
+		if set.IDs.Endpoints == epsID {
+			return deadElsewhere(in, set, addr)
+		}
+	}
+	return false
+}
+
 func evalDualStack(in Input) Verdict {
 	vd, vo := probes.Vantage.Of(in.Results)
 	var vev []probes.Evidence

@@ -177,3 +177,45 @@ func TestRealIPv4OnlyVantageXMPP(t *testing.T) {
 		t.Errorf("unreached %+v", r.Target.Unreached)
 	}
 }
+
+// TestRealDeadAAAAXMPP: Prosody listens on 127.0.0.1 only, its SRV target
+// also has the AAAA record ::1. net.dual-stack fails naming both ports;
+// the TLS and stream criteria judge the IPv4 endpoints as they would
+// without the record, and the fail caps the grade at B.
+func TestRealDeadAAAAXMPP(t *testing.T) {
+	testenv.Need(t, "prosody")
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	} else {
+		l.Close()
+	}
+	pki := testenv.NewPKI(t)
+	cert, key := xmppLeaf(t, pki, true)
+	x := testenv.StartProsody(t, testenv.ProsodyOptions{Domain: "example.test", Cert: cert, Key: key, RequireTLS: true, S2SRequireTLS: true})
+	v4 := testenv.StartDNS(t, xmppZone(x), true)
+	dual := testenv.StartDNS(t, xmppZone(x)+"xmpp.example.test. 60 IN AAAA ::1\n", true)
+	code, want, stderr := scanXMPP(t, "example.test", "--resolver", v4.Addr, "--ca-file", pki.CAFile)
+	if code != ExitOK || want == nil {
+		t.Fatalf("IPv4 only: exit %d: %s", code, stderr)
+	}
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", dual.Addr, "--ca-file", pki.CAFile)
+	if code != ExitOK || r == nil {
+		t.Fatalf("with AAAA: exit %d: %s", code, stderr)
+	}
+	t.Logf("grade %s (without the AAAA record: %s); net.dual-stack %s: %s", r.Grade, want.Grade, statuses(r)["net.dual-stack"], summaryOf(r, "net.dual-stack"))
+	got := statuses(r)
+	for id, st := range statuses(want) {
+		if id != "net.dual-stack" && got[id] != st {
+			t.Errorf("%s: %s (%s), without the AAAA record %s", id, got[id], summaryOf(r, id), st)
+		}
+	}
+	_, c2s, _ := net.SplitHostPort(x.Addr)
+	_, s2s, _ := net.SplitHostPort(x.S2SAddr)
+	ds := summaryOf(r, "net.dual-stack")
+	if got["net.dual-stack"] != F || !strings.Contains(ds, "[::1]:"+c2s) || !strings.Contains(ds, "[::1]:"+s2s) {
+		t.Errorf("net.dual-stack %s: %s", got["net.dual-stack"], ds)
+	}
+	if r.Grade != "B" {
+		t.Errorf("grade %s (score %d, caps %+v), want B", r.Grade, r.Score, r.Caps)
+	}
+}

@@ -114,7 +114,9 @@ func (o *scanOptions) validate() error {
 
 // env builds the scan's Env from the flags.
 func (o *scanOptions) env() (*probes.Env, error) {
-	env := &probes.Env{}
+	// The system's routing table decides what this machine can test, also
+	// when a dialer is wrapped later (a guard, progress).
+	env := &probes.Env{Routes: probes.SystemRouter{}}
 	switch {
 	case o.ipv4:
 		env.Family = probes.IPv4Only
