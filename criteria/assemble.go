@@ -29,6 +29,9 @@ func Assemble(kind string, target report.Target, res probes.Results, tool report
 		Areas:         sc.Areas,
 		Findings:      findings,
 	}
+	if d, ok := probes.Vantage.OK(res); ok && len(d.Unreached) > 0 {
+		r.Target.Unreached = d.Unreached
+	}
 	if r.Target.Endpoints == nil {
 		r.Target.Endpoints = []probes.Endpoint{}
 	}

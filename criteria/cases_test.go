@@ -100,6 +100,8 @@ var caseTables = map[string]func(t *testing.T) []evalCase{
 	"matrix_client":     matrixClientCases,
 	"matrix_access":     matrixAccessCases,
 	"matrix_account":    matrixAccountCases,
+	"net":               netCases,
+	"dns":               dnsCases,
 }
 
 func TestCases(t *testing.T) {

@@ -33,6 +33,8 @@ var concerns = []concern{
 	{"matrix_client", matrixClientCriteria},
 	{"matrix_access", matrixAccessCriteria},
 	{"matrix_account", matrixAccountCriteria},
+	{"net", netCriteria},
+	{"dns", dnsCriteria},
 }
 
 var (

@@ -246,9 +246,21 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 	case len(unmeasured) > 0:
 		return Verdict{Status: report.Error, Summary: "TLSA records exist but " + strings.Join(unmeasured, ", ") + " served no chain to compare", Evidence: ev}
 	case !d.AD:
-		return Verdict{Status: report.Warn, Summary: "TLSA records match but the answer is not DNSSEC-authenticated (AD=0)", Evidence: ev}
+		return Verdict{Status: report.Warn, Summary: "DANE not usable: TLSA records match but the TLSA answer is not DNSSEC-authenticated (AD=0" + resolverOf(d.DNSSEC) + "), so DANE clients ignore them (RFC 7672 §2.2)", Evidence: ev}
+	case d.SRV != nil && d.SRV.State != probes.DNSSECSecure:
+		return Verdict{Status: report.Warn, Summary: fmt.Sprintf("DANE not usable: TLSA records match and are authenticated, but the SRV answer %s they hang off is %s; a client uses TLSA records at an SRV target only when the SRV answer is secure (RFC 7673 §3)",
+			d.SRV.Name, d.SRV.State), Evidence: ev}
 	}
 	return Verdict{Status: report.Pass, Summary: fmt.Sprintf("%d TLSA records, DNSSEC-authenticated, matching every endpoint", len(d.Records)), Evidence: ev}
+}
+
+// resolverOf names the resolver that was trusted to validate ("" when
+// unknown).
+func resolverOf(d *probes.DNSSEC) string {
+	if d == nil || d.Resolver == "" {
+		return ""
+	}
+	return ", resolver " + d.Resolver
 }
 
 func truncHex(s string) string {

@@ -124,5 +124,11 @@ func tlsCertCases(t *testing.T) []evalCase {
 		{ID: "tls.dane", Name: "authenticated match", Res: dane(&tls.DANEData{AD: true, Records: rec, Endpoints: matched}), Want: report.Pass},
 		{ID: "tls.dane", Name: "not authenticated", Res: dane(&tls.DANEData{Records: rec, Endpoints: matched}), Want: report.Warn, Has: "AD=0"},
 		{ID: "tls.dane", Name: "mismatch", Res: dane(&tls.DANEData{AD: true, Records: rec, Endpoints: []tls.EndpointDANE{{EndpointResult: okHead("127.0.0.1:443")}}}), Want: report.Fail},
+		{ID: "tls.dane", Name: "authenticated TLSA behind an unsigned SRV", Kind: "tls", Res: dane(&tls.DANEData{AD: true, Records: rec, Endpoints: matched,
+			SRV: &probes.DNSSEC{Name: "_xmpp-client._tcp.example.org.", Type: "SRV", State: probes.DNSSECInsecure}}), Want: report.Warn, Has: "DANE not usable"},
+		{ID: "tls.dane", Name: "authenticated TLSA behind a secure SRV", Kind: "tls", Res: dane(&tls.DANEData{AD: true, Records: rec, Endpoints: matched,
+			SRV: &probes.DNSSEC{Name: "_xmpp-client._tcp.example.org.", Type: "SRV", State: probes.DNSSECSecure}}), Want: report.Pass},
+		{ID: "tls.dane", Name: "bogus TLSA", Kind: "tls", Res: results(&probes.Observation{Probe: ids.DANE, Status: probes.StatusDNSError,
+			Reason: "TLSA query _443._tcp.test.example. answered SERVFAIL: DNSSEC validation failed (bogus signatures; ...)"}), Want: report.Error, Has: "bogus"},
 	}
 }

@@ -72,8 +72,13 @@ func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls
 		for _, e := range endpoints(d) {
 			h := head(e)
 			v := epVerdict{Status: report.Error, Summary: unmeasured + h.Reason}
-			if h.Status == probes.StatusOK {
+			switch {
+			case h.Status == probes.StatusOK:
 				v = fn(d, e)
+			case deadElsewhere(in, set, h.Endpoint.Addr):
+				// Published but silent while the other family answers:
+				// net.dual-stack fails for it; nothing to grade here.
+				v = epVerdict{Status: report.Skip, Summary: "not measured: " + h.Endpoint.Addr + " does not answer (see net.dual-stack)"}
 			}
 			v.Endpoint = set.name(h.Endpoint.Addr)
 			vs = append(vs, v)

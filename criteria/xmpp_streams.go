@@ -32,7 +32,14 @@ func streamsEval(in Input, k probes.Key[*xmpp.StreamsData], epsID probes.ID, wha
 	}
 	var vs []epVerdict
 	for _, e := range d.Endpoints {
-		v := fn(e)
+		var v epVerdict
+		if e.Status != probes.StatusOK && deadInService(in, epsID, e.Endpoint.Addr) {
+			// Published but silent while the other family answers:
+			// net.dual-stack fails for it; nothing to judge here.
+			v = epVerdict{Status: report.Skip, Summary: "not measured: " + e.Endpoint.Addr + " does not answer (see net.dual-stack)"}
+		} else {
+			v = fn(e)
+		}
 		v.Endpoint = e.Endpoint.Addr
 		if v.Evidence == nil {
 			v.Evidence = xmpp.StreamEvidence(e)

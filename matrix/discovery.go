@@ -52,6 +52,8 @@ type SRVLookup struct {
 	// Disabled: a single "." record (the service is decidedly absent).
 	Disabled bool   `json:"disabled,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// DNSSEC is what the SRV answer says about its authenticity.
+	DNSSEC *probes.DNSSEC `json:"dnssec,omitempty"`
 }
 
 // Found reports whether the lookup yielded usable records.
@@ -296,6 +298,23 @@ func (d *DiscoveryData) srvChain(ctx context.Context, env *probes.Env, host, ste
 	return nil
 }
 
+// srvDNSSEC is the DNSSEC state of the SRV answer that decided discovery
+// (nil when discovery did not use SRV): DANE at an SRV target counts only
+// when that answer is secure (RFC 7673 §3).
+func (d *DiscoveryData) srvDNSSEC() *probes.DNSSEC {
+	switch d.Step {
+	case StepSRV, StepLegacySRV, StepWellKnownSRV, StepWellKnownLegacy:
+	default:
+		return nil
+	}
+	for i := len(d.SRV) - 1; i >= 0; i-- {
+		if d.SRV[i].Found() {
+			return d.SRV[i].DNSSEC
+		}
+	}
+	return nil
+}
+
 func dedupe(eps []probes.Endpoint) []probes.Endpoint {
 	seen := map[string]bool{}
 	var out []probes.Endpoint
@@ -315,12 +334,13 @@ func lookupSRV(ctx context.Context, env *probes.Env, name string) (SRVLookup, []
 	ans, err := env.Resolver.Query(ctx, l.Name, dns.TypeSRV)
 	if err != nil {
 		l.Error = err.Error()
+		l.DNSSEC = probes.NoAnswerDNSSEC(l.Name, dns.TypeSRV, err)
 		return l, []probes.Evidence{{Kind: "dns", Sent: l.Name + " SRV", Detail: "no answer: " + err.Error()}}
 	}
 	ev := []probes.Evidence{ans.Evidence()}
-	l.Rcode, l.AD = ans.RcodeString(), ans.AD
+	l.Rcode, l.AD, l.DNSSEC = ans.RcodeString(), ans.AD, ans.DNSSEC()
 	if ans.Rcode != dns.RcodeSuccess && ans.Rcode != dns.RcodeNameError {
-		l.Error = fmt.Sprintf("SRV question %s answered %s", l.Name, ans.RcodeString())
+		l.Error = fmt.Sprintf("SRV question %s answered %s", l.Name, ans.Problem())
 		return l, ev
 	}
 	var recs []SRVTarget

@@ -68,7 +68,11 @@ func federationTLSProbes() []probes.Probe {
 			}
 			for _, q := range tls.Probes(t, ids) {
 				if q.ID() == id {
-					return q.Run(ctx, env, in)
+					o := q.Run(ctx, env, in)
+					if dd, ok := o.Data.(*tls.DANEData); ok && id == ids.DANE {
+						dd.SRV = d.srvDNSSEC()
+					}
+					return o
 				}
 			}
 			return probes.Observation{Status: probes.StatusError, Reason: "tls.Probes has no probe " + string(id) + " (bug)"}

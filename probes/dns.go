@@ -26,6 +26,31 @@ type Answer struct {
 	// resolver asserts it validated the answer.
 	AD      bool
 	Records []dns.RR
+	// Sigs is the number of RRSIG records that came with the answer (they
+	// are not in Records): a signed zone seen through a resolver that did
+	// not validate has signatures but no AD bit.
+	Sigs int
+	// EDE are the Extended DNS Errors (RFC 8914) of the response, e.g.
+	// "6 (DNSSEC Bogus): validation failure ...".
+	EDE      []string
+	EDECodes []uint16
+	// Bogus: the answer was SERVFAIL, and the same question with checking
+	// disabled (CD) was answered: the resolver refused the records because
+	// their DNSSEC signatures do not validate.
+	Bogus bool
+}
+
+// Problem describes a failed answer: the rcode and, for a SERVFAIL, why
+// ("SERVFAIL: DNSSEC validation failed (bogus): 6 (DNSSEC Bogus): ...").
+func (a *Answer) Problem() string {
+	s := a.RcodeString()
+	if a.Bogus {
+		s += ": DNSSEC validation failed (bogus signatures; the resolver answers the same question with checking disabled)"
+	}
+	if len(a.EDE) > 0 {
+		s += ": " + strings.Join(a.EDE, "; ")
+	}
+	return s
 }
 
 // Rcode names.
@@ -38,6 +63,12 @@ func (a *Answer) Evidence() Evidence {
 		lines = append(lines, strings.ReplaceAll(rr.String(), "\t", " "))
 	}
 	recv := fmt.Sprintf("%s ad=%t", a.RcodeString(), a.AD)
+	if a.Sigs > 0 {
+		recv += fmt.Sprintf(" rrsig=%d", a.Sigs)
+	}
+	if len(a.EDE) > 0 || a.Bogus {
+		recv = a.Problem() + fmt.Sprintf(" ad=%t", a.AD)
+	}
 	if len(lines) > 0 {
 		recv += "\n" + strings.Join(lines, "\n")
 	}
@@ -90,7 +121,11 @@ func (r *DNSResolver) Query(ctx context.Context, name string, qtype uint16) (*An
 			if resp.Truncated && netw == "udp" {
 				continue
 			}
-			return &Answer{Name: dns.Fqdn(name), Type: qtype, Server: s, Rcode: resp.Rcode, AD: resp.AuthenticatedData, Records: resp.Answer}, nil
+			a := answerOf(name, qtype, s, resp)
+			if a.Rcode == dns.RcodeServerFailure {
+				a.Bogus = r.bogus(ctx, m, s, netw, timeout)
+			}
+			return a, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -100,6 +135,56 @@ func (r *DNSResolver) Query(ctx context.Context, name string, qtype uint16) (*An
 		lastErr = errors.New("no DNS server configured")
 	}
 	return nil, fmt.Errorf("DNS query %s %s failed: %w", name, dns.TypeToString[qtype], lastErr)
+}
+
+// answerOf turns a response into an Answer: RRSIGs are counted, not kept;
+// Extended DNS Errors are kept as text.
+func answerOf(name string, qtype uint16, server string, resp *dns.Msg) *Answer {
+	a := &Answer{Name: dns.Fqdn(name), Type: qtype, Server: server, Rcode: resp.Rcode, AD: resp.AuthenticatedData}
+	for _, rr := range resp.Answer {
+		if _, sig := rr.(*dns.RRSIG); sig {
+			a.Sigs++
+			continue
+		}
+		a.Records = append(a.Records, rr)
+	}
+	if opt := resp.IsEdns0(); opt != nil {
+		for _, o := range opt.Option {
+			if e, ok := o.(*dns.EDNS0_EDE); ok && len(a.EDE) < 4 {
+				a.EDE = append(a.EDE, oneLine(e.String(), 200))
+				a.EDECodes = append(a.EDECodes, e.InfoCode)
+			}
+		}
+	}
+	return a
+}
+
+// bogus asks q again with checking disabled (RFC 4035 §3.2.2): when a
+// SERVFAIL turns into an answer, the resolver refused the records because
+// their signatures do not validate.
+func (r *DNSResolver) bogus(ctx context.Context, q *dns.Msg, server, netw string, timeout time.Duration) bool {
+	m := q.Copy()
+	m.Id = dns.Id()
+	m.CheckingDisabled = true
+	c := &dns.Client{Net: netw, Timeout: timeout}
+	qctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, _, err := c.ExchangeContext(qctx, m, server)
+	return err == nil && (resp.Rcode == dns.RcodeSuccess || resp.Rcode == dns.RcodeNameError)
+}
+
+// oneLine makes resolver text safe for a report line, bounded to n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 // SystemResolver answers A/AAAA like the operating system does (so
@@ -135,6 +220,15 @@ func (s *SystemResolver) Query(ctx context.Context, name string, qtype uint16) (
 		var de *net.DNSError
 		if errors.As(err, &de) && de.IsNotFound {
 			ans.Rcode = dns.RcodeNameError
+			return ans, nil
+		}
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			// "no suitable address found": the name is known (an
+			// /etc/hosts entry with only an IPv4 address, say) but has
+			// no address of this family. For DNS that is NOERROR with
+			// an empty answer, not a failure.
+			ans.Server = "system (hosts file or resolver: " + ae.Err + ")"
 			return ans, nil
 		}
 		return nil, err

@@ -69,9 +69,30 @@ type Env struct {
 	MaxRead int64
 	// IOTimeout bounds a single network exchange (default 5s).
 	IOTimeout time.Duration
+	// Family restricts the scan to IPv4 (-4) or IPv6 (-6); the addresses
+	// of the other family are left out and reported (net.vantage).
+	Family Family
+	// Routes says which addresses this machine can send to at all. An
+	// address without a local route is left out of the scan and reported
+	// as not reachable from this vantage point. Nil means the system's
+	// routing table when Dialer is nil too, else AllRoutes: a caller's own
+	// Dialer decides what it reaches.
+	Routes Router
+
+	vantage *vantage
 }
 
 func (e *Env) fill() {
+	if e.Routes == nil {
+		if e.Dialer == nil {
+			e.Routes = SystemRouter{}
+		} else {
+			e.Routes = AllRoutes{}
+		}
+	}
+	if e.vantage == nil {
+		e.vantage = &vantage{}
+	}
 	if e.Dialer == nil {
 		e.Dialer = &net.Dialer{Timeout: 5 * time.Second}
 	}
@@ -129,7 +150,28 @@ type Endpoint struct {
 // ResolveEndpoints returns every address that serves host:port: the
 // --connect override if one matches, the literal IP, or every A and AAAA
 // record. Evidence records the DNS answers. An error means no endpoint.
+//
+// Addresses this machine has no route to, and those of a family -4/-6
+// leaves out, are not returned: the scan cannot test them, so they must not
+// count against the server. They are noted in the evidence and recorded for
+// the net.vantage probe; when no address is left the status is
+// StatusNoRoute.
 func (e *Env) ResolveEndpoints(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
+	eps, ev, st, err := e.resolveEndpoints(ctx, host, port)
+	if err != nil || len(eps) == 0 {
+		return eps, ev, st, err
+	}
+	keep, out := e.reachable(eps)
+	for _, u := range out {
+		ev = append(ev, Evidence{Endpoint: u.Endpoint.Addr, Kind: "note", Detail: u.Family + " address not tested: " + u.Reason})
+	}
+	if len(keep) == 0 {
+		return nil, ev, StatusNoRoute, unreachedError(host, out)
+	}
+	return keep, ev, StatusOK, nil
+}
+
+func (e *Env) resolveEndpoints(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
 	e.fill()
 	key := net.JoinHostPort(strings.ToLower(strings.TrimSuffix(host, ".")), strconv.Itoa(port))
 	if to, ok := e.Connect[key]; ok {
@@ -215,7 +257,15 @@ func (e *Env) Dial(ctx context.Context, addr string) (net.Conn, Status, error) {
 	defer cancel()
 	c, err := e.Dialer.DialContext(dctx, "tcp", addr)
 	if err != nil {
-		return nil, ClassifyNetError(err), err
+		st := ClassifyNetError(err)
+		if NoRouteError(err) {
+			// From the local stack (no packet left) or from an ICMP
+			// error on the way? The route table tells.
+			if ap, perr := netip.ParseAddrPort(addr); perr == nil && e.Routes.Route(ap.Addr().Unmap()) != nil {
+				st = StatusNoRoute
+			}
+		}
+		return nil, st, err
 	}
 	return c, StatusOK, nil
 }

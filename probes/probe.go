@@ -22,10 +22,15 @@ type Status string
 
 // Observation statuses. The set is part of the JSON contract.
 const (
-	StatusOK            Status = "ok"
-	StatusRefused       Status = "refused"        // TCP connection refused
-	StatusTimeout       Status = "timeout"        // no answer in time
-	StatusUnreachable   Status = "unreachable"    // no route, network down, address not usable
+	StatusOK          Status = "ok"
+	StatusRefused     Status = "refused"     // TCP connection refused
+	StatusTimeout     Status = "timeout"     // no answer in time
+	StatusUnreachable Status = "unreachable" // no route, network down, address not usable
+	// StatusNoRoute: this machine has no route to the address (a connect
+	// fails locally, before any packet leaves: ENETUNREACH, EHOSTUNREACH,
+	// EADDRNOTAVAIL), so the address cannot be tested from this vantage
+	// point. It says nothing about the server.
+	StatusNoRoute       Status = "no-route"
 	StatusDNSError      Status = "dns-error"      // name does not resolve or the resolver failed
 	StatusTLSError      Status = "tls-error"      // TLS handshake failed
 	StatusProtocolError Status = "protocol-error" // the peer spoke, but not what we expected
@@ -80,6 +85,19 @@ type Optional interface {
 	Wanted() []ID
 }
 
+// Final is implemented by probes that run after every other probe of the
+// scan (not Final ones) and receive all their observations as optional
+// inputs: a probe that reports what the whole scan met (net.vantage).
+type Final interface {
+	RunsLast() bool
+}
+
+// IsFinal reports whether p runs after every other probe.
+func IsFinal(p Probe) bool {
+	f, ok := p.(Final)
+	return ok && f.RunsLast()
+}
+
 // WantedBy returns p's optional inputs (nil when it has none).
 func WantedBy(p Probe) []ID {
 	if o, ok := p.(Optional); ok {
@@ -95,13 +113,16 @@ type Func struct {
 	// Wants are optional inputs (see Optional).
 	Wants []ID
 	Limit time.Duration
-	Fn    func(ctx context.Context, env *Env, in Results) Observation
+	// Last makes the probe Final: it runs after every other probe.
+	Last bool
+	Fn   func(ctx context.Context, env *Env, in Results) Observation
 }
 
 func (f Func) ID() ID                 { return f.Name }
 func (f Func) Requires() []ID         { return f.Needs }
 func (f Func) Wanted() []ID           { return f.Wants }
 func (f Func) Timeout() time.Duration { return f.Limit }
+func (f Func) RunsLast() bool         { return f.Last }
 func (f Func) Run(ctx context.Context, env *Env, in Results) Observation {
 	return f.Fn(ctx, env, in)
 }

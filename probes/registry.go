@@ -51,7 +51,7 @@ func (r *Registry) Probe(id ID) (Probe, bool) {
 }
 
 // inputs lists the probes id runs after: the required ones and the
-// registered optional ones (see Optional), without duplicates.
+// optional ones (see optional), without duplicates.
 func (r *Registry) inputs(id ID) []ID {
 	p := r.byID[id]
 	out := append([]ID(nil), p.Requires()...)
@@ -59,9 +59,30 @@ func (r *Registry) inputs(id ID) []ID {
 	for _, d := range out {
 		seen[d] = true
 	}
-	for _, d := range WantedBy(p) {
-		if _, ok := r.byID[d]; ok && !seen[d] {
+	for _, d := range r.optional(id) {
+		if !seen[d] {
 			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// optional lists the registered optional inputs of id (see Optional): for
+// a Final probe, every probe that is not Final.
+func (r *Registry) optional(id ID) []ID {
+	p := r.byID[id]
+	var out []ID
+	if IsFinal(p) {
+		for _, d := range r.order {
+			if !IsFinal(r.byID[d]) {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for _, d := range WantedBy(p) {
+		if _, ok := r.byID[d]; ok {
 			out = append(out, d)
 		}
 	}

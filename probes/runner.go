@@ -83,12 +83,7 @@ func Run(ctx context.Context, env *Env, reg *Registry, opts RunOptions) (Results
 		go func() {
 			defer wg.Done()
 			defer close(done[id])
-			var wanted []ID
-			for _, d := range WantedBy(p) {
-				if _, ok := done[d]; ok {
-					wanted = append(wanted, d)
-				}
-			}
+			wanted := reg.optional(id)
 			for _, d := range append(append([]ID(nil), p.Requires()...), wanted...) {
 				<-done[d]
 			}

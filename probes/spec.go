@@ -15,6 +15,10 @@ type Target struct {
 	XMPPDomain string `json:"xmpp_domain,omitempty"`
 	// Endpoints are every address that was probed.
 	Endpoints []Endpoint `json:"endpoints"`
+	// Unreached are the addresses that were not tested because of where
+	// the scan ran: not reachable from this vantage point (no route), or
+	// left out by -4/-6. No criterion counts them (see net.dual-stack).
+	Unreached []Unreached `json:"unreached,omitempty"`
 }
 
 // Spec is one scan of one target as its protocol package describes it:

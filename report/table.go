@@ -211,6 +211,17 @@ func (p *printer) header(r *Report) {
 		}
 		p.emit(first, noLabel+"  ", text)
 	}
+	for i, u := range t.Unreached {
+		first := noLabel
+		if i == 0 {
+			first = label("Not tested")
+		}
+		text := oneLine(u.Endpoint.Addr)
+		if u.Endpoint.Name != "" {
+			text += " (" + oneLine(u.Endpoint.Name) + ")"
+		}
+		p.emit(first, noLabel+"  ", text+": "+oneLine(u.Reason))
+	}
 
 	g := fmt.Sprintf("%s  score %d/100", p.grade(r.Grade), r.Score)
 	switch r.Grade {

@@ -60,7 +60,10 @@ func Run(ctx context.Context, spec probes.Spec, o Options) (*report.Report, erro
 	if o.Timeout <= 0 {
 		return nil, errors.New("scan: no timeout")
 	}
-	reg, err := probes.NewRegistry(spec.Probes...)
+	// net.vantage reports, after every other probe, what this machine
+	// could not test (no route, -4/-6).
+	ps := append(spec.Probes[:len(spec.Probes):len(spec.Probes)], probes.VantageProbe())
+	reg, err := probes.NewRegistry(ps...)
 	if err != nil {
 		return nil, err
 	}

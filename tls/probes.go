@@ -461,12 +461,15 @@ func daneProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results
 	name := TLSAName(host, t.Port)
 	ans, err := env.Resolver.Query(ctx, name, dns.TypeTLSA)
 	if err != nil {
-		return probes.Observation{Status: probes.StatusDNSError, Reason: err.Error()}
+		return probes.Observation{Status: probes.StatusDNSError, Reason: err.Error(),
+			Data: &DANEData{Name: name, DNSSEC: probes.NoAnswerDNSSEC(name, dns.TypeTLSA, err)}}
 	}
-	d := &DANEData{Name: name, Rcode: ans.RcodeString(), AD: ans.AD, Records: ParseTLSA(ans.Records)}
+	d := &DANEData{Name: name, Rcode: ans.RcodeString(), AD: ans.AD, Records: ParseTLSA(ans.Records), DNSSEC: ans.DNSSEC()}
 	ev := []probes.Evidence{ans.Evidence()}
 	if ans.Rcode != dns.RcodeSuccess && ans.Rcode != dns.RcodeNameError {
-		return probes.Observation{Status: probes.StatusDNSError, Reason: "TLSA query answered " + ans.RcodeString(), Evidence: ev, Data: d}
+		// A SERVFAIL is not "no records": say why (a validating resolver
+		// refuses records whose signatures are bogus).
+		return probes.Observation{Status: probes.StatusDNSError, Reason: "TLSA query " + name + " answered " + ans.Problem(), Evidence: ev, Data: d}
 	}
 	hs, _ := probes.Data[*HandshakeData](in, ids.Handshake)
 	if hs != nil && len(d.Records) > 0 {

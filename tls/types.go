@@ -142,6 +142,12 @@ type DANEData struct {
 	Targets []*DANEData `json:"targets,omitempty"`
 	// Error says why this target's TLSA records could not be asked.
 	Error string `json:"error,omitempty"`
+	// DNSSEC is what the TLSA answer says about its authenticity.
+	DNSSEC *probes.DNSSEC `json:"dnssec,omitempty"`
+	// SRV, for a name found through an SRV record (XMPP, Matrix), is what
+	// that SRV answer says: DANE counts only when it is secure too
+	// (RFC 7673 §3, RFC 7672 §2.2).
+	SRV *probes.DNSSEC `json:"srv_dnssec,omitempty"`
 }
 
 // EndpointDANE is the DANE verdict of one endpoint.

@@ -57,6 +57,8 @@ type Service struct {
 	Fallback bool `json:"fallback,omitempty"`
 	// Error says why the SRV question got no answer (resolver failure).
 	Error string `json:"error,omitempty"`
+	// DNSSEC is what the SRV answer says about its authenticity.
+	DNSSEC *probes.DNSSEC `json:"dnssec,omitempty"`
 	// Evidence is the SRV answer as seen.
 	Evidence probes.Evidence `json:"evidence"`
 }
@@ -135,12 +137,13 @@ func lookupService(ctx context.Context, env *probes.Env, domain string, s *Servi
 	ans, err := env.Resolver.Query(ctx, s.Name, dns.TypeSRV)
 	if err != nil {
 		s.Error = err.Error()
+		s.DNSSEC = probes.NoAnswerDNSSEC(s.Name, dns.TypeSRV, err)
 		s.Evidence = probes.Evidence{Kind: "dns", Sent: s.Name + " SRV", Detail: "no answer: " + err.Error()}
 		return
 	}
-	s.Rcode, s.AD, s.Evidence = ans.RcodeString(), ans.AD, ans.Evidence()
+	s.Rcode, s.AD, s.Evidence, s.DNSSEC = ans.RcodeString(), ans.AD, ans.Evidence(), ans.DNSSEC()
 	if ans.Rcode != dns.RcodeSuccess && ans.Rcode != dns.RcodeNameError {
-		s.Error = fmt.Sprintf("SRV question %s answered %s", s.Name, ans.RcodeString())
+		s.Error = fmt.Sprintf("SRV question %s answered %s", s.Name, ans.Problem())
 		return
 	}
 	for _, rr := range ans.Records {

@@ -207,6 +207,7 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 		ev = append(ev, obs.Evidence...)
 	}
 	agg.Name = strings.Join(names, ", ")
+	withSRV(agg, s)
 	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: agg}
 }
 
@@ -227,10 +228,28 @@ func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service,
 	t := tlsTarget(domain, service, strings.TrimSuffix(r.Target, "."), int(r.Port))
 	for _, p := range tls.Probes(t, ids) {
 		if p.ID() == ids.DANE {
-			return p.Run(ctx, env, in)
+			o := p.Run(ctx, env, in)
+			if dd, ok := o.Data.(*tls.DANEData); ok {
+				withSRV(dd, s)
+			}
+			return o
 		}
 	}
 	return probes.Observation{Status: probes.StatusError, Reason: "tls.Probes has no DANE probe (bug)"}
+}
+
+// withSRV records on d (and its targets) the DNSSEC state of the SRV
+// answer its TLSA names came from: RFC 7673 §3 lets a client use TLSA
+// records at an SRV target only when the SRV answer is secure too. Without
+// an SRV record (the fallback to the domain) there is nothing to record.
+func withSRV(d *tls.DANEData, s *Service) {
+	if s.Fallback || s.DNSSEC == nil {
+		return
+	}
+	d.SRV = s.DNSSEC
+	for _, t := range d.Targets {
+		t.SRV = s.DNSSEC
+	}
 }
 
 // EndpointStreams is what one endpoint's streams showed.

@@ -36,6 +36,8 @@ func TestUsageErrors(t *testing.T) {
 		{"scan", "bogus", "example.invalid"},
 		{"scan", "tls", "127.0.0.1:443", "-o", "/nonexistent-dir/r.json"},
 		{"explain"},
+		{"scan", "tls", "127.0.0.1:443", "-4", "-6"},
+		{"scan", "tls", "127.0.0.1:443", "-6", "--require-all-families"},
 	}
 	for _, args := range cases {
 		code, _, stderr := run(t, args...)
