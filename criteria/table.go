@@ -26,6 +26,7 @@ var concerns = []concern{
 	{"xmpp_dns", xmppDNSCriteria},
 	{"xmpp_streams", xmppStreamCriteria},
 	{"xmpp_registration", xmppRegistrationCriteria},
+	{"xmpp_auth", xmppAuthCriteria},
 	{"xmpp_features", xmppFeatureCriteria},
 	{"xmpp_account", xmppAccountCriteria},
 	{"xmpp_compliance", xmppComplianceCriteria},

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/imscore/imscore/probes"
@@ -153,8 +154,16 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 		if st == probes.StatusOK || st == "" {
 			st = probes.StatusError
 		}
-		return probes.Observation{Status: st, Reason: creds.Redact(err.Error()),
+		obs := probes.Observation{Status: st, Reason: creds.Redact(err.Error()),
 			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "stream", Detail: "login as " + creds.Account + ": " + creds.Redact(err.Error())}}}
+		var de *DowngradeError
+		if errors.As(err, &de) {
+			// What the server-first message said is the finding: keep it.
+			info := de.Info
+			info.Downgrade = &de.Check
+			obs.Status, obs.Data = probes.StatusProtocolError, &AccountData{Login: info}
+		}
+		return obs
 	}
 	d := &AccountData{Login: c.Info}
 	// The queries get the probe's time minus a reserve for the cleanup,

@@ -41,6 +41,9 @@ type LoginInfo struct {
 	// PlusFailed says why a -PLUS attempt failed before we fell back to
 	// SCRAM without channel binding.
 	PlusFailed string `json:"plus_failed,omitempty"`
+	// Downgrade is what the SCRAM server-first message said about
+	// downgrade protection (XEP-0474, XEP-0515); nil without SCRAM.
+	Downgrade *DowngradeCheck `json:"downgrade,omitempty"`
 	// JID is the full JID the server bound.
 	JID string `json:"jid,omitempty"`
 	// PostAuth are the stream features after authentication.
@@ -305,6 +308,14 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 			out, err := sc.final(in)
 			if err != nil {
 				return protoErr("%v", err)
+			}
+			dc := checkDowngrade(sc, mech, f, c.cs)
+			c.Info.Downgrade = &dc
+			if dc.Mismatch() != "" {
+				// XEP-0474 §6.2, XEP-0515 §4.2: fail the authentication
+				// before sending a proof.
+				_ = c.rawWrite(ctx, "<abort xmlns='"+NSSASL+"'/>")
+				return &DowngradeError{Check: dc, Info: c.Info}
 			}
 			if err := c.rawWrite(ctx, "<response xmlns='"+NSSASL+"'>"+base64.StdEncoding.EncodeToString(out)+"</response>"); err != nil {
 				return err
