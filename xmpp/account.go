@@ -125,26 +125,7 @@ func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
 }
 
 func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, creds *probes.Credentials) probes.Observation {
-	var ep *probes.Endpoint
-	if streams, ok := C2SStreams.OK(in); ok {
-		for _, e := range streams.Endpoints {
-			if e.PostTLS != nil {
-				ep = &e.Endpoint
-				break
-			}
-		}
-	}
-	direct := false
-	if ep == nil {
-		if d, ok := DirectTLS.OK(in); ok {
-			for _, e := range d.Endpoints {
-				if e.Features != nil {
-					ep, direct = &e.Endpoint, true
-					break
-				}
-			}
-		}
-	}
+	ep, direct := loginEndpoint(in)
 	if ep == nil {
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no endpoint offers TLS: imscore never logs in without TLS"}
 	}
