@@ -101,6 +101,7 @@ var caseTables = map[string]func(t *testing.T) []evalCase{
 	"matrix_client":     matrixClientCases,
 	"matrix_access":     matrixAccessCases,
 	"matrix_account":    matrixAccountCases,
+	"software":          softwareCases,
 }
 
 func TestCases(t *testing.T) {

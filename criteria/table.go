@@ -34,6 +34,7 @@ var concerns = []concern{
 	{"matrix_client", matrixClientCriteria},
 	{"matrix_access", matrixAccessCriteria},
 	{"matrix_account", matrixAccountCriteria},
+	{"software", softwareCriteria},
 }
 
 var (
