@@ -49,12 +49,12 @@ func disclosures(in Input) []disclosure {
 			add(disclosure{Name: m[1], Version: m[2], Via: "the HTTP Server header of " + what + " on " + addr, Evidence: ev})
 		}
 	}
-	if d, ok := probes.Data[*xmpp.AccountData](in.Results, xmpp.IDAccount); ok && d.Version != nil && d.Version.Status == "result" {
+	if d, ok := xmpp.Account.OK(in.Results); ok && d.Version != nil && d.Version.Status.OK() {
 		v := d.Version
 		add(disclosure{Name: v.Name, Version: v.Version, Via: "XEP-0092 (jabber:iq:version of " + d.Server.JID + ")",
 			Evidence: exEvidence(d, v.Exchange, "jabber:iq:version")})
 	}
-	if vd, ok := probes.Data[*matrix.VersionData](in.Results, matrix.IDVersion); ok {
+	if vd, ok := matrix.Version.OK(in.Results); ok {
 		for _, e := range vd.Endpoints {
 			ev := e.Exchange.Evidence()
 			if e.Name != "" {
@@ -63,7 +63,7 @@ func disclosures(in Input) []disclosure {
 			header(e.ServerHeader, e.Endpoint.Addr, "/_matrix/federation/v1/version", ev)
 		}
 	}
-	if cd, ok := probes.Data[*matrix.ClientData](in.Results, matrix.IDClient); ok {
+	if cd, ok := matrix.Client.OK(in.Results); ok {
 		for _, e := range cd.Endpoints {
 			header(e.Exchange.Header["Server"], e.Endpoint.Addr, "/_matrix/client/versions", e.Exchange.Evidence())
 		}
@@ -97,7 +97,7 @@ func evalSoftwareAdvisories(in Input) Verdict {
 		why := "no software version was disclosed"
 		switch in.Kind {
 		case "xmpp":
-			if in.Results.Get(xmpp.IDAccount) == nil {
+			if in.Results.Get(xmpp.Account.ID) == nil {
 				why += " (XEP-0092 is asked only with --account)"
 			}
 		case "tls":

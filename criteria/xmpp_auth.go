@@ -121,13 +121,12 @@ func evalChannelBindingTypes(in Input) Verdict {
 // mismatch leaves the probe in error with the check as its data.
 func evalSCRAMDowngrade(in Input) Verdict {
 	const what = "SCRAM downgrade protection"
-	o := in.Results.Get(xmpp.IDAccount)
+	d, o := xmpp.Account.Of(in.Results)
 	if o == nil {
 		return Verdict{Status: report.Skip, Summary: what + ": needs --account (a logged-in scan)"}
 	}
-	d, _ := o.Data.(*xmpp.AccountData)
 	if d == nil {
-		return notMeasured(in, xmpp.IDAccount, what)
+		return notMeasured(in, xmpp.Account.ID, what)
 	}
 	l := d.Login
 	c := l.Downgrade
