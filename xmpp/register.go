@@ -62,6 +62,18 @@ const (
 	registrationRemove = 25 * time.Second
 )
 
+// submitBudget is how long asking and submitting may take: until the
+// probe's deadline minus the removal reserve (at least a few seconds).
+func submitBudget(ctx context.Context) time.Duration {
+	d := registrationLimit - registrationRemove
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl) - registrationRemove; left < d {
+			d = max(left, 3*time.Second)
+		}
+	}
+	return d
+}
+
 // RegistrationProbe is the active registration test. It runs on the first
 // c2s endpoint that showed features after TLS (else direct TLS), only over
 // TLS with a certificate it verifies, like a login.
@@ -125,11 +137,18 @@ func randomCredentials(domain string) *probes.Credentials {
 // context of its own, so a scan that fails or is cancelled half-way still
 // cleans up.
 func proveRegistration(ctx context.Context, env *probes.Env, p *RegistrationProof, domain string, direct bool) error {
+	// The submission leaves the removal its reserve inside the probe's
+	// time: the runner stops waiting for a probe at its deadline.
+	cleanupCtx := ctx
+	ctx, cancel := context.WithTimeout(ctx, submitBudget(ctx))
+	defer cancel()
 	s, _, _, err := secureStream(ctx, env, p.Endpoint, domain, direct)
 	if err != nil {
 		return err
 	}
 	defer s.conn.Close()
+	stop := context.AfterFunc(ctx, func() { s.conn.Close() }) // a cancelled scan does not wait for the server
+	defer stop()
 	form := s.askRegistration(ctx)
 	p.Steps = append(p.Steps, Step{What: "registration form request (XEP-0077 §3.1)", OK: form.Type == "result",
 		Detail: orDefault(form.Condition, form.Error), Exchange: Exchange{Sent: form.Sent, Received: form.Received, Error: form.Error}})
@@ -183,8 +202,8 @@ func proveRegistration(ctx context.Context, env *probes.Env, p *RegistrationProo
 		return nil
 	}
 	// An account may exist: remove it, whatever happened to the scan.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), registrationRemove)
-	defer cancel()
+	cctx, ccancel := context.WithTimeout(context.WithoutCancel(cleanupCtx), registrationRemove)
+	defer ccancel()
 	removeRegistration(cctx, env, p, domain, direct, creds)
 	return nil
 }

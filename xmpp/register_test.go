@@ -18,6 +18,35 @@ func streamsAt(addr string) probes.Results {
 		Endpoints: []EndpointStreams{{Endpoint: probes.Endpoint{Addr: addr}, Status: probes.StatusOK, PostTLS: &Features{}}}}}}
 }
 
+// A scan cancelled while the server is still answering the registration
+// (the account already exists) removes the account all the same: the
+// removal runs on a context of its own.
+func TestRegistrationProofCancelled(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	cert, key := pki.Leaf(t, "xmpp", testenv.LeafOptions{DNSNames: []string{"example.test"}, KeyType: "ecdsa256"})
+	s := testenv.StartScriptedXMPP(t, testenv.ScriptedXMPPOptions{Cert: cert, Key: key, Registration: "open", RegisterDelay: 3 * time.Second,
+		Mechanisms: []string{"SCRAM-SHA-256"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go func() {
+		for len(s.Passwords()) == 0 && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel() // the scan is cancelled once the account exists
+	}()
+	obs := registrationProbe(ctx, scriptedEnv(t, pki), streamsAt(s.Addr), "example.test")
+	p, _ := obs.Data.(*RegistrationProof)
+	if p == nil || p.Outcome != RegAccepted || !p.Existed || !p.Gone {
+		t.Fatalf("status %s (%s), proof %+v: want the account found, removed and gone", obs.Status, obs.Reason, p)
+	}
+	if len(p.Steps) < 2 || !p.Steps[1].NoAnswer {
+		t.Errorf("the submission should have been cut short by the cancel: %+v", p.Steps)
+	}
+	if u := s.Users(); len(u) != 0 {
+		t.Errorf("accounts left on the server: %v (log %v)", u, s.Log())
+	}
+}
+
 // The real servers (Prosody, ejabberd) are in cmd/cli's tests; the
 // scripted server does what they will not do on request: drop the
 // connection right after creating the account.
