@@ -134,3 +134,30 @@ func TestAffecting(t *testing.T) {
 		t.Errorf("Synapse 1.152.1: %+v", m)
 	}
 }
+
+// FuzzParseVersion: a version string comes from the peer (XEP-0092, the
+// Matrix version endpoint, a Server header): never a panic, and a parsed
+// version compares equal to itself and matches no range it is outside.
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"0.12.3", "23.01-1", "1.127.0rc1", "0.13.8+abc", "trunk nightly build 1", "99999999.1", "1.2.3.4.5", "v1", ""} {
+		f.Add(s)
+	}
+	tb, _ := Load()
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := ParseVersion(s)
+		if !ok {
+			return
+		}
+		if Compare(v, v) != 0 {
+			t.Fatalf("%q does not equal itself", s)
+		}
+		for sw := range Software {
+			for _, m := range tb.Affecting(sw, v) {
+				cs, _ := parseRange(m.Range.Range)
+				if !matches(cs, v) {
+					t.Fatalf("%q reported in %q", s, m.Range.Range)
+				}
+			}
+		}
+	})
+}
