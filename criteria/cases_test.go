@@ -93,6 +93,7 @@ var caseTables = map[string]func(t *testing.T) []evalCase{
 	"xmpp_dns":          xmppDNSCases,
 	"xmpp_streams":      xmppStreamCases,
 	"xmpp_registration": xmppRegistrationCases,
+	"xmpp_auth":         xmppAuthCases,
 	"xmpp_features":     xmppFeatureCases,
 	"xmpp_account":      xmppAccountCases,
 	"xmpp_compliance":   xmppComplianceCases,
@@ -102,6 +103,7 @@ var caseTables = map[string]func(t *testing.T) []evalCase{
 	"matrix_account":    matrixAccountCases,
 	"net":               netCases,
 	"dns":               dnsCases,
+	"software":          softwareCases,
 }
 
 func TestCases(t *testing.T) {

@@ -26,6 +26,7 @@ var concerns = []concern{
 	{"xmpp_dns", xmppDNSCriteria},
 	{"xmpp_streams", xmppStreamCriteria},
 	{"xmpp_registration", xmppRegistrationCriteria},
+	{"xmpp_auth", xmppAuthCriteria},
 	{"xmpp_features", xmppFeatureCriteria},
 	{"xmpp_account", xmppAccountCriteria},
 	{"xmpp_compliance", xmppComplianceCriteria},
@@ -35,6 +36,7 @@ var concerns = []concern{
 	{"matrix_account", matrixAccountCriteria},
 	{"net", netCriteria},
 	{"dns", dnsCriteria},
+	{"software", softwareCriteria},
 }
 
 var (

@@ -117,7 +117,7 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 		{"registration not advertised, form request unanswered", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams { return []xmpp.EndpointStreams{good(t)} }, report.Error, "could not be checked", ""},
 		{"registration after TLS", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			return []xmpp.EndpointStreams{xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")}
-		}, report.Warn, "advertised", ""},
+		}, report.Info, "not proven", ""},
 		{"registration advertised, form refused", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
 			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "error", Condition: "not-allowed"}
@@ -127,12 +127,12 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
 			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", Fields: []string{"username", "password"}}
 			return []xmpp.EndpointStreams{e}
-		}, report.Warn, "looks open", ""},
+		}, report.Info, "not proven", ""},
 		{"registration behind CAPTCHA", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			e := xep("a", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-1")+registerFeat), "TLSv1.3")
 			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", FormFields: []string{"FORM_TYPE", "username", "password", "ocr"}, CAPTCHA: true}
 			return []xmpp.EndpointStreams{e}
-		}, report.Warn, "CAPTCHA", ""},
+		}, report.Info, "CAPTCHA", ""},
 		{"registration hidden but form served (ejabberd access: none)", "xmpp.registration.open", func(t *testing.T) []xmpp.EndpointStreams {
 			e := good(t)
 			e.Registration = &xmpp.Registration{Sent: "<iq/>", Type: "result", Fields: []string{"username", "password"}}

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/imscore/imscore/probes"
@@ -124,26 +125,7 @@ func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
 }
 
 func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, creds *probes.Credentials) probes.Observation {
-	var ep *probes.Endpoint
-	if streams, ok := C2SStreams.OK(in); ok {
-		for _, e := range streams.Endpoints {
-			if e.PostTLS != nil {
-				ep = &e.Endpoint
-				break
-			}
-		}
-	}
-	direct := false
-	if ep == nil {
-		if d, ok := DirectTLS.OK(in); ok {
-			for _, e := range d.Endpoints {
-				if e.Features != nil {
-					ep, direct = &e.Endpoint, true
-					break
-				}
-			}
-		}
-	}
+	ep, direct := loginEndpoint(in)
 	if ep == nil {
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "no endpoint offers TLS: imscore never logs in without TLS"}
 	}
@@ -153,8 +135,16 @@ func accountProbe(ctx context.Context, env *probes.Env, in probes.Results, domai
 		if st == probes.StatusOK || st == "" {
 			st = probes.StatusError
 		}
-		return probes.Observation{Status: st, Reason: creds.Redact(err.Error()),
+		obs := probes.Observation{Status: st, Reason: creds.Redact(err.Error()),
 			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "stream", Detail: "login as " + creds.Account + ": " + creds.Redact(err.Error())}}}
+		var de *DowngradeError
+		if errors.As(err, &de) {
+			// What the server-first message said is the finding: keep it.
+			info := de.Info
+			info.Downgrade = &de.Check
+			obs.Status, obs.Data = probes.StatusProtocolError, &AccountData{Login: info}
+		}
+		return obs
 	}
 	d := &AccountData{Login: c.Info}
 	// The queries get the probe's time minus a reserve for the cleanup,

@@ -41,6 +41,9 @@ type LoginInfo struct {
 	// PlusFailed says why a -PLUS attempt failed before we fell back to
 	// SCRAM without channel binding.
 	PlusFailed string `json:"plus_failed,omitempty"`
+	// Downgrade is what the SCRAM server-first message said about
+	// downgrade protection (XEP-0474, XEP-0515); nil without SCRAM.
+	Downgrade *DowngradeCheck `json:"downgrade,omitempty"`
 	// JID is the full JID the server bound.
 	JID string `json:"jid,omitempty"`
 	// PostAuth are the stream features after authentication.
@@ -107,17 +110,66 @@ func ParseAccount(account, domain string) (jid.JID, error) {
 	return j, nil
 }
 
+// AuthFailure is a SASL <failure/>: the server refused the credentials
+// (or the mechanism) with the condition (RFC 6120 §6.5).
+type AuthFailure struct{ Account, Mechanism, Condition string }
+
+func (e *AuthFailure) Error() string {
+	return fmt.Sprintf("login as %s with %s refused: %s", e.Account, e.Mechanism, e.Condition)
+}
+
 type plusFailure struct{ err error }
 
 func (p *plusFailure) Error() string { return p.err.Error() }
 
-func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain string, direct bool, creds *probes.Credentials, local string, noPlus bool) (*Client, error) {
+// secureStream connects to ep, secures the stream with TLS (STARTTLS, or
+// TLS from the first byte when direct), checks the certificate against the
+// domain's XMPP identities and env.Roots, and returns the session with the
+// features after TLS. Nothing secret is ever sent before it returns. The
+// caller closes the connection.
+func secureStream(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain string, direct bool) (*session, *stdtls.Conn, *Features, error) {
 	conn, st, err := env.Dial(ctx, ep.Addr)
 	if err != nil {
-		return nil, probes.Errorf(st, "%s", probes.ShortNetError(err))
+		return nil, nil, nil, probes.Errorf(st, "%s", probes.ShortNetError(err))
 	}
 	s := newSession(conn, NSClient, domain, "", env.IOTimeout)
 	s.budget.N, s.limit = maxClientBytes, maxClientBytes
+	fail := func(err error) (*session, *stdtls.Conn, *Features, error) {
+		conn.Close()
+		return nil, nil, nil, err
+	}
+	var tc *stdtls.Conn
+	if direct {
+		if tc, err = s.handshake(ctx, env, domain, []string{ALPNClient}); err != nil {
+			return fail(err)
+		}
+	}
+	_, f, err := s.open(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if tc == nil {
+		if !f.StartTLS {
+			return fail(fmt.Errorf("%w: the server offers no STARTTLS; imscore never sends a password without TLS", ErrNoSafeLogin))
+		}
+		if tc, err = s.startTLS(ctx, env, domain, nil); err != nil {
+			return fail(err)
+		}
+		if _, f, err = s.open(ctx); err != nil {
+			return fail(fmt.Errorf("after STARTTLS: %w", err))
+		}
+	}
+	if err := verifyPeer(env, tc.ConnectionState(), domain); err != nil {
+		return fail(fmt.Errorf("%w: %v; imscore does not send a password to a server it cannot authenticate", ErrNoSafeLogin, err))
+	}
+	return s, tc, f, nil
+}
+
+func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain string, direct bool, creds *probes.Credentials, local string, noPlus bool) (*Client, error) {
+	s, tc, f, err := secureStream(ctx, env, ep, domain, direct)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{s: s, creds: creds, domain: domain, Info: LoginInfo{Endpoint: ep, DirectTLS: direct}}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -125,36 +177,12 @@ func login(ctx context.Context, env *probes.Env, ep probes.Endpoint, domain stri
 	ok := false
 	defer func() {
 		if !ok {
-			conn.Close()
+			s.conn.Close()
 		}
 	}()
-	var tc *stdtls.Conn
-	if direct {
-		if tc, err = s.handshake(ctx, env, domain, []string{ALPNClient}); err != nil {
-			return nil, err
-		}
-	}
-	_, f, err := s.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if tc == nil {
-		if !f.StartTLS {
-			return nil, fmt.Errorf("%w: the server offers no STARTTLS; imscore never sends a password without TLS", ErrNoSafeLogin)
-		}
-		if tc, err = s.startTLS(ctx, env, domain, nil); err != nil {
-			return nil, err
-		}
-		if _, f, err = s.open(ctx); err != nil {
-			return nil, fmt.Errorf("after STARTTLS: %w", err)
-		}
-	}
 	c.cs = tc.ConnectionState()
 	c.Info.TLSVersion = wire.Version(c.cs.Version).String()
 	c.Info.TLSCipher = stdtls.CipherSuiteName(c.cs.CipherSuite)
-	if err := verifyPeer(env, c.cs, domain); err != nil {
-		return nil, fmt.Errorf("%w: %v; imscore does not send the password to a server it cannot authenticate", ErrNoSafeLogin, err)
-	}
 	if err := c.authenticate(ctx, f, local, noPlus); err != nil {
 		return nil, err
 	}
@@ -306,6 +334,14 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 			if err != nil {
 				return protoErr("%v", err)
 			}
+			dc := checkDowngrade(sc, mech, f, c.cs)
+			c.Info.Downgrade = &dc
+			if dc.Mismatch() != "" {
+				// XEP-0474 §6.2, XEP-0515 §4.2: fail the authentication
+				// before sending a proof.
+				_ = c.rawWrite(ctx, "<abort xmlns='"+NSSASL+"'/>")
+				return &DowngradeError{Check: dc, Info: c.Info}
+			}
 			if err := c.rawWrite(ctx, "<response xmlns='"+NSSASL+"'>"+base64.StdEncoding.EncodeToString(out)+"</response>"); err != nil {
 				return err
 			}
@@ -347,7 +383,7 @@ func (c *Client) authenticate(ctx context.Context, f *Features, local string, no
 			if len(n.Children) > 0 {
 				cond = n.Children[0].Name.Local
 			}
-			err := fmt.Errorf("login as %s with %s refused: %s", c.creds.Account, mech, cond)
+			err := &AuthFailure{Account: c.creds.Account, Mechanism: mech, Condition: cond}
 			if plus {
 				return &plusFailure{err: err}
 			}

@@ -22,7 +22,7 @@
 // versioning (RFC 6121 §2.6), entity capabilities (XEP-0115) — and a clean
 // close (§4.4). Stream errors (§4.9) are recorded with their condition.
 // features.go parses what the server sent; the XEP-0077 registration form
-// is asked for but never submitted.
+// is asked for but, without --active, never submitted.
 //
 // # TLS of an XMPP service
 //
@@ -44,6 +44,10 @@
 // binding (RFC 5929 tls-server-end-point and tls-unique, RFC 9266
 // tls-exporter), the password prepared with SASLprep (RFC 4013), PLAIN
 // (RFC 4616) only inside verified TLS, then resource binding (§7). The
+// SCRAM server-first message is checked for the downgrade protection of
+// XEP-0474 (hash of the advertised mechanisms and channel-binding types)
+// and XEP-0515 (TLS version); a mismatch aborts the login before any proof
+// is sent (downgrade.go). The
 // logged-in probe (account.go) asks disco#info and disco#items (XEP-0030),
 // the software version (XEP-0092), the roster (RFC 6121), private storage
 // (XEP-0049) and external services (XEP-0215) (disco.go), and runs live
@@ -51,7 +55,17 @@
 // publish-options (XEP-0223) as OMEMO clients do (XEP-0384), a temporary
 // MUC room (XEP-0045, XEP-0313, XEP-0410) and an HTTP upload slot
 // (XEP-0363) with a CORS preflight. cleanup.go removes everything the scan
-// created, also after a failure, and checks it is gone. hostmeta.go reads
+// created, also after a failure, and checks it is gone.
+//
+// # Proving registration (--active)
+//
+// register.go is for admins scanning their own server: over verified TLS
+// it submits one XEP-0077 registration (§3.1) with a random name and a
+// strong random password; an account it created — or may have created, when
+// the answer never came — is removed logged in as it (§3.2) and a further
+// login must fail. The removal runs on a context of its own, so a scan that
+// fails or is cancelled half-way still cleans up; the password appears in
+// no evidence. hostmeta.go reads
 // XEP-0156 host-meta and tries the WebSocket (RFC 7395) and BOSH
 // (XEP-0124, XEP-0206) endpoints it lists.
 //

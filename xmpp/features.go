@@ -186,6 +186,12 @@ type Features struct {
 	SASL2Mechanisms []string `json:"sasl2_mechanisms,omitempty"`
 	Bind2           bool     `json:"bind2,omitempty"`
 	FAST            bool     `json:"fast,omitempty"`
+	// FASTMechanisms are the token mechanisms inside <fast/> (XEP-0484
+	// §3.1: HT-SHA-256-NONE, HT-SHA-256-ENDP, …).
+	FASTMechanisms []string `json:"fast_mechanisms,omitempty"`
+	// FAST0RTT: the 'tls-0rtt' attribute says authentication data may come
+	// in TLS 0-RTT early data (XEP-0484 §3.1).
+	FAST0RTT bool `json:"fast_0rtt,omitempty"`
 	// Register: XEP-0077 in-band registration stream feature.
 	Register bool `json:"register,omitempty"`
 	// Bind and Session (RFC 6120 §7, RFC 3921 session).
@@ -247,7 +253,12 @@ func FeaturesFromNode(n *Node) *Features {
 			f.SASL2Mechanisms = texts(c, "mechanism")
 			if in := c.Child(NSSASL2, "inline"); in != nil {
 				f.Bind2 = in.Child(NSBind2, "bind") != nil
-				f.FAST = in.Child(NSFAST, "fast") != nil
+				if fast := in.Child(NSFAST, "fast"); fast != nil {
+					f.FAST = true
+					f.FASTMechanisms = texts(fast, "mechanism")
+					z := strings.TrimSpace(fast.AttrValue("tls-0rtt"))
+					f.FAST0RTT = z == "1" || z == "true"
+				}
 			}
 		case NSRegister + " register":
 			f.Register = true

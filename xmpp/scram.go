@@ -35,6 +35,11 @@ type scram struct {
 	clientFirstBare string
 	authMessage     string
 	saltedPassword  []byte
+
+	// ext are the optional attributes of the server-first message that
+	// imscore understands: the XEP-0474 downgrade-protection hash ("h",
+	// "d" in XEP-0474 0.3.x) and the XEP-0515 TLS version ("t").
+	ext map[byte]string
 }
 
 // scramHash returns the hash of a SCRAM mechanism name (with or without
@@ -150,6 +155,12 @@ func (s *scram) final(serverFirst []byte) ([]byte, error) {
 	if _, ok := a['m']; ok {
 		// A mandatory extension we do not know (RFC 5802 §5.1).
 		return nil, errors.New("SCRAM: the server requires an unknown mandatory extension (m=)")
+	}
+	s.ext = map[byte]string{}
+	for _, k := range []byte{'h', 'd', 't'} {
+		if v, ok := a[k]; ok {
+			s.ext[k] = v
+		}
 	}
 	nonce, salt64, iter := a['r'], a['s'], a['i']
 	if !strings.HasPrefix(nonce, s.cnonce) || len(nonce) == len(s.cnonce) {

@@ -38,7 +38,7 @@ func TestCompareLiveProsody(t *testing.T) {
 		"Measured on " + today, "at XMPP server example.test (anonymous imscore scan, grade",
 		"  ✓ pass  Clients must use TLS (STARTTLS required on c2s) (xmpp.c2s.starttls-required)",
 		"  ✗ fail  Servers must use TLS (STARTTLS required on s2s) (xmpp.s2s.starttls-required)",
-		"  ◐ warn  In-band registration closed (or protected) (xmpp.registration.open)", // open, but only after TLS
+		"  i info  In-band registration closed (or protected) (xmpp.registration.open)", // a form after TLS: offered, not proven
 		"not a claim about the messenger",
 	} {
 		if !strings.Contains(out, want) {

@@ -125,6 +125,12 @@ func TestRealDendriteMatrix(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			checkMatrix(t, r, c.want)
+			// Dendrite 0.13.8 tells its version: affected upstream by the
+			// advisories fixed in 0.14.1 and 0.15.0 (software.advisories).
+			if f := finding(r, "software.advisories"); f == nil || f.Status != report.Warn || !strings.Contains(f.Summary, "CVE-2024-52594") ||
+				!strings.Contains(f.Summary, "fixed in 0.14.1") || !strings.Contains(f.Summary, "advisory table reviewed") {
+				t.Errorf("software.advisories: %+v, want a warning naming CVE-2024-52594, fixed in 0.14.1", f)
+			}
 			// The broken link is named in the failing finding (its fix is
 			// checked by checkMatrix).
 			says := map[string][2]string{

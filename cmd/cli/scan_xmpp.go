@@ -10,6 +10,7 @@ import (
 
 func newScanXMPPCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o scanOptions
+	var active bool
 	cmd := &cobra.Command{
 		Use:   "xmpp DOMAIN",
 		Short: "Grade an XMPP domain: DNS, c2s and s2s stream security, SASL, registration and TLS",
@@ -49,6 +50,12 @@ checked gone. From that it computes the XEP-0479 (Compliance Suites 2023)
 levels Core, Web, IM, Mobile and A/V (Server / Advanced Server) with what
 is missing.
 
+With --active (only against your own server) imscore proves whether
+in-band registration is open: over TLS with a certificate it trusts it
+submits one XEP-0077 registration with a random name and a strong random
+password (never shown); an account it created is removed at once, logged
+in as it, and checked gone, also when the scan fails half-way.
+
 Each criterion takes the worst endpoint and cites its evidence (SRV answers,
 stream features as received). Exit code 3 when no c2s endpoint could be
 reached (unknown domain, refused, timeout).`,
@@ -57,6 +64,8 @@ reached (unknown domain, refused, timeout).`,
   imscore scan xmpp example.org --fail-under B --require xmpp.c2s.starttls-required
   # logged in: XEP-0479 levels, features, OMEMO readiness
   IMSCORE_PASSWORD=... imscore scan xmpp example.org --account me@example.org
+  # your own server: does in-band registration really accept anyone?
+  imscore scan xmpp example.org --active
   # a test domain served by a local DNS server and a private CA
   imscore scan xmpp example.test --resolver 127.0.0.1:5353 --ca-file testca.pem
   # dial a staging host instead of what DNS says
@@ -84,9 +93,13 @@ reached (unknown domain, refused, timeout).`,
 					return usageErr("%v", err)
 				}
 			}
+			if active {
+				spec.Probes = append(spec.Probes, xmpp.RegistrationProbe(spec.Target.Name))
+			}
 			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
 	}
 	o.register(cmd)
+	cmd.Flags().BoolVar(&active, "active", false, "also prove whether in-band registration is open (registers one account and removes it): only against your own server")
 	return cmd
 }
