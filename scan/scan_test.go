@@ -64,11 +64,12 @@ func TestRunReport(t *testing.T) {
 	if !rep.StartedAt.Equal(start) || rep.Tool.Version != "test" || rep.Grade == "" || len(rep.Findings) == 0 {
 		t.Errorf("report: started %s, tool %+v, grade %q, %d findings", rep.StartedAt, rep.Tool, rep.Grade, len(rep.Findings))
 	}
-	if len(rep.Observations) != 2 || rep.Observations[0].Probe != "a" {
+	// The spec's probes, and net.vantage, which every scan adds.
+	if len(rep.Observations) != 3 || rep.Observations[0].Probe != "a" || rep.Observations[2].Probe != probes.IDVantage {
 		t.Errorf("observations %+v", rep.Observations)
 	}
 	slices.Sort(obs.done)
-	if !slices.Equal(obs.done, []probes.ID{"a", "b"}) {
+	if !slices.Equal(obs.done, []probes.ID{"a", "b", probes.IDVantage}) {
 		t.Errorf("observer saw %v", obs.done)
 	}
 	if spec.Target.Endpoints != nil {

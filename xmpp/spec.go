@@ -37,6 +37,14 @@ func WithAccount(s probes.Spec, creds *probes.Credentials) (probes.Spec, error) 
 	return s, nil
 }
 
+// WithRegistrationProof adds the active registration test (--active, only
+// against one's own server): one XEP-0077 registration is submitted, and
+// an account it creates is removed at once and checked gone.
+func WithRegistrationProof(s probes.Spec) probes.Spec {
+	s.Probes = append(s.Probes[:len(s.Probes):len(s.Probes)], RegistrationProbe(s.Target.Name))
+	return s
+}
+
 // ParseDomain checks an XMPP domain argument (RFC 7622 domainpart; IP
 // literals are allowed, as XMPP allows them) and returns it lower-cased,
 // without a trailing dot.

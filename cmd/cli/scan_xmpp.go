@@ -94,7 +94,7 @@ reached (unknown domain, refused, timeout).`,
 				}
 			}
 			if active {
-				spec.Probes = append(spec.Probes, xmpp.RegistrationProbe(spec.Target.Name))
+				spec = xmpp.WithRegistrationProof(spec)
 			}
 			return runScan(cmd.Context(), &o, spec, stdout, stderr)
 		},
