@@ -43,7 +43,7 @@ func dnssecAnswers(in Input) []*probes.DNSSEC {
 		}
 	}
 	for _, set := range tlsSets(in) {
-		o := in.Results.Get(set.IDs.DANE)
+		o := in.Results.Get(set.Keys.DANE.ID)
 		if o == nil {
 			continue
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/imscore/imscore/matrix"
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
-	"github.com/imscore/imscore/tls"
 )
 
 // matrixFederationCriteria binds the criteria of matrix_federation.yaml.
@@ -202,17 +201,17 @@ func keysVerdict(expected string, now time.Time, e matrix.EndpointKeys) epVerdic
 }
 
 func evalMatrixFederationTLS(in Input) Verdict {
-	ids := matrix.FederationTLSIDs
-	hs, ok := probes.Data[*tls.HandshakeData](in.Results, ids.Handshake)
+	ids := matrix.FederationTLS
+	hs, ok := ids.Handshake.OK(in.Results)
 	if !ok {
 		if d, o := discoveryOf(in); d != nil && o.Status != probes.StatusOK {
 			return Verdict{Status: report.Error, Summary: "no federation address to check (discovery: " + o.Reason + ")"}
 		}
-		return notMeasured(in, ids.Handshake, "Federation certificate")
+		return notMeasured(in, ids.Handshake.ID, "Federation certificate")
 	}
 	names := strings.Join(hs.Names, ", ")
 	var obsEv []probes.Evidence
-	if o := in.Results.Get(ids.Handshake); o != nil {
+	if o := in.Results.Get(ids.Handshake.ID); o != nil {
 		obsEv = o.Evidence
 	}
 	var vs []epVerdict

@@ -114,12 +114,12 @@ func matrixFederationCases(t *testing.T) []evalCase {
 	hs := func(trusted bool) *probes.Observation {
 		h := tls.EndpointHandshake{EndpointResult: tls.EndpointResult{Endpoint: ep, Status: probes.StatusOK}, Trusted: trusted, TrustError: "self-signed certificate",
 			ValidNow: true, NameMatch: true, MatchedName: "example.org", MatchedBy: "dNSName", DaysLeft: 30}
-		return &probes.Observation{Probe: matrix.FederationTLSIDs.Handshake, Status: probes.StatusOK,
+		return &probes.Observation{Probe: matrix.FederationTLS.Handshake.ID, Status: probes.StatusOK,
 			Data:     &tls.HandshakeData{Names: []string{"example.org"}, Endpoints: []tls.EndpointHandshake{h}},
 			Evidence: []probes.Evidence{{Endpoint: ep.Addr, Kind: "tls-handshake", Received: "TLSv1.3"}}}
 	}
 	all := func(k, h *probes.Observation) probes.Results {
-		return probes.Results{matrix.Discovery.ID: disc, matrix.Keys.ID: k, matrix.FederationTLSIDs.Handshake: h}
+		return probes.Results{matrix.Discovery.ID: disc, matrix.Keys.ID: k, matrix.FederationTLS.Handshake.ID: h}
 	}
 	version := func(e matrix.EndpointVersion) probes.Results {
 		e.Endpoint, e.Status = ep, probes.StatusOK

@@ -57,7 +57,7 @@ func familyOfAddr(addr string) string {
 
 // reachOf judges one set from its handshake data (nil when missing).
 func reachOf(in Input, set tlsSet) *reach {
-	d, ok := probes.Data[*tls.HandshakeData](in.Results, set.IDs.Handshake)
+	d, ok := set.Keys.Handshake.OK(in.Results)
 	if !ok {
 		return nil
 	}
@@ -104,7 +104,7 @@ func deadElsewhere(in Input, set tlsSet, addr string) bool {
 // epsID (the XMPP streams probes share their endpoints with a TLS set).
 func deadInService(in Input, epsID probes.ID, addr string) bool {
 	for _, set := range tlsSets(in) {
-		if set.IDs.Endpoints == epsID {
+		if set.Keys.Endpoints.ID == epsID {
 			return deadElsewhere(in, set, addr)
 		}
 	}

@@ -20,7 +20,7 @@ func handshakes(eps map[string]probes.Status) *probes.Observation {
 		}
 		d.Endpoints = append(d.Endpoints, h)
 	}
-	return okObs(tls.DefaultIDs.Handshake, d)
+	return okObs(tls.DefaultKeys.Handshake.ID, d)
 }
 
 func vantage(family string, us ...probes.Unreached) *probes.Observation {
@@ -65,7 +65,7 @@ func netCases(t *testing.T) []evalCase {
 // instead of calling the whole service unmeasured.
 func TestDeadAddressLeavesTLSCriteria(t *testing.T) {
 	hs := handshakes(map[string]probes.Status{"127.0.0.1:443": probes.StatusOK, "[::1]:443": probes.StatusRefused})
-	vs := okObs(tls.DefaultIDs.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
+	vs := okObs(tls.DefaultKeys.Versions.ID, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
 		versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13),
 		{EndpointResult: tls.EndpointResult{Endpoint: ep("[::1]:443"), Status: probes.StatusRefused, Reason: "connection refused"}},
 	}})
@@ -75,7 +75,7 @@ func TestDeadAddressLeavesTLSCriteria(t *testing.T) {
 	// Without an answering IPv4 address the refusal is not a dual-stack
 	// matter: the endpoint stays unmeasured.
 	hs2 := handshakes(map[string]probes.Status{"127.0.0.2:443": probes.StatusOK, "127.0.0.1:443": probes.StatusRefused})
-	vs2 := okObs(tls.DefaultIDs.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
+	vs2 := okObs(tls.DefaultKeys.Versions.ID, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
 		versions("127.0.0.2:443", wire.VersionTLS12, wire.VersionTLS13),
 		{EndpointResult: tls.EndpointResult{Endpoint: ep("127.0.0.1:443"), Status: probes.StatusRefused, Reason: "connection refused"}},
 	}})

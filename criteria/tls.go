@@ -24,7 +24,7 @@ var tlsCriteria = []binding{
 
 func versionEval(in Input, what string, fn func(e tls.EndpointVersions) epVerdict) Verdict {
 	return perEndpoint(in, what, "not measured: ",
-		func(ids tls.IDs) probes.ID { return ids.Versions },
+		func(k tls.Keys) probes.Key[*tls.VersionsData] { return k.Versions },
 		func(d *tls.VersionsData) []tls.EndpointVersions { return d.Endpoints },
 		func(e tls.EndpointVersions) tls.EndpointResult { return e.EndpointResult },
 		func(_ *tls.VersionsData, e tls.EndpointVersions) epVerdict { return fn(e) })
@@ -117,7 +117,7 @@ func highest(e tls.EndpointVersions) wire.Version {
 
 func cipherEval(in Input, what string, fn func(e tls.EndpointCiphers) epVerdict) Verdict {
 	return perEndpoint(in, what, "not measured: ",
-		func(ids tls.IDs) probes.ID { return ids.Ciphers },
+		func(k tls.Keys) probes.Key[*tls.CiphersData] { return k.Ciphers },
 		func(d *tls.CiphersData) []tls.EndpointCiphers { return d.Endpoints },
 		func(e tls.EndpointCiphers) tls.EndpointResult { return e.EndpointResult },
 		func(_ *tls.CiphersData, e tls.EndpointCiphers) epVerdict {
@@ -271,7 +271,7 @@ func evalServerOrder(in Input) Verdict {
 
 func groupEval(in Input, what string, fn func(e tls.EndpointGroups) epVerdict) Verdict {
 	return perEndpoint(in, what, "not measured: ",
-		func(ids tls.IDs) probes.ID { return ids.Groups },
+		func(k tls.Keys) probes.Key[*tls.GroupsData] { return k.Groups },
 		func(d *tls.GroupsData) []tls.EndpointGroups { return d.Endpoints },
 		func(e tls.EndpointGroups) tls.EndpointResult { return e.EndpointResult },
 		func(_ *tls.GroupsData, e tls.EndpointGroups) epVerdict {

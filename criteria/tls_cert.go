@@ -23,7 +23,7 @@ var tlsCertCriteria = []binding{
 
 func certEval(in Input, what string, fn func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict) Verdict {
 	return perEndpoint(in, what, "no certificate: ",
-		func(ids tls.IDs) probes.ID { return ids.Handshake },
+		func(k tls.Keys) probes.Key[*tls.HandshakeData] { return k.Handshake },
 		func(d *tls.HandshakeData) []tls.EndpointHandshake { return d.Endpoints },
 		func(h tls.EndpointHandshake) tls.EndpointResult { return h.EndpointResult },
 		func(d *tls.HandshakeData, h tls.EndpointHandshake) epVerdict {
@@ -183,13 +183,13 @@ func evalOCSP(in Input) Verdict {
 func evalDANE(in Input) Verdict {
 	var vs []epVerdict
 	for _, set := range tlsSets(in) {
-		id := set.IDs.DANE
-		d, ok := probes.Data[*tls.DANEData](in.Results, id)
+		k := set.Keys.DANE
+		d, ok := k.OK(in.Results)
 		if !ok {
-			vs = append(vs, set.missing(in, id, "DANE"))
+			vs = append(vs, set.missing(in, k.ID, "DANE"))
 			continue
 		}
-		v := daneVerdict(d, in.Results.Get(id).Evidence)
+		v := daneVerdict(d, in.Results.Get(k.ID).Evidence)
 		vs = append(vs, epVerdict{Endpoint: set.Label, Status: v.Status, Summary: v.Summary, Evidence: v.Evidence})
 	}
 	v := combine(vs)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestCertCriteria(t *testing.T) {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	leaf := tls.CertInfo{Subject: "CN=test.example", Issuer: "CN=Test CA", KeyType: "RSA", KeyBits: 2048, SignatureAlg: "SHA256-RSA",
 		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(0, 2, 0), DNSNames: []string{"test.example"}}
@@ -20,7 +20,7 @@ func TestCertCriteria(t *testing.T) {
 		Trusted: true, VerifiedChain: []string{"CN=test.example", "CN=Test CA"}, NameMatch: true, MatchedName: "test.example", MatchedBy: "dNSName",
 		ValidNow: true, DaysLeft: 61}
 	mk := func(h tls.EndpointHandshake) probes.Results {
-		return results(okObs(ids.Handshake, &tls.HandshakeData{Names: []string{"test.example"}, Endpoints: []tls.EndpointHandshake{h}}))
+		return results(okObs(ids.Handshake.ID, &tls.HandshakeData{Names: []string{"test.example"}, Endpoints: []tls.EndpointHandshake{h}}))
 	}
 	for _, id := range []string{"tls.cert.trusted", "tls.cert.valid-now", "tls.cert.name-match", "tls.cert.key-strength", "tls.cert.signature"} {
 		if v := eval(t, id, mk(good)); v.Status != report.Pass {
@@ -57,8 +57,8 @@ func TestCertCriteria(t *testing.T) {
 }
 
 func TestDANECriterion(t *testing.T) {
-	id := tls.DefaultIDs.DANE
-	mk := func(d *tls.DANEData) probes.Results { return results(okObs(id, d)) }
+	id := tls.DefaultKeys.DANE
+	mk := func(d *tls.DANEData) probes.Results { return results(okObs(id.ID, d)) }
 	if v := eval(t, "tls.dane", mk(&tls.DANEData{Name: "_443._tcp.test.example."})); v.Status != report.Info {
 		t.Errorf("none: %+v", v)
 	}
@@ -74,14 +74,14 @@ func TestDANECriterion(t *testing.T) {
 	if v := eval(t, "tls.dane", mk(&tls.DANEData{AD: true, Records: rec, Endpoints: un})); v.Status != report.Fail {
 		t.Errorf("mismatch: %+v", v)
 	}
-	na := results(&probes.Observation{Probe: id, Status: probes.StatusNotApplicable, Reason: "target is an IP address"})
+	na := results(&probes.Observation{Probe: id.ID, Status: probes.StatusNotApplicable, Reason: "target is an IP address"})
 	if v := eval(t, "tls.dane", na); v.Status != report.Skip {
 		t.Errorf("n/a: %+v", v)
 	}
 }
 
 func tlsCertCases(t *testing.T) []evalCase {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	leaf := tls.CertInfo{Subject: "CN=test.example", Issuer: "CN=Test CA", KeyType: "ECDSA", KeyBits: 256, SignatureAlg: "ECDSA-SHA256",
 		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(0, 2, 0), DNSNames: []string{"test.example"}}
@@ -94,9 +94,9 @@ func tlsCertCases(t *testing.T) []evalCase {
 		if change != nil {
 			change(&h)
 		}
-		return results(okObs(ids.Handshake, &tls.HandshakeData{Names: []string{"test.example"}, Endpoints: []tls.EndpointHandshake{h}}))
+		return results(okObs(ids.Handshake.ID, &tls.HandshakeData{Names: []string{"test.example"}, Endpoints: []tls.EndpointHandshake{h}}))
 	}
-	dane := func(d *tls.DANEData) probes.Results { return results(okObs(ids.DANE, d)) }
+	dane := func(d *tls.DANEData) probes.Results { return results(okObs(ids.DANE.ID, d)) }
 	rec := []tls.TLSARecord{{Usage: 3, Selector: 1, MatchingType: 1, Data: "00", Matched: true}}
 	matched := []tls.EndpointDANE{{EndpointResult: okHead("127.0.0.1:443"), Matched: true}}
 	return []evalCase{
@@ -128,7 +128,7 @@ func tlsCertCases(t *testing.T) []evalCase {
 			SRV: &probes.DNSSEC{Name: "_xmpp-client._tcp.example.org.", Type: "SRV", State: probes.DNSSECInsecure}}), Want: report.Warn, Has: "DANE not usable"},
 		{ID: "tls.dane", Name: "authenticated TLSA behind a secure SRV", Kind: "tls", Res: dane(&tls.DANEData{AD: true, Records: rec, Endpoints: matched,
 			SRV: &probes.DNSSEC{Name: "_xmpp-client._tcp.example.org.", Type: "SRV", State: probes.DNSSECSecure}}), Want: report.Pass},
-		{ID: "tls.dane", Name: "bogus TLSA", Kind: "tls", Res: results(&probes.Observation{Probe: ids.DANE, Status: probes.StatusDNSError,
+		{ID: "tls.dane", Name: "bogus TLSA", Kind: "tls", Res: results(&probes.Observation{Probe: ids.DANE.ID, Status: probes.StatusDNSError,
 			Reason: "TLSA query _443._tcp.test.example. answered SERVFAIL: DNSSEC validation failed (bogus signatures; ...)"}), Want: report.Error, Has: "bogus"},
 	}
 }

@@ -13,24 +13,24 @@ import (
 // domain. Every endpoint of every set counts; the worst decides.
 type tlsSet struct {
 	Label string // "" for scan tls, else e.g. "c2s"
-	IDs   tls.IDs
+	Keys  tls.Keys
 }
 
-// tlsServices lists the TLS services of each target kind, by the probe IDs
+// tlsServices lists the TLS services of each target kind, by the probe keys
 // the protocol packages give them.
 var tlsServices = map[string][]tlsSet{
-	"tls": {{"", tls.DefaultIDs}},
+	"tls": {{"", tls.DefaultKeys}},
 	// c2s and s2s after STARTTLS; c2s-tls and s2s-tls are direct TLS
 	// (XEP-0368), left out when the domain publishes no _xmpps-* record.
-	"xmpp":   {{"c2s", xmpp.C2STLSIDs}, {"s2s", xmpp.S2STLSIDs}, {"c2s-tls", xmpp.C2SDirectTLSIDs}, {"s2s-tls", xmpp.S2SDirectTLSIDs}},
-	"matrix": {{"federation", matrix.FederationTLSIDs}},
+	"xmpp":   {{"c2s", xmpp.C2STLS}, {"s2s", xmpp.S2STLS}, {"c2s-tls", xmpp.C2SDirectTLS}, {"s2s-tls", xmpp.S2SDirectTLS}},
+	"matrix": {{"federation", matrix.FederationTLS}},
 }
 
 func tlsSets(in Input) []tlsSet {
 	var out []tlsSet
 	all := tlsServices[in.Kind]
 	for _, s := range all {
-		if o := in.Results.Get(s.IDs.Endpoints); len(all) > 1 && (o == nil || o.Status == probes.StatusNotApplicable) {
+		if o := in.Results.Get(s.Keys.Endpoints.ID); len(all) > 1 && (o == nil || o.Status == probes.StatusNotApplicable) {
 			continue // this service was not scanned, or does not exist (e.g. an SRV record with the target ".")
 		}
 		out = append(out, s)
@@ -59,14 +59,14 @@ func (s tlsSet) missing(in Input, id probes.ID, what string) epVerdict {
 // the target, the data of one probe (a set whose probe failed is judged by
 // notMeasured), then fn on every endpoint that was measured; an endpoint
 // that was not is an error prefixed with unmeasured. The worst wins.
-func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls.IDs) probes.ID,
+func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls.Keys) probes.Key[D],
 	endpoints func(D) []E, head func(E) tls.EndpointResult, fn func(D, E) epVerdict) Verdict {
 	var vs []epVerdict
 	for _, set := range tlsSets(in) {
-		id := probe(set.IDs)
-		d, ok := probes.Data[D](in.Results, id)
+		k := probe(set.Keys)
+		d, ok := k.OK(in.Results)
 		if !ok {
-			vs = append(vs, set.missing(in, id, what))
+			vs = append(vs, set.missing(in, k.ID, what))
 			continue
 		}
 		for _, e := range endpoints(d) {

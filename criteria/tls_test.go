@@ -11,8 +11,8 @@ import (
 )
 
 func TestVersionCriteriaWorstEndpoint(t *testing.T) {
-	ids := tls.DefaultIDs
-	res := results(okObs(ids.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
+	ids := tls.DefaultKeys
+	res := results(okObs(ids.Versions.ID, &tls.VersionsData{Endpoints: []tls.EndpointVersions{
 		versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13),
 		versions("[::1]:443", wire.VersionTLS10, wire.VersionTLS12),
 	}}))
@@ -28,19 +28,19 @@ func TestVersionCriteriaWorstEndpoint(t *testing.T) {
 	// An unjudged SSLv3 attempt never becomes a pass.
 	e := versions("127.0.0.1:443", wire.VersionTLS12)
 	e.Versions[1].Error = "timeout"
-	res = results(okObs(ids.Versions, &tls.VersionsData{Endpoints: []tls.EndpointVersions{e}}))
+	res = results(okObs(ids.Versions.ID, &tls.VersionsData{Endpoints: []tls.EndpointVersions{e}}))
 	if v := eval(t, "tls.protocol.no-ssl", res); v.Status != report.Error {
 		t.Errorf("unjudged SSLv3: %+v", v)
 	}
 	// A failed probe is an error verdict with the reason.
-	res = results(&probes.Observation{Probe: ids.Versions, Status: probes.StatusRefused, Reason: "connection refused"})
+	res = results(&probes.Observation{Probe: ids.Versions.ID, Status: probes.StatusRefused, Reason: "connection refused"})
 	if v := eval(t, "tls.protocol.no-ssl", res); v.Status != report.Error || !strings.Contains(v.Summary, "refused") {
 		t.Errorf("refused: %+v", v)
 	}
 }
 
 func TestCipherCriteria(t *testing.T) {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	modern := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
 		{Version: wire.VersionTLS13, ServerOrder: "client", Suites: []wire.Suite{suite(t, 0x1301), suite(t, 0x1302), suite(t, 0x1303)}},
 		{Version: wire.VersionTLS12, ServerOrder: "server", Suites: []wire.Suite{suite(t, 0xc02f), suite(t, 0xc030)}},
@@ -67,7 +67,7 @@ func TestCipherCriteria(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{c.e}}))
+			res := results(okObs(ids.Ciphers.ID, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{c.e}}))
 			for id, want := range c.want {
 				v := eval(t, id, res)
 				if v.Status != want {
@@ -85,10 +85,10 @@ func TestCipherCriteria(t *testing.T) {
 }
 
 func TestGroupCriteria(t *testing.T) {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	g := func(name, kind string, bits int) wire.Group { return wire.Group{Name: name, Kind: kind, Bits: bits} }
 	mk := func(v wire.Version, dh []int, gs ...wire.Group) probes.Results {
-		return results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
+		return results(okObs(ids.Groups.ID, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
 			GroupScan: wire.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
 	}
 	pq := mk(wire.VersionTLS13, nil, g("X25519MLKEM768", "hybrid-pq", 256), g("x25519", "ecdhe", 256))
@@ -112,11 +112,11 @@ func TestGroupCriteria(t *testing.T) {
 
 // An incomplete enumeration never yields a verdict that rests on absence.
 func TestIncompleteEnumeration(t *testing.T) {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	nothing := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
 		{Version: wire.VersionTLS12, ServerOrder: "unknown", Error: "timeout"},
 	}}
-	res := results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{nothing}}))
+	res := results(okObs(ids.Ciphers.ID, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{nothing}}))
 	for _, id := range []string{"tls.cipher.no-weak", "tls.cipher.forward-secrecy", "tls.cipher.server-order"} {
 		if v := eval(t, id, res); v.Status != report.Error {
 			t.Errorf("%s on a failed enumeration: %s (%s)", id, v.Status, v.Summary)
@@ -125,31 +125,31 @@ func TestIncompleteEnumeration(t *testing.T) {
 	rc4 := tls.EndpointCiphers{EndpointResult: okHead("127.0.0.1:443"), Scans: []wire.CipherScan{
 		{Version: wire.VersionTLS12, ServerOrder: "unknown", Suites: []wire.Suite{suite(t, 0x0005)}, Error: "timeout"},
 	}}
-	res = results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{rc4}}))
+	res = results(okObs(ids.Ciphers.ID, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{rc4}}))
 	if v := eval(t, "tls.cipher.no-weak", res); v.Status != report.Fail {
 		t.Errorf("RC4 seen before the enumeration broke off: %s", v.Status)
 	}
 	g := tls.EndpointGroups{EndpointResult: okHead("127.0.0.1:443"), GroupScan: wire.GroupScan{Version: wire.VersionTLS13, Error: "timeout; timeout"}}
-	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
+	res = results(okObs(ids.Groups.ID, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
 	for _, id := range []string{"tls.kex.strength", "tls.kex.post-quantum"} {
 		if v := eval(t, id, res); v.Status != report.Error {
 			t.Errorf("%s on a failed group scan: %s (%s)", id, v.Status, v.Summary)
 		}
 	}
 	g.Supported = []wire.Group{{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}}
-	res = results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
+	res = results(okObs(ids.Groups.ID, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
 	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Info {
 		t.Errorf("PQ group seen: %s", v.Status)
 	}
 }
 
 func tlsCases(t *testing.T) []evalCase {
-	ids := tls.DefaultIDs
+	ids := tls.DefaultKeys
 	vers := func(eps ...tls.EndpointVersions) probes.Results {
-		return results(okObs(ids.Versions, &tls.VersionsData{Endpoints: eps}))
+		return results(okObs(ids.Versions.ID, &tls.VersionsData{Endpoints: eps}))
 	}
 	ciphers := func(scans ...wire.CipherScan) probes.Results {
-		return results(okObs(ids.Ciphers, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{{EndpointResult: okHead("127.0.0.1:443"), Scans: scans}}}))
+		return results(okObs(ids.Ciphers.ID, &tls.CiphersData{Endpoints: []tls.EndpointCiphers{{EndpointResult: okHead("127.0.0.1:443"), Scans: scans}}}))
 	}
 	s := func(ids ...uint16) []wire.Suite {
 		var out []wire.Suite
@@ -159,11 +159,11 @@ func tlsCases(t *testing.T) []evalCase {
 		return out
 	}
 	groups := func(v wire.Version, dh []int, gs ...wire.Group) probes.Results {
-		return results(okObs(ids.Groups, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
+		return results(okObs(ids.Groups.ID, &tls.GroupsData{Endpoints: []tls.EndpointGroups{{EndpointResult: okHead("127.0.0.1:443"),
 			GroupScan: wire.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
 	}
 	x25519 := wire.Group{Name: "x25519", Kind: "ecdhe", Bits: 256}
-	refused := results(&probes.Observation{Probe: ids.Versions, Status: probes.StatusRefused, Reason: "connection refused"})
+	refused := results(&probes.Observation{Probe: ids.Versions.ID, Status: probes.StatusRefused, Reason: "connection refused"})
 	modern, legacy := vers(versions("127.0.0.1:443", wire.VersionTLS12, wire.VersionTLS13)), vers(versions("127.0.0.1:443", wire.VersionSSL3, wire.VersionTLS10, wire.VersionTLS12))
 	return []evalCase{
 		{ID: "tls.protocol.no-ssl", Name: "modern", Res: modern, Want: report.Pass, Has: "refused"},

@@ -33,10 +33,10 @@ func accountLogin(status probes.Status, l xmpp.LoginInfo) probes.Results {
 
 func xmppAuthCases(t *testing.T) []evalCase {
 	c2s := func(pre, post string, v string) probes.Results {
-		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, xep("192.0.2.1:5222", feats(t, pre), feats(t, post), v))
+		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), feats(t, post), v))
 	}
 	plain := func(pre string) probes.Results { // no TLS at all
-		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, xep("192.0.2.1:5222", feats(t, pre), nil, ""))
+		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), nil, ""))
 	}
 	modern := mechs("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256") + cb("tls-server-end-point", "tls-exporter") +
 		sasl2(bind2+fast("", "HT-SHA-256-EXPR", "HT-SHA-256-NONE"), "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")

@@ -18,7 +18,7 @@ const notProven = "not proven: a server may still refuse at submission (ejabberd
 
 func evalRegistrationOpen(in Input) Verdict {
 	var unproven []epVerdict
-	v := streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
+	v := streamsEval(in, xmpp.C2SStreams, xmpp.C2STLS.Endpoints.ID, "In-band registration", func(e xmpp.EndpointStreams) epVerdict {
 		v := registrationVerdict(e)
 		v.Evidence = append(xmpp.StreamEvidence(e), xmpp.RegistrationEvidence(e)...)
 		if v.Status == report.Info {

@@ -12,7 +12,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 	reg := func(pre, post string, r *xmpp.Registration) probes.Results {
 		e := xep("192.0.2.1:5222", feats(t, pre), feats(t, post), "TLSv1.3")
 		e.Registration = r
-		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLSIDs.Endpoints, e)
+		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, e)
 	}
 	form := &xmpp.Registration{Type: "result", Fields: []string{"username", "password"}}
 	offered := func() probes.Results { return reg(tlsReq, mechs("SCRAM-SHA-256")+registerFeat, form) }
@@ -45,7 +45,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 			a.Registration = &xmpp.Registration{Type: "error", Condition: "not-allowed"}
 			b := xep("192.0.2.2:5222", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-256")+registerFeat), "TLSv1.3")
 			b.Registration = form
-			return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLSIDs.Endpoints, a, b)
+			return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, a, b)
 		}(), Want: report.Info, Has: "not proven"},
 
 		{ID: "xmpp.registration.open", Name: "active: accepted and removed", Res: proof(removed), Want: report.Fail, Has: "checked it is gone"},

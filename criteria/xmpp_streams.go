@@ -53,10 +53,10 @@ func streamsEval(in Input, k probes.Key[*xmpp.StreamsData], epsID probes.ID, wha
 // a domain that offers clients direct TLS only (no STARTTLS service), the
 // features of the direct-TLS streams are judged instead.
 func authStreamsEval(in Input, what string, fn func(e xmpp.EndpointStreams) epVerdict) Verdict {
-	o := in.Results.Get(xmpp.C2STLSIDs.Endpoints)
+	o := in.Results.Get(xmpp.C2STLS.Endpoints.ID)
 	dt, ok := xmpp.DirectTLS.OK(in.Results)
 	if o == nil || o.Status != probes.StatusNotApplicable || !ok || len(dt.Endpoints) == 0 {
-		return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, what, fn)
+		return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLS.Endpoints.ID, what, fn)
 	}
 	var vs []epVerdict
 	for _, e := range dt.Endpoints {
@@ -103,13 +103,13 @@ func startTLSVerdict(e xmpp.EndpointStreams, peer string) epVerdict {
 }
 
 func evalC2SStartTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "c2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLS.Endpoints.ID, "c2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
 		return startTLSVerdict(e, "client")
 	})
 }
 
 func evalS2SStartTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLS.Endpoints.ID, "s2s STARTTLS", func(e xmpp.EndpointStreams) epVerdict {
 		return startTLSVerdict(e, "server")
 	})
 }
@@ -126,7 +126,7 @@ var refusedForCert = map[string]bool{"not-authorized": true, "policy-violation":
 // rests on DNS. A server that refuses a certificate-less peer after TLS
 // demands certificates.
 func evalS2SAuthentication(in Input) Verdict {
-	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLSIDs.Endpoints, "s2s authentication", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.S2SStreams, xmpp.S2STLS.Endpoints.ID, "s2s authentication", func(e xmpp.EndpointStreams) epVerdict {
 		pre := e.PreTLS
 		switch {
 		case pre == nil:
@@ -172,7 +172,7 @@ var cleartextMechs = map[string]bool{"PLAIN": true, "LOGIN": true}
 var passwordless = map[string]bool{"EXTERNAL": true, "ANONYMOUS": true}
 
 func evalNoAuthBeforeTLS(in Input) Verdict {
-	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLSIDs.Endpoints, "Authentication before TLS", func(e xmpp.EndpointStreams) epVerdict {
+	return streamsEval(in, xmpp.C2SStreams, xmpp.C2STLS.Endpoints.ID, "Authentication before TLS", func(e xmpp.EndpointStreams) epVerdict {
 		f := e.PreTLS
 		if f == nil {
 			return notOpened(e)

@@ -149,7 +149,7 @@ func TestXMPPStreamEvaluators(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLSIDs.Endpoints, c.eps(t)...)
+			res := streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, c.eps(t)...)
 			v := mustEval(c.id)(Input{Kind: "xmpp", Results: res})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) || v.Cap != c.cap {
 				t.Fatalf("got %s %q cap %q, want %s containing %q cap %q", v.Status, v.Summary, v.Cap, c.want, c.sum, c.cap)
@@ -187,7 +187,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := streamsResults(xmpp.S2SStreams.ID, xmpp.S2STLSIDs.Endpoints, c.eps...)
+			res := streamsResults(xmpp.S2SStreams.ID, xmpp.S2STLS.Endpoints.ID, c.eps...)
 			v := mustEval("xmpp.s2s.authentication")(Input{Kind: "xmpp", Results: res})
 			if v.Status != c.want || !strings.Contains(v.Summary, c.sum) {
 				t.Fatalf("got %s %q, want %s containing %q", v.Status, v.Summary, c.want, c.sum)
@@ -198,7 +198,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 		})
 	}
 	if v := evalS2SAuthentication(Input{Kind: "xmpp", Results: probes.Results{
-		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
+		xmpp.S2STLS.Endpoints.ID: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
 		xmpp.S2SStreams.ID:       {Status: probes.StatusDepFailed},
 	}}); v.Status != report.Skip {
 		t.Fatalf("no federation: %+v", v)
@@ -207,7 +207,7 @@ func TestXMPPS2SAuthentication(t *testing.T) {
 
 func TestXMPPS2SNotApplicable(t *testing.T) {
 	res := probes.Results{
-		xmpp.S2STLSIDs.Endpoints: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
+		xmpp.S2STLS.Endpoints.ID: {Status: probes.StatusNotApplicable, Reason: "target \".\""},
 		xmpp.S2SStreams.ID:       {Status: probes.StatusDepFailed},
 	}
 	if v := evalS2SStartTLS(Input{Kind: "xmpp", Results: res}); v.Status != report.Skip {
@@ -226,10 +226,10 @@ const (
 
 func xmppStreamCases(t *testing.T) []evalCase {
 	c2s := func(eps ...xmpp.EndpointStreams) probes.Results {
-		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLSIDs.Endpoints, eps...)
+		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, eps...)
 	}
 	s2s := func(eps ...xmpp.EndpointStreams) probes.Results {
-		return streamsResults(xmpp.S2SStreams.ID, xmpp.S2STLSIDs.Endpoints, eps...)
+		return streamsResults(xmpp.S2SStreams.ID, xmpp.S2STLS.Endpoints.ID, eps...)
 	}
 	good := xep("192.0.2.1:5222", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN")+cb("tls-exporter")), "TLSv1.3")
 	open := xep("192.0.2.2:5222", feats(t, tlsOpt+mechs("PLAIN")), feats(t, mechs("PLAIN")), "TLSv1.2")

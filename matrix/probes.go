@@ -19,8 +19,8 @@ const (
 	IDClient    probes.ID = "matrix.client"
 )
 
-// FederationTLSIDs are the TLS probes of the federation endpoints.
-var FederationTLSIDs = tls.PrefixIDs("matrix.federation.tls.")
+// FederationTLS are the TLS probes of the federation endpoints.
+var FederationTLS = tls.PrefixKeys("matrix.federation.tls.")
 
 // Probes returns the probes of `scan matrix SERVER_NAME`: discovery, the
 // key and version requests and the TLS grade of every federation endpoint,
@@ -54,7 +54,7 @@ func Probes(serverName string, opt Options) []probes.Probe {
 // runs, then runs the spine's probe of the same ID.
 func federationTLSProbes() []probes.Probe {
 	var out []probes.Probe
-	ids := FederationTLSIDs
+	ids := FederationTLS
 	for _, p := range tls.Probes(tls.Target{Host: "placeholder.invalid", Port: DefaultFederationPort}, ids) {
 		id, needs, limit := p.ID(), append([]probes.ID{IDDiscovery}, p.Requires()...), p.Timeout()
 		out = append(out, probes.Func{Name: id, Needs: needs, Limit: limit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
@@ -63,13 +63,13 @@ func federationTLSProbes() []probes.Probe {
 				return probes.Observation{Status: probes.StatusError, Reason: "no discovery data (bug)"}
 			}
 			t := federationTarget(d)
-			if id == ids.DANE && len(d.Ports()) != 1 {
+			if id == ids.DANE.ID && len(d.Ports()) != 1 {
 				return probes.Observation{Status: probes.StatusNotApplicable, Reason: "several federation ports: DANE per target is not implemented yet"}
 			}
 			for _, q := range tls.Probes(t, ids) {
 				if q.ID() == id {
 					o := q.Run(ctx, env, in)
-					if dd, ok := o.Data.(*tls.DANEData); ok && id == ids.DANE {
+					if dd, ok := o.Data.(*tls.DANEData); ok && id == ids.DANE.ID {
 						dd.SRV = d.srvDNSSEC()
 					}
 					return o

@@ -28,12 +28,12 @@ var (
 
 // ReferenceIDs are the identities a server certificate must present
 // (RFC 6125 §6). The caller says which apply: a plain TLS service has a
-// DNS-ID; an XMPP service also has SRV-IDs and an XmppAddr (RFC 6120
+// DNS-ID; an XMPP service also has SRV-Keys and an XmppAddr (RFC 6120
 // §13.7.2.1, RFC 7590; see package xmpp).
 type ReferenceIDs struct {
-	// DNS: DNS-IDs (host names; an IP literal matches iPAddress SANs).
+	// DNS: DNS-Keys (host names; an IP literal matches iPAddress SANs).
 	DNS []string
-	// SRV: SRV-IDs such as "_xmpp-client.example.org".
+	// SRV: SRV-Keys such as "_xmpp-client.example.org".
 	SRV []string
 	// XMPP: XmppAddr identities (the XMPP domain).
 	XMPP []string

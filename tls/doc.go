@@ -24,8 +24,8 @@
 //     5280 §6) against the system roots or --ca-file, judged separately
 //     from validity at the scan's clock, so that an expired but otherwise
 //     trusted chain is reported as such.
-//   - Name (MatchName): RFC 6125 §6 — DNS-IDs with the wildcard only as the
-//     whole left-most label (§6.4.3), iPAddress for IP literals, SRV-IDs
+//   - Name (MatchName): RFC 6125 §6 — DNS-Keys with the wildcard only as the
+//     whole left-most label (§6.4.3), iPAddress for IP literals, SRV-Keys
 //     (RFC 4985) and XmppAddr identities (RFC 6120 §13.7.1.4) when the
 //     caller asks for them, and the CN only for a certificate without any
 //     subjectAltName (§6.4.4).

@@ -74,30 +74,37 @@ func (t Target) referenceIDs() ReferenceIDs {
 	return ReferenceIDs{DNS: []string{strings.Trim(t.Host, "[]")}}
 }
 
-// IDs are the probe IDs of one TLS target, so that several targets (c2s,
-// s2s, federation) can be scanned in one run under different prefixes.
-type IDs struct {
-	Endpoints, Handshake, Versions, Ciphers, Groups, DANE probes.ID
+// Keys are the observations of one TLS target's probes, each with the type
+// of its data. Their IDs share a prefix, so that several targets (c2s, s2s,
+// federation) can be scanned in one run.
+type Keys struct {
+	Endpoints probes.Key[*EndpointsData]
+	Handshake probes.Key[*HandshakeData]
+	Versions  probes.Key[*VersionsData]
+	Ciphers   probes.Key[*CiphersData]
+	Groups    probes.Key[*GroupsData]
+	DANE      probes.Key[*DANEData]
 }
 
-// DefaultIDs are the IDs of a plain `scan tls`.
-var DefaultIDs = PrefixIDs("tls.")
+// DefaultKeys are the keys of a plain `scan tls`.
+var DefaultKeys = PrefixKeys("tls.")
 
-// PrefixIDs returns the probe IDs under prefix (e.g. "xmpp.c2s.tls.").
-func PrefixIDs(prefix string) IDs {
-	return IDs{
-		Endpoints: probes.ID(prefix + "endpoints"),
-		Handshake: probes.ID(prefix + "handshake"),
-		Versions:  probes.ID(prefix + "versions"),
-		Ciphers:   probes.ID(prefix + "ciphers"),
-		Groups:    probes.ID(prefix + "groups"),
-		DANE:      probes.ID(prefix + "dane"),
+// PrefixKeys returns the keys of the probes under prefix (e.g.
+// "xmpp.c2s.tls.").
+func PrefixKeys(prefix string) Keys {
+	return Keys{
+		Endpoints: probes.Key[*EndpointsData]{ID: probes.ID(prefix + "endpoints")},
+		Handshake: probes.Key[*HandshakeData]{ID: probes.ID(prefix + "handshake")},
+		Versions:  probes.Key[*VersionsData]{ID: probes.ID(prefix + "versions")},
+		Ciphers:   probes.Key[*CiphersData]{ID: probes.ID(prefix + "ciphers")},
+		Groups:    probes.Key[*GroupsData]{ID: probes.ID(prefix + "groups")},
+		DANE:      probes.Key[*DANEData]{ID: probes.ID(prefix + "dane")},
 	}
 }
 
 // Probes returns the probes that scan t.
-func Probes(t Target, ids IDs) []probes.Probe {
-	endpoints := probes.Func{Name: ids.Endpoints, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+func Probes(t Target, ids Keys) []probes.Probe {
+	endpoints := probes.Func{Name: ids.Endpoints.ID, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 		return endpointsProbe(ctx, env, t)
 	}}
 	if t.Endpoints != nil {
@@ -105,19 +112,19 @@ func Probes(t Target, ids IDs) []probes.Probe {
 	}
 	return []probes.Probe{
 		endpoints,
-		probes.Func{Name: ids.Handshake, Needs: []probes.ID{ids.Endpoints}, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: ids.Handshake.ID, Needs: []probes.ID{ids.Endpoints.ID}, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return handshakeProbe(ctx, env, t, in, ids)
 		}},
-		probes.Func{Name: ids.Versions, Needs: []probes.ID{ids.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: ids.Versions.ID, Needs: []probes.ID{ids.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return versionsProbe(ctx, env, t, in, ids)
 		}},
-		probes.Func{Name: ids.Ciphers, Needs: []probes.ID{ids.Endpoints, ids.Versions}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: ids.Ciphers.ID, Needs: []probes.ID{ids.Endpoints.ID, ids.Versions.ID}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return ciphersProbe(ctx, env, t, in, ids)
 		}},
-		probes.Func{Name: ids.Groups, Needs: []probes.ID{ids.Endpoints, ids.Versions}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: ids.Groups.ID, Needs: []probes.ID{ids.Endpoints.ID, ids.Versions.ID}, Limit: 60 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return groupsProbe(ctx, env, t, in, ids)
 		}},
-		probes.Func{Name: ids.DANE, Needs: []probes.ID{ids.Handshake}, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: ids.DANE.ID, Needs: []probes.ID{ids.Handshake.ID}, Limit: 10 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return daneProbe(ctx, env, t, in, ids)
 		}},
 	}
@@ -167,8 +174,8 @@ func overall(rs []EndpointResult) (probes.Status, string) {
 	return rs[0].Status, strings.Join(reasons, "; ")
 }
 
-func endpointsOf(in probes.Results, ids IDs) []probes.Endpoint {
-	d, _ := probes.Data[*EndpointsData](in, ids.Endpoints)
+func endpointsOf(in probes.Results, ids Keys) []probes.Endpoint {
+	d, _ := ids.Endpoints.OK(in)
 	if d == nil {
 		return nil
 	}
@@ -192,7 +199,7 @@ func goSuites() []uint16 {
 	return ids
 }
 
-func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+func handshakeProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids Keys) probes.Observation {
 	refs := t.referenceIDs()
 	now := env.Clock.Now()
 	sni := t.ServerName()
@@ -303,7 +310,7 @@ func handshakeEvidence(h EndpointHandshake) probes.Evidence {
 	return e
 }
 
-func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+func versionsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids Keys) probes.Observation {
 	sni := t.ServerName()
 	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointVersions {
 		vs, err := wire.ScanVersions(ctx, connector(env, t, ep), sni)
@@ -360,9 +367,9 @@ func supported(vs wire.VersionScan) []wire.Version {
 	return out
 }
 
-func versionsOf(in probes.Results, ids IDs) map[string]EndpointVersions {
+func versionsOf(in probes.Results, ids Keys) map[string]EndpointVersions {
 	out := map[string]EndpointVersions{}
-	if d, _ := probes.Data[*VersionsData](in, ids.Versions); d != nil {
+	if d, _ := ids.Versions.OK(in); d != nil {
 		for _, e := range d.Endpoints {
 			out[e.Endpoint.Addr] = e
 		}
@@ -370,7 +377,7 @@ func versionsOf(in probes.Results, ids IDs) map[string]EndpointVersions {
 	return out
 }
 
-func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids Keys) probes.Observation {
 	sni := t.ServerName()
 	vers := versionsOf(in, ids)
 	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointCiphers {
@@ -415,7 +422,7 @@ func ciphersProbe(ctx context.Context, env *probes.Env, t Target, in probes.Resu
 	return probes.Observation{Status: st, Reason: reason, Evidence: evs, Data: &CiphersData{Endpoints: res}}
 }
 
-func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids Keys) probes.Observation {
 	sni := t.ServerName()
 	vers := versionsOf(in, ids)
 	res := probes.ForEndpoints(ctx, endpointsOf(in, ids), func(ctx context.Context, ep probes.Endpoint) EndpointGroups {
@@ -453,7 +460,7 @@ func groupsProbe(ctx context.Context, env *probes.Env, t Target, in probes.Resul
 	return probes.Observation{Status: st, Reason: reason, Evidence: evs, Data: &GroupsData{Endpoints: res}}
 }
 
-func daneProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids IDs) probes.Observation {
+func daneProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results, ids Keys) probes.Observation {
 	host := strings.Trim(t.Host, "[]")
 	if net.ParseIP(host) != nil {
 		return probes.Observation{Status: probes.StatusNotApplicable, Reason: "target is an IP address: no TLSA name to ask"}
@@ -471,7 +478,7 @@ func daneProbe(ctx context.Context, env *probes.Env, t Target, in probes.Results
 		// refuses records whose signatures are bogus).
 		return probes.Observation{Status: probes.StatusDNSError, Reason: "TLSA query " + name + " answered " + ans.Problem(), Evidence: ev, Data: d}
 	}
-	hs, _ := probes.Data[*HandshakeData](in, ids.Handshake)
+	hs, _ := ids.Handshake.OK(in)
 	if hs != nil && len(d.Records) > 0 {
 		for _, h := range hs.Endpoints {
 			e := EndpointDANE{EndpointResult: h.EndpointResult}

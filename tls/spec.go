@@ -16,7 +16,7 @@ import (
 func ScanSpec(name string, t Target) probes.Spec {
 	return probes.Spec{
 		Target:    probes.Target{Kind: "tls", Name: name, Host: t.Host, Port: t.Port, SNI: t.ServerName()},
-		Probes:    Probes(t, DefaultIDs),
+		Probes:    Probes(t, DefaultKeys),
 		Scannable: scannable,
 		Endpoints: endpoints,
 	}
@@ -47,11 +47,11 @@ func ParseHostPort(s string, def int) (string, int, error) {
 // address resolved, and the handshake or the version enumeration got an
 // answer.
 func scannable(res probes.Results) error {
-	ids := DefaultIDs
-	if o := res.Get(ids.Endpoints); o == nil || o.Status != probes.StatusOK {
+	ids := DefaultKeys
+	if o := res.Get(ids.Endpoints.ID); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("%s", probes.ReasonOf(o))
 	}
-	hs, vs := res.Get(ids.Handshake), res.Get(ids.Versions)
+	hs, vs := res.Get(ids.Handshake.ID), res.Get(ids.Versions.ID)
 	if hs.Status != probes.StatusOK && vs.Status != probes.StatusOK {
 		r := probes.ReasonOf(vs)
 		if hs.Status == probes.StatusTimeout || (vs.Status != probes.StatusTimeout && hs.Status != probes.StatusTLSError) {
@@ -64,7 +64,7 @@ func scannable(res probes.Results) error {
 
 // endpoints lists every address that was scanned.
 func endpoints(res probes.Results) []probes.Endpoint {
-	if d, ok := probes.Data[*EndpointsData](res, DefaultIDs.Endpoints); ok {
+	if d, ok := DefaultKeys.Endpoints.OK(res); ok {
 		return d.Endpoints
 	}
 	return nil

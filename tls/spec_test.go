@@ -49,19 +49,19 @@ func TestScanSpec(t *testing.T) {
 		t.Fatal("incomplete spec")
 	}
 	// Nothing resolved: not scannable, with the endpoint probe's reason.
-	res := probes.Results{DefaultIDs.Endpoints: {Probe: DefaultIDs.Endpoints, Status: probes.StatusDNSError, Reason: "no such host"}}
+	res := probes.Results{DefaultKeys.Endpoints.ID: {Probe: DefaultKeys.Endpoints.ID, Status: probes.StatusDNSError, Reason: "no such host"}}
 	if err := s.Scannable(res); err == nil || err.Error() != "no such host" {
 		t.Errorf("unresolved: %v", err)
 	}
 	// Both the handshake and the enumeration failed: the handshake's
 	// reason, unless only it was a TLS error and the other a timeout.
-	res[DefaultIDs.Endpoints] = &probes.Observation{Status: probes.StatusOK, Data: &EndpointsData{Endpoints: []probes.Endpoint{{Addr: "127.0.0.1:5222"}}}}
-	res[DefaultIDs.Handshake] = &probes.Observation{Status: probes.StatusRefused, Reason: "connection refused"}
-	res[DefaultIDs.Versions] = &probes.Observation{Status: probes.StatusRefused, Reason: "refused too"}
+	res[DefaultKeys.Endpoints.ID] = &probes.Observation{Status: probes.StatusOK, Data: &EndpointsData{Endpoints: []probes.Endpoint{{Addr: "127.0.0.1:5222"}}}}
+	res[DefaultKeys.Handshake.ID] = &probes.Observation{Status: probes.StatusRefused, Reason: "connection refused"}
+	res[DefaultKeys.Versions.ID] = &probes.Observation{Status: probes.StatusRefused, Reason: "refused too"}
 	if err := s.Scannable(res); err == nil || err.Error() != "connection refused" {
 		t.Errorf("refused: %v", err)
 	}
-	res[DefaultIDs.Versions] = &probes.Observation{Status: probes.StatusOK}
+	res[DefaultKeys.Versions.ID] = &probes.Observation{Status: probes.StatusOK}
 	if err := s.Scannable(res); err != nil {
 		t.Errorf("versions answered: %v", err)
 	}

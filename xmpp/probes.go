@@ -32,10 +32,10 @@ const ALPNServer = "xmpp-server"
 // TLS probe IDs of the client-to-server and server-to-server services
 // (STARTTLS), and of the client direct-TLS service (XEP-0368).
 var (
-	C2STLSIDs       = tls.PrefixIDs("xmpp.c2s.tls.")
-	S2STLSIDs       = tls.PrefixIDs("xmpp.s2s.tls.")
-	C2SDirectTLSIDs = tls.PrefixIDs("xmpp.c2s-direct.tls.")
-	S2SDirectTLSIDs = tls.PrefixIDs("xmpp.s2s-direct.tls.")
+	C2STLS       = tls.PrefixKeys("xmpp.c2s.tls.")
+	S2STLS       = tls.PrefixKeys("xmpp.s2s.tls.")
+	C2SDirectTLS = tls.PrefixKeys("xmpp.c2s-direct.tls.")
+	S2SDirectTLS = tls.PrefixKeys("xmpp.s2s-direct.tls.")
 )
 
 // ProbeDomain is the from= of our server-to-server streams: a name that can
@@ -56,21 +56,21 @@ func Probes(domain string) []probes.Probe {
 		probes.Func{Name: IDDNS, Limit: 15 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 			return dnsProbe(ctx, env, domain)
 		}},
-		probes.Func{Name: IDC2SStreams, Needs: []probes.ID{C2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-			return streamsProbe(ctx, env, in, domain, C2STLSIDs.Endpoints, NSClient)
+		probes.Func{Name: IDC2SStreams, Needs: []probes.ID{C2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return streamsProbe(ctx, env, in, domain, C2STLS.Endpoints, NSClient)
 		}},
 		probes.Func{Name: IDDirectTLS, Needs: []probes.ID{IDDNS}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return directTLSProbe(ctx, env, in, domain)
 		}},
 		HostMetaProbe(domain),
-		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLSIDs.Endpoints}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
-			return streamsProbe(ctx, env, in, domain, S2STLSIDs.Endpoints, NSServer)
+		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			return streamsProbe(ctx, env, in, domain, S2STLS.Endpoints, NSServer)
 		}},
 	}
-	ps = append(ps, tlsProbes(domain, ServiceClient, C2STLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceServer, S2STLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceClientTLS, C2SDirectTLSIDs)...)
-	ps = append(ps, tlsProbes(domain, ServiceServerTLS, S2SDirectTLSIDs)...)
+	ps = append(ps, tlsProbes(domain, ServiceClient, C2STLS)...)
+	ps = append(ps, tlsProbes(domain, ServiceServer, S2STLS)...)
+	ps = append(ps, tlsProbes(domain, ServiceClientTLS, C2SDirectTLS)...)
+	ps = append(ps, tlsProbes(domain, ServiceServerTLS, S2SDirectTLS)...)
 	return ps
 }
 
@@ -86,7 +86,7 @@ func Probes(domain string) []probes.Probe {
 // starts at once, with SNI = the XMPP domain and ALPN xmpp-client or
 // xmpp-server (XEP-0368 §3); the certificate must match the domain as for
 // STARTTLS.
-func tlsProbes(domain, service string, ids tls.IDs) []probes.Probe {
+func tlsProbes(domain, service string, ids tls.Keys) []probes.Probe {
 	defPort := DefaultClientPort
 	switch service {
 	case ServiceServer:
@@ -102,8 +102,8 @@ func tlsProbes(domain, service string, ids tls.IDs) []probes.Probe {
 	var out []probes.Probe
 	for _, p := range tls.Probes(target, ids) {
 		switch p.ID() {
-		case ids.DANE:
-			out = append(out, probes.Func{Name: ids.DANE, Needs: []probes.ID{ids.Handshake, IDDNS}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		case ids.DANE.ID:
+			out = append(out, probes.Func{Name: ids.DANE.ID, Needs: []probes.ID{ids.Handshake.ID, IDDNS}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 				return daneProbe(ctx, env, in, service, domain, ids)
 			}})
 		default:
@@ -155,8 +155,8 @@ func endpointsProbe(in probes.Results, service string, defPort int) probes.Obser
 // daneTargets asks the TLSA records of every SRV target (RFC 7673 §3: the
 // TLSA name is the target's, not the domain's) and matches each against the
 // chains served by that target's addresses.
-func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Service, domain string, ids tls.IDs) probes.Observation {
-	hs, _ := probes.Data[*tls.HandshakeData](in, ids.Handshake)
+func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Service, domain string, ids tls.Keys) probes.Observation {
+	hs, _ := ids.Handshake.OK(in)
 	agg := &tls.DANEData{}
 	var ev []probes.Evidence
 	seen := map[string]bool{}
@@ -184,14 +184,14 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 					f.Endpoints = append(f.Endpoints, e)
 				}
 			}
-			o := *in.Get(ids.Handshake)
+			o := *in.Get(ids.Handshake.ID)
 			o.Data = &f
-			sub[ids.Handshake] = &o
+			sub[ids.Handshake.ID] = &o
 		}
 		t := tlsTarget(domain, s.Service, host, int(r.Port))
 		var obs probes.Observation
 		for _, p := range tls.Probes(t, ids) {
-			if p.ID() == ids.DANE {
+			if p.ID() == ids.DANE.ID {
 				obs = p.Run(ctx, env, sub)
 			}
 		}
@@ -211,7 +211,7 @@ func daneTargets(ctx context.Context, env *probes.Env, in probes.Results, s *Ser
 	return probes.Observation{Status: probes.StatusOK, Evidence: ev, Data: agg}
 }
 
-func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, domain string, ids tls.IDs) probes.Observation {
+func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service, domain string, ids tls.Keys) probes.Observation {
 	d, _ := DNS.OK(in)
 	s := d.Service(service)
 	if s == nil || len(s.Records) == 0 {
@@ -227,7 +227,7 @@ func daneProbe(ctx context.Context, env *probes.Env, in probes.Results, service,
 	r := s.Records[0]
 	t := tlsTarget(domain, service, strings.TrimSuffix(r.Target, "."), int(r.Port))
 	for _, p := range tls.Probes(t, ids) {
-		if p.ID() == ids.DANE {
+		if p.ID() == ids.DANE.ID {
 			o := p.Run(ctx, env, in)
 			if dd, ok := o.Data.(*tls.DANEData); ok {
 				withSRV(dd, s)
@@ -302,8 +302,8 @@ var (
 	S2SStreams = probes.Key[*StreamsData]{ID: IDS2SStreams}
 )
 
-func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, epsID probes.ID, ns string) probes.Observation {
-	ed, _ := probes.Data[*tls.EndpointsData](in, epsID)
+func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, eps probes.Key[*tls.EndpointsData], ns string) probes.Observation {
+	ed, _ := eps.OK(in)
 	if ed == nil || len(ed.Endpoints) == 0 {
 		return probes.Observation{Status: probes.StatusError, Reason: "no endpoints (bug: input missing)"}
 	}

@@ -74,7 +74,7 @@ func scannable(res probes.Results) error {
 			}
 		}
 	}
-	if o := res.Get(C2STLSIDs.Endpoints); o == nil || o.Status != probes.StatusOK {
+	if o := res.Get(C2STLS.Endpoints.ID); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("no client endpoint: %s", probes.ReasonOf(o))
 	}
 	d, _ := C2SStreams.OK(res)
@@ -91,8 +91,8 @@ func scannable(res probes.Results) error {
 // endpoints lists the c2s, the s2s, then the direct-TLS endpoints.
 func endpoints(res probes.Results) []probes.Endpoint {
 	var out []probes.Endpoint
-	for _, id := range []probes.ID{C2STLSIDs.Endpoints, S2STLSIDs.Endpoints, C2SDirectTLSIDs.Endpoints, S2SDirectTLSIDs.Endpoints} {
-		if d, ok := probes.Data[*tls.EndpointsData](res, id); ok {
+	for _, k := range []tls.Keys{C2STLS, S2STLS, C2SDirectTLS, S2SDirectTLS} {
+		if d, ok := k.Endpoints.OK(res); ok {
 			out = append(out, d.Endpoints...)
 		}
 	}

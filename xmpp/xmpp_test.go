@@ -255,7 +255,7 @@ func TestDirectTLSEndpoints(t *testing.T) {
 	for _, p := range Probes("example.test") {
 		found[p.ID()] = true
 	}
-	for _, id := range []probes.ID{C2SDirectTLSIDs.Endpoints, C2SDirectTLSIDs.Handshake, C2SDirectTLSIDs.Versions, C2SDirectTLSIDs.Ciphers, C2SDirectTLSIDs.Groups, C2SDirectTLSIDs.DANE} {
+	for _, id := range []probes.ID{C2SDirectTLS.Endpoints.ID, C2SDirectTLS.Handshake.ID, C2SDirectTLS.Versions.ID, C2SDirectTLS.Ciphers.ID, C2SDirectTLS.Groups.ID, C2SDirectTLS.DANE.ID} {
 		if !found[id] {
 			t.Errorf("Probes lacks %s", id)
 		}

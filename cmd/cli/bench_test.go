@@ -15,22 +15,22 @@ import (
 // full crypto/tls handshake per endpoint).
 func handshakes(res probes.Results) int {
 	n := 0
-	if d, ok := probes.Data[*tls.VersionsData](res, tls.DefaultIDs.Versions); ok {
+	if d, ok := tls.DefaultKeys.Versions.OK(res); ok {
 		for _, e := range d.Endpoints {
 			n += e.Handshakes
 		}
 	}
-	if d, ok := probes.Data[*tls.CiphersData](res, tls.DefaultIDs.Ciphers); ok {
+	if d, ok := tls.DefaultKeys.Ciphers.OK(res); ok {
 		for _, e := range d.Endpoints {
 			n += e.Handshakes
 		}
 	}
-	if d, ok := probes.Data[*tls.GroupsData](res, tls.DefaultIDs.Groups); ok {
+	if d, ok := tls.DefaultKeys.Groups.OK(res); ok {
 		for _, e := range d.Endpoints {
 			n += e.Handshakes
 		}
 	}
-	if d, ok := probes.Data[*tls.HandshakeData](res, tls.DefaultIDs.Handshake); ok {
+	if d, ok := tls.DefaultKeys.Handshake.OK(res); ok {
 		n += len(d.Endpoints)
 	}
 	return n

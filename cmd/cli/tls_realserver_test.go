@@ -140,7 +140,7 @@ func found(t *testing.T, r *report.Report) (versions []string, suites map[string
 	for _, o := range r.Observations {
 		raw, _ := json.Marshal(o.Data)
 		switch o.Probe {
-		case tls.DefaultIDs.Versions:
+		case tls.DefaultKeys.Versions.ID:
 			var d struct {
 				Endpoints []struct {
 					Versions []struct {
@@ -157,7 +157,7 @@ func found(t *testing.T, r *report.Report) (versions []string, suites map[string
 					}
 				}
 			}
-		case tls.DefaultIDs.Ciphers:
+		case tls.DefaultKeys.Ciphers.ID:
 			var d struct {
 				Endpoints []struct {
 					Scans []struct {
