@@ -36,7 +36,8 @@ func (c *Comparison) AsOfDate() string { return c.AsOf.UTC().Format(catalogue.Da
 func (c *Comparison) MaxAgeDays() int { return int(c.MaxAge / (24 * time.Hour)) }
 
 // CompareView is a comparison narrowed to some criterion groups, its
-// messengers ordered by one criterion: what one table or page shows.
+// messengers ordered by one criterion or by a persona's score: what one
+// table or page shows.
 type CompareView struct {
 	Comparison *Comparison
 	// Groups are the groups shown (nil: all); Sort the criterion the
@@ -45,6 +46,11 @@ type CompareView struct {
 	Sort   string
 	// Messengers in the order shown.
 	Messengers []*catalogue.Messenger
+	// Persona is the threat-model view the messengers are ordered by (nil:
+	// none; see PersonaView), and Scores their standing in it, in the
+	// order shown.
+	Persona *catalogue.Persona
+	Scores  []catalogue.PersonaScore
 	// Rows are the criteria shown, in the taxonomy's order.
 	Rows []CompareRow
 	// Stale and Disputed count the cells so marked.
@@ -54,7 +60,10 @@ type CompareView struct {
 // CompareRow is one criterion: a cell per messenger, in the view's order.
 type CompareRow struct {
 	Criterion catalogue.Criterion
-	Cells     []CompareCell
+	// Weight is the view's persona's weight of the criterion; its Weight
+	// is 0 when the persona does not weigh it or the view has no persona.
+	Weight catalogue.Weight
+	Cells  []CompareCell
 }
 
 // CompareCell is one messenger's claim for one criterion.
@@ -101,11 +110,21 @@ func (c *Comparison) View(groups []string, sortBy string) CompareView {
 			return cmp.Compare(a.Rank(sortBy), b.Rank(sortBy))
 		})
 	}
+	v.fill()
+	return v
+}
+
+// fill builds the view's rows for its messengers, in their order.
+func (v *CompareView) fill() {
+	c := v.Comparison
 	for _, cr := range c.Catalogue.Taxonomy.Criteria {
 		if !v.shows(cr.Group) {
 			continue
 		}
 		row := CompareRow{Criterion: cr}
+		if v.Persona != nil {
+			row.Weight = personaWeight(v.Persona, cr.ID)
+		}
 		for _, m := range v.Messengers {
 			cl, ok := m.Claim(cr.ID)
 			if !ok {
@@ -122,7 +141,6 @@ func (c *Comparison) View(groups []string, sortBy string) CompareView {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return v
 }
 
 // shows reports whether the view shows group g.

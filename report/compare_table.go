@@ -35,9 +35,19 @@ type compareColumn struct {
 
 func compareTable(v CompareView, lineW int) string {
 	var b strings.Builder
+	if p := v.Persona; p != nil {
+		b.WriteString(wrapPara(fmt.Sprintf("View: %s (--persona %s). Messengers ordered by their score for this view, best first; ▶ marks its key criteria, [n] its weights.",
+			Visible(p.Name), Visible(p.ID)), lineW))
+		b.WriteString("\n")
+	}
 	critW := width("Criterion")
 	for _, r := range v.Rows {
-		critW = max(critW, width(Visible(r.Criterion.Title)))
+		critW = max(critW, width(rowTitle(r)))
+	}
+	if v.Persona != nil {
+		for _, t := range scoreTitles {
+			critW = max(critW, width(t))
+		}
 	}
 	critW = min(critW, critMaxW, max(lineW-7-colMaxW, 10))
 
@@ -54,6 +64,11 @@ func compareTable(v CompareView, lineW int) string {
 		// Every label the column will show must fit ("◐ partial*†" is 11).
 		for _, r := range v.Rows {
 			w = max(w, width(r.Cells[i].Label()))
+		}
+		if v.Persona != nil {
+			for _, l := range scoreLabels(v.Scores[i]) {
+				w = max(w, width(l))
+			}
 		}
 		cols = append(cols, compareColumn{i: i, head: head, w: w})
 	}
@@ -118,6 +133,21 @@ func compareBlock(b *strings.Builder, v CompareView, critW int, cols []compareCo
 		head = append(head, cl.head)
 	}
 	row(head)
+	if v.Persona != nil {
+		rule("├", "┼", "┤")
+		cells := [][]string{wrapWords("SCORE FOR THIS VIEW", critW)}
+		for range cols {
+			cells = append(cells, nil)
+		}
+		row(cells)
+		for k, t := range scoreTitles {
+			cells := [][]string{wrapWords(t, critW)}
+			for _, cl := range cols {
+				cells = append(cells, []string{scoreLabels(v.Scores[cl.i])[k]})
+			}
+			row(cells)
+		}
+	}
 	group := ""
 	for _, r := range v.Rows {
 		if r.Criterion.Group != group {
@@ -130,7 +160,7 @@ func compareBlock(b *strings.Builder, v CompareView, critW int, cols []compareCo
 			}
 			row(cells)
 		}
-		cells := [][]string{wrapWords(Visible(r.Criterion.Title), critW)}
+		cells := [][]string{wrapWords(rowTitle(r), critW)}
 		for _, cl := range cols {
 			cells = append(cells, []string{r.Cells[cl.i].Label()})
 		}
@@ -149,6 +179,9 @@ func compareLegend(b *strings.Builder, v CompareView, lineW int) {
 		b.WriteString(wrapPara(fmt.Sprintf("* stale: checked more than %d days before %s (%d claims).",
 			c.MaxAgeDays(), c.AsOfDate(), v.Stale), lineW))
 	}
+	if v.Persona != nil {
+		personaLegend(b, v, lineW)
+	}
 	if v.Disputed > 0 {
 		b.WriteString(wrapPara(fmt.Sprintf("† disputed: other sources say otherwise (%d claims; both sides in --format json or html).", v.Disputed), lineW))
 	}
@@ -162,4 +195,46 @@ func compareLegend(b *strings.Builder, v CompareView, lineW int) {
 		}
 	}
 	b.WriteString(wrapPara("Every claim's explanation, sources and check date: --format json. Data derived from SecuChart (CC BY-SA 3.0) and imscore research; see criteria/catalogue/data/NOTICE.", lineW))
+}
+
+// scoreTitles name the rows of a persona view's score section;
+// scoreLabels are one messenger's cells in them.
+var scoreTitles = []string{"Score (0–100)", "Meets the required criteria", "Unknown share of the score"}
+
+func scoreLabels(s catalogue.PersonaScore) []string {
+	return []string{ScoreLabel(s), SuitableLabel(s), UnknownLabel(s)}
+}
+
+// rowTitle is a row's criterion as the table shows it: in a persona view
+// with the persona's weight, a key criterion marked ▶.
+func rowTitle(r CompareRow) string {
+	t := Visible(r.Criterion.Title)
+	if r.Key() {
+		t = "▶ " + t
+	}
+	if l := r.WeightLabel(); l != "" {
+		t += " " + l
+	}
+	return t
+}
+
+// personaLegend explains a persona view: how it scores and orders, its
+// marks, and which messengers fail a required criterion.
+func personaLegend(b *strings.Builder, v CompareView, lineW int) {
+	p := v.Persona
+	b.WriteString(wrapPara(fmt.Sprintf("This view, %s: %s", Visible(p.Name), Visible(p.Description)), lineW))
+	b.WriteString(wrapPara(PersonaMethod, lineW))
+	b.WriteString(wrapPara("▶ key criterion of this view (weight 4 or more, or required); [n] its weight; [n, required] a criterion it cannot do without. Why each weight: --format json or html.", lineW))
+	tax := v.Comparison.Catalogue.Taxonomy
+	for i, s := range v.Scores {
+		if len(s.Unsuitable) == 0 {
+			continue
+		}
+		var names []string
+		for _, id := range s.Unsuitable {
+			cr, _ := tax.Criterion(id)
+			names = append(names, Visible(cr.Title))
+		}
+		b.WriteString(wrapPara(fmt.Sprintf("%s: unsuitable for this view, %s on %s.", Visible(v.Messengers[i].Name), ValueLabel(catalogue.No), strings.Join(names, "; ")), lineW))
+	}
 }

@@ -26,8 +26,10 @@
 // catalogue (criteria/catalogue) side by side, a sourced claim per
 // criterion, with live scans of servers (LiveServer, built from a Report)
 // beside them. View narrows it to some criterion groups and orders the
-// messengers; WriteCompareTable and WriteCompareJSON render a view
-// (`imscore compare`), package web draws every view as pages.
+// messengers; PersonaView orders them by a threat-model persona's score
+// and marks its weights on the rows (`compare --persona`);
+// WriteCompareTable and WriteCompareJSON render a view (`imscore
+// compare`), package web draws every view as pages.
 //
 // Visible is the one function that makes text from a peer safe for a
 // terminal or a page: control characters, bidirectional overrides and

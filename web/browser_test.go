@@ -79,6 +79,11 @@ func TestBrowserCompare(t *testing.T) {
 		{Name: "compare-criteria", File: "compare/criteria.html", Want: []string{
 			"Comparison criteria", "Post-quantum key exchange", "Compare messengers by this criterion", "CC BY-SA 3.0",
 		}},
+		{Name: "compare-persona", File: "compare/persona-state-adversary.html", Want: []string{
+			"Messenger comparison for one threat model: Activist facing a state adversary", "This threat model",
+			"Weights of this threat model", "5 of 5", "yes: a “no” makes a messenger unsuitable", "[5, required]",
+			"by score for this threat model, best first", "unsuitable", "CC BY-SA 3.0",
+		}, AllViews: true},
 	}
 	testenv.CheckPages(t, bin, dir, shots, pages)
 	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })

@@ -18,8 +18,11 @@ import (
 // (group-G.html), one per sort key (sort-C.html: every group, messengers
 // ordered by their value for criterion C, best first), one per sort key
 // within its group (group-G-sort-C.html), and criteria.html explaining
-// every row. So filtering and sorting need no script, and the number of
-// pages is bounded by 1 + groups + 2 × criteria whatever the selection.
+// every row; one page per threat-model persona (persona-P.html: every
+// group, messengers ordered by the persona's score, its weights shown and
+// explained). So filtering, sorting and the persona views need no script,
+// and the number of pages is bounded by 1 + groups + 2 × criteria +
+// personas whatever the selection.
 const compareDir = "compare/"
 
 // The catalogue data's origin and licence, linked from the footer of every
@@ -82,6 +85,13 @@ func BuildCompare(in *report.Comparison, opts Options) (map[string][]byte, error
 			return nil, err
 		}
 	}
+	for i := range c.Catalogue.Personas {
+		p := &c.Catalogue.Personas[i]
+		v := compareView{CompareView: c.PersonaView(p, nil)}
+		if err := add(compareDir+PersonaFile(p.ID), comparePage(pg(v.Heading(), "compare"), v)); err != nil {
+			return nil, err
+		}
+	}
 	all := c.View(nil, "")
 	if err := add(compareDir+"criteria.html", compareCriteriaPage(pg("Comparison criteria", "compare-criteria"), all.Sections())); err != nil {
 		return nil, err
@@ -105,8 +115,11 @@ func compareFile(group, sortBy string) string {
 	return "group-" + group + "-sort-" + sortBy + ".html"
 }
 
+// PersonaFile names the page (under compare/) of the persona with ID id.
+func PersonaFile(id string) string { return "persona-" + id + ".html" }
+
 // compareView is one comparison page: the model's view for one group
-// ("" for all) and sort key.
+// ("" for all) and sort key, or for one persona.
 type compareView struct {
 	report.CompareView
 	Group string
@@ -122,6 +135,9 @@ func newCompareView(c *report.Comparison, group, sortBy string) compareView {
 
 // Heading is the page's h1 and title.
 func (v compareView) Heading() string {
+	if v.Persona != nil {
+		return "Messenger comparison for one threat model: " + line(v.Persona.Name)
+	}
 	h := "Messenger comparison"
 	if v.Group != "" {
 		g, _ := v.Comparison.Catalogue.Taxonomy.Group(v.Group)
@@ -149,6 +165,30 @@ func (v compareView) GroupHref(g string) string {
 func (v compareView) SortHref(id string) string { return compareFile(v.Group, id) }
 
 func (v compareView) columns() int { return len(v.Messengers) + 1 }
+
+// personas are the catalogue's threat-model views, each a page.
+func (v compareView) personas() []catalogue.Persona { return v.Comparison.Catalogue.Personas }
+
+// isPersona reports whether the page is persona id's view.
+func (v compareView) isPersona(id string) bool { return v.Persona != nil && v.Persona.ID == id }
+
+// score is the standing of the view's i-th messenger in its persona.
+func (v compareView) score(i int) catalogue.PersonaScore { return v.Scores[i] }
+
+// unsuitable lists the titles of the required criteria a messenger
+// answers "no".
+func (v compareView) unsuitable(s catalogue.PersonaScore) string {
+	var out []string
+	for _, id := range s.Unsuitable {
+		out = append(out, critTitle(v.Comparison, id))
+	}
+	return strings.Join(out, "; ")
+}
+
+// weightLabel is a weight as the weights table shows it.
+func weightLabel(w catalogue.Weight) string {
+	return itoa(w.Weight) + " of " + itoa(catalogue.MaxWeight)
+}
 func (v compareView) allGroups() []catalogue.Group {
 	return v.Comparison.Catalogue.Taxonomy.Groups
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ var compareGolden = []string{
 	"compare/sort-account.no-phone-number.html",
 	"compare/group-account-sort-account.no-phone-number.html",
 	"compare/criteria.html",
+	"compare/persona-state-adversary.html",
 }
 
 func TestCompareGolden(t *testing.T) {
@@ -76,8 +78,9 @@ func TestComparePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	tax := c.Catalogue.Taxonomy
-	// Bounded: index, one per group, two per criterion, criteria.html, style.css.
-	if want := 1 + len(tax.Groups) + 2*len(tax.Criteria) + 2; len(files) != want {
+	// Bounded: index, one per group, two per criterion, one per persona,
+	// criteria.html, style.css.
+	if want := 1 + len(tax.Groups) + 2*len(tax.Criteria) + len(c.Catalogue.Personas) + 2; len(files) != want {
 		t.Errorf("%d files, want %d", len(files), want)
 	}
 	idx := string(files["compare/index.html"])
@@ -217,5 +220,77 @@ func TestCompareLive(t *testing.T) {
 		if strings.Contains(s, "<script") || strings.Contains(s, "\u202e") {
 			t.Errorf("%s: server text reached the page unescaped", name)
 		}
+	}
+}
+
+// colRe finds the messengers' column heads of a comparison page.
+var colRe = regexp.MustCompile(`<th scope="col" class="cmp-m">(?:<a href="[^"]*">)?([^<]*?)(?:</a>)? <span`)
+
+// TestComparePersonaPages: a page per threat-model persona, linked from
+// the index, its messengers ordered by the persona's score, its weights
+// shown with their reasons and marked on the rows.
+func TestComparePersonaPages(t *testing.T) {
+	c := testCompare(t)
+	files, err := BuildCompare(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Catalogue.Personas) < 4 {
+		t.Fatalf("%d personas", len(c.Catalogue.Personas))
+	}
+	idx := string(files["compare/index.html"])
+	for i := range c.Catalogue.Personas {
+		p := &c.Catalogue.Personas[i]
+		name := "compare/" + PersonaFile(p.ID)
+		page := string(files[name])
+		if page == "" {
+			t.Fatalf("no %s", name)
+		}
+		if !strings.Contains(idx, `href="`+PersonaFile(p.ID)+`"`) {
+			t.Errorf("index does not link %s", name)
+		}
+		for _, want := range []string{"Messenger comparison for one threat model: " + p.Name, p.Description[:30], "Weights of this threat model",
+			"by score for this threat model, best first", `href="index.html">back to the order given`, report.PersonaMethod[:60]} {
+			if !strings.Contains(page, htmlEscapeText(want)) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		for _, w := range p.Weights {
+			if !strings.Contains(page, htmlEscapeText(w.Why)) || !strings.Contains(page, `href="criteria.html#`+w.Criterion+`"`) {
+				t.Errorf("%s: weight of %s not shown with its reason", name, w.Criterion)
+			}
+		}
+		// The columns follow the persona's ranking, each with its score.
+		var heads []string
+		for _, m := range colRe.FindAllStringSubmatch(page, -1) {
+			heads = append(heads, htmlUnescape(strings.TrimSpace(m[1])))
+		}
+		ranked := p.Rank(c.Messengers)
+		if len(heads) != len(ranked) {
+			t.Fatalf("%s: columns %q", name, heads)
+		}
+		for i, s := range ranked {
+			m, _ := c.Catalogue.Find(s.Messenger)
+			if heads[i] != m.Name {
+				t.Errorf("%s: column %d is %q, the persona ranks %s there", name, i+1, heads[i], m.Name)
+			}
+			if !strings.Contains(page, "score "+report.ScoreLabel(s)) {
+				t.Errorf("%s: no score %s for %s", name, report.ScoreLabel(s), m.ID)
+			}
+			if bad := len(s.Unsuitable) > 0; bad != strings.Contains(page, htmlEscapeText(m.Name)+" is unsuitable for this threat model") {
+				t.Errorf("%s: %s unsuitable %v, page says otherwise", name, m.ID, bad)
+			}
+		}
+	}
+	// The state adversary requires end-to-end encryption by default: a key
+	// row, marked, with its weight.
+	sa := string(files["compare/persona-state-adversary.html"])
+	for _, want := range []string{`class="cmp-key"`, `>[5, required]</span>`, `aria-current="page">Activist facing a state adversary`} {
+		if !strings.Contains(sa, want) {
+			t.Errorf("state-adversary page lacks %q", want)
+		}
+	}
+	if strings.Contains(idx, `class="cmp-weight"`) || strings.Contains(idx, "score ") && strings.Contains(idx, `class="cmp-score"`) {
+		t.Error("index shows persona weights or scores")
 	}
 }

@@ -24,6 +24,7 @@ type compareOptions struct {
 	format  string
 	groups  []string
 	sortBy  string
+	persona string
 	width   int
 	asOf    string
 	maxAge  int // days
@@ -48,6 +49,7 @@ The data is derived from SecuChart (CC BY-SA 3.0) and imscore's own research;
 see criteria/catalogue/data/NOTICE.`,
 		Example: "  imscore compare signal matrix conversations threema\n" +
 			"  imscore compare --all --group encryption --sort encryption.e2ee-default\n" +
+			"  imscore compare --all --persona state-adversary\n" +
 			"  imscore compare signal threema --format json\n" +
 			"  imscore compare signal matrix conversations --format html -o site\n" +
 			"  imscore compare xmpp matrix --server xmpp:example.org --server matrix:example.org",
@@ -60,6 +62,7 @@ see criteria/catalogue/data/NOTICE.`,
 	f.StringVar(&o.format, "format", "table", "table|json|html (html: pages in the site directory given with -o, one per criterion group and sort key)")
 	f.StringSliceVar(&o.groups, "group", nil, "only criteria of these groups (encryption, keys, openness, account, metadata, network)")
 	f.StringVar(&o.sortBy, "sort", "", "order messengers by their value for this criterion (yes first)")
+	f.StringVar(&o.persona, "persona", "", "threat-model view: order messengers by this persona's score and mark its weights (one of criteria/catalogue/personas.yaml, e.g. state-adversary)")
 	f.IntVar(&o.width, "width", 0, "terminal width for the table (default $COLUMNS or 100)")
 	f.StringVar(&o.asOf, "as-of", "", "judge staleness as of this date, YYYY-MM-DD (default today)")
 	f.IntVar(&o.maxAge, "max-age", 365, "days after which a claim is shown as stale")
@@ -152,6 +155,16 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 		}
 	}
 
+	var persona *catalogue.Persona
+	if o.persona != "" {
+		if o.sortBy != "" {
+			return usageErr("--sort and --persona both order the messengers: give one of them")
+		}
+		if persona, err = cmp.Persona(o.persona); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+
 	if len(specs) > 0 {
 		// Only now, after every usage check: the scans take time.
 		if cmp.Live, err = runLive(ctx, o, specs); err != nil {
@@ -159,7 +172,7 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 		}
 	}
 	if o.format == "html" {
-		return writeCompareHTML(stdout, o, cmp)
+		return writeCompareHTML(stdout, o, cmp, persona)
 	}
 	w := stdout
 	if o.outFile != "" {
@@ -171,6 +184,9 @@ func runCompare(ctx context.Context, stdout io.Writer, o *compareOptions, args [
 		w = f
 	}
 	v := cmp.View(o.groups, o.sortBy)
+	if persona != nil {
+		v = cmp.PersonaView(persona, o.groups)
+	}
 	if o.format == "json" {
 		return report.WriteCompareJSON(w, v)
 	}
@@ -201,12 +217,16 @@ func groupIDs(c *catalogue.Catalogue) []string {
 }
 
 // writeCompareHTML writes the comparison pages into the directory
-// o.outFile (messengers in the order given; every group filter and sort
-// key is a page of its own) and prints the path of the page --group and
-// --sort select.
-func writeCompareHTML(stdout io.Writer, o *compareOptions, c *report.Comparison) error {
+// o.outFile (messengers in the order given; every group filter, sort key
+// and persona is a page of its own) and prints the path of the page
+// --persona, or --group and --sort, select.
+func writeCompareHTML(stdout io.Writer, o *compareOptions, c *report.Comparison, persona *catalogue.Persona) error {
 	if err := web.RenderCompare(o.outFile, c, web.Options{}); err != nil {
 		return usageErr("%v", err)
+	}
+	if persona != nil {
+		fmt.Fprintln(stdout, filepath.Join(o.outFile, "compare", web.PersonaFile(persona.ID)))
+		return nil
 	}
 	group := ""
 	if len(o.groups) == 1 {
