@@ -25,7 +25,7 @@ func xmppDNSSEC(client, server, tlsa string) probes.Results {
 		{Service: "xmpp-client", DNSSEC: dnssecState("_xmpp-client._tcp.example.org.", "SRV", client)},
 		{Service: "xmpp-server", DNSSEC: dnssecState("_xmpp-server._tcp.example.org.", "SRV", server)},
 	}}
-	r := results(okObs(xmpp.IDDNS, d), okObs(xmpp.C2STLS.Endpoints.ID, &tls.EndpointsData{}))
+	r := results(okObs(xmpp.DNS.ID, d), okObs(xmpp.C2STLS.Endpoints.ID, &tls.EndpointsData{}))
 	if tlsa != "" {
 		r[xmpp.C2STLS.DANE.ID] = okObs(xmpp.C2STLS.DANE.ID, &tls.DANEData{DNSSEC: dnssecState("_5222._tcp.xmpp.example.org.", "TLSA", tlsa)})
 	}
@@ -42,7 +42,7 @@ func dnsCases(t *testing.T) []evalCase {
 		{ID: "dns.dnssec", Name: "bogus TLSA", Kind: "xmpp", Res: xmppDNSSEC(sec, sec, bog), Want: report.Fail, Has: "signature crypto failed"},
 		{ID: "dns.dnssec", Name: "resolver does not validate", Kind: "xmpp", Res: xmppDNSSEC(probes.DNSSECUnvalidated, sec, sec), Want: report.Error, Has: "does not validate"},
 		{ID: "dns.dnssec", Name: "SERVFAIL", Kind: "xmpp", Res: xmppDNSSEC(probes.DNSSECFailed, sec, sec), Want: report.Error},
-		{ID: "dns.dnssec", Name: "matrix _matrix-fed unsigned", Kind: "matrix", Res: results(okObs(matrix.IDDiscovery, fed)), Want: report.Warn, Has: "_matrix-fed._tcp.example.org SRV"},
+		{ID: "dns.dnssec", Name: "matrix _matrix-fed unsigned", Kind: "matrix", Res: results(okObs(matrix.Discovery.ID, fed)), Want: report.Warn, Has: "_matrix-fed._tcp.example.org SRV"},
 		{ID: "dns.dnssec", Name: "IP literal", Kind: "tls", Res: results(&probes.Observation{Probe: tls.DefaultKeys.DANE.ID, Status: probes.StatusNotApplicable}), Want: report.Skip},
 	}
 }

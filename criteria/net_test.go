@@ -24,7 +24,7 @@ func handshakes(eps map[string]probes.Status) *probes.Observation {
 }
 
 func vantage(family string, us ...probes.Unreached) *probes.Observation {
-	return okObs(probes.IDVantage, &probes.VantageData{Family: family, Unreached: us})
+	return okObs(probes.Vantage.ID, &probes.VantageData{Family: family, Unreached: us})
 }
 
 func unreached(addr, family, cause string) probes.Unreached {

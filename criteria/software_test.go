@@ -14,12 +14,12 @@ func softwareCases(t *testing.T) []evalCase {
 		d := &xmpp.AccountData{Login: xmpp.LoginInfo{Endpoint: probes.Endpoint{Addr: "192.0.2.1:5222"}},
 			Server:  &xmpp.DiscoInfo{JID: "example.test", Status: xmpp.ReplyResult},
 			Version: &xmpp.VersionInfo{Status: xmpp.ReplyResult, Name: name, Version: version, Exchange: xmpp.Exchange{Sent: "<iq type='get'><query xmlns='jabber:iq:version'/></iq>"}}}
-		return probes.Results{xmpp.IDAccount: {Probe: xmpp.IDAccount, Status: probes.StatusOK, Data: d}}
+		return probes.Results{xmpp.Account.ID: {Probe: xmpp.Account.ID, Status: probes.StatusOK, Data: d}}
 	}
 	matrixVersion := func(name, version, header string) probes.Results {
 		vd := &matrix.VersionData{Endpoints: []matrix.EndpointVersion{{Endpoint: probes.Endpoint{Addr: "192.0.2.1:8448"}, Status: probes.StatusOK,
 			Name: name, Version: version, ServerHeader: header, Exchange: matrix.Exchange{Method: "GET", URL: "https://example.test/_matrix/federation/v1/version", Status: 200}}}}
-		return probes.Results{matrix.IDVersion: {Probe: matrix.IDVersion, Status: probes.StatusOK, Data: vd}}
+		return probes.Results{matrix.Version.ID: {Probe: matrix.Version.ID, Status: probes.StatusOK, Data: vd}}
 	}
 	return []evalCase{
 		{ID: "software.advisories", Name: "Debian's Prosody 0.12.3", Kind: "xmpp", Res: xmppVersion("Prosody", "0.12.3"), Want: report.Warn, Has: "CVE-2026-43506 (medium, fixed in 0.12.6)"},

@@ -28,15 +28,15 @@ func fast(attrs string, ms ...string) string {
 }
 
 func accountLogin(status probes.Status, l xmpp.LoginInfo) probes.Results {
-	return probes.Results{xmpp.IDAccount: {Probe: xmpp.IDAccount, Status: status, Data: &xmpp.AccountData{Login: l}}}
+	return probes.Results{xmpp.Account.ID: {Probe: xmpp.Account.ID, Status: status, Data: &xmpp.AccountData{Login: l}}}
 }
 
 func xmppAuthCases(t *testing.T) []evalCase {
 	c2s := func(pre, post string, v string) probes.Results {
-		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), feats(t, post), v))
+		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), feats(t, post), v))
 	}
 	plain := func(pre string) probes.Results { // no TLS at all
-		return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), nil, ""))
+		return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, xep("192.0.2.1:5222", feats(t, pre), nil, ""))
 	}
 	modern := mechs("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256") + cb("tls-server-end-point", "tls-exporter") +
 		sasl2(bind2+fast("", "HT-SHA-256-EXPR", "HT-SHA-256-NONE"), "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256")
@@ -79,7 +79,7 @@ func xmppAuthCases(t *testing.T) []evalCase {
 		{ID: "xmpp.c2s.scram-downgrade-protection", Name: "mismatch aborts",
 			Res: accountLogin(probes.StatusProtocolError, login(&xmpp.DowngradeCheck{Mechanism: "SCRAM-SHA-256", SSDPAttr: "h", SSDP: "x", SSDPWant: "y"})), Want: report.Fail, Has: "aborted"},
 		{ID: "xmpp.c2s.scram-downgrade-protection", Name: "PLAIN login", Res: accountLogin(probes.StatusOK, xmpp.LoginInfo{Mechanism: "PLAIN"}), Want: report.Skip, Has: "PLAIN"},
-		{ID: "xmpp.c2s.scram-downgrade-protection", Name: "login failed", Res: probes.Results{xmpp.IDAccount: {Probe: xmpp.IDAccount, Status: probes.StatusError, Reason: "not-authorized"}},
+		{ID: "xmpp.c2s.scram-downgrade-protection", Name: "login failed", Res: probes.Results{xmpp.Account.ID: {Probe: xmpp.Account.ID, Status: probes.StatusError, Reason: "not-authorized"}},
 			Want: report.Error, Has: "not-authorized"},
 	}
 }

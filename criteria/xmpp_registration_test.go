@@ -21,7 +21,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 		r := offered()
 		p.Endpoint = probes.Endpoint{Addr: "192.0.2.1:5222"}
 		p.Account = "imscore-0123456789ab@example.test"
-		r[xmpp.IDRegistrationProof] = &probes.Observation{Probe: xmpp.IDRegistrationProof, Status: probes.StatusOK, Data: p, Evidence: p.Evidence()}
+		r[xmpp.ActiveRegistration.ID] = &probes.Observation{Probe: xmpp.ActiveRegistration.ID, Status: probes.StatusOK, Data: p, Evidence: p.Evidence()}
 		return r
 	}
 	submitted := func(outcome, cond string) *xmpp.RegistrationProof {
@@ -45,7 +45,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 			a.Registration = &xmpp.Registration{Type: "error", Condition: "not-allowed"}
 			b := xep("192.0.2.2:5222", feats(t, tlsReq), feats(t, mechs("SCRAM-SHA-256")+registerFeat), "TLSv1.3")
 			b.Registration = form
-			return streamsResults(xmpp.IDC2SStreams, xmpp.C2STLS.Endpoints.ID, a, b)
+			return streamsResults(xmpp.C2SStreams.ID, xmpp.C2STLS.Endpoints.ID, a, b)
 		}(), Want: report.Info, Has: "not proven"},
 
 		{ID: "xmpp.registration.open", Name: "active: accepted and removed", Res: proof(removed), Want: report.Fail, Has: "checked it is gone"},
@@ -57,7 +57,7 @@ func xmppRegistrationCases(t *testing.T) []evalCase {
 			Want: report.Info, Has: "not submitted"},
 		{ID: "xmpp.registration.open", Name: "active: did not run", Res: func() probes.Results {
 			r := offered()
-			r[xmpp.IDRegistrationProof] = &probes.Observation{Probe: xmpp.IDRegistrationProof, Status: probes.StatusError, Reason: "certificate not trusted"}
+			r[xmpp.ActiveRegistration.ID] = &probes.Observation{Probe: xmpp.ActiveRegistration.ID, Status: probes.StatusError, Reason: "certificate not trusted"}
 			return r
 		}(), Want: report.Info, Has: "did not run: certificate not trusted"},
 	}

@@ -13,16 +13,6 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// Probe IDs of what an anonymous stranger can do and learn.
-const (
-	// IDAccess runs the anonymous client-API requests (registration,
-	// guests, room directory, profiles, media) on every client address.
-	IDAccess probes.ID = "matrix.client.access"
-	// IDFederationDirectory asks every federation address for its room
-	// directory without X-Matrix authentication.
-	IDFederationDirectory probes.ID = "matrix.federation.directory"
-)
-
 // Caps of the anonymous requests.
 const (
 	// MaxDirectory caps a publicRooms answer (we ask for at most
@@ -127,8 +117,10 @@ type AccessData struct {
 	Endpoints  []AccessEndpoint `json:"endpoints"`
 }
 
-// Access is the observation of the anonymous client requests.
-var Access = probes.Key[*AccessData]{ID: IDAccess}
+// Access is the observation of the anonymous client-API requests
+// (registration, guests, room directory, profiles, media) on every client
+// address.
+var Access = probes.Key[*AccessData]{ID: "matrix.client.access"}
 
 // FederationDirectoryEndpoint is GET /_matrix/federation/v1/publicRooms
 // without X-Matrix on one federation address.
@@ -143,19 +135,19 @@ type FederationDirectoryData struct {
 	Endpoints []FederationDirectoryEndpoint `json:"endpoints"`
 }
 
-// FederationDirectory is the observation of the federation room-directory
-// request.
-var FederationDirectory = probes.Key[*FederationDirectoryData]{ID: IDFederationDirectory}
+// FederationDirectory is the observation of the room-directory request to
+// every federation address without X-Matrix authentication.
+var FederationDirectory = probes.Key[*FederationDirectoryData]{ID: "matrix.federation.directory"}
 
 // AccessProbes are the probes of the anonymous requests.
 func AccessProbes(serverName string) []probes.Probe {
 	return []probes.Probe{
 		// The keys only name the server (LocalName): a federation side that
 		// does not answer must not keep the client side from being judged.
-		probes.Func{Name: IDAccess, Needs: []probes.ID{IDDiscovery, IDClient}, Wants: []probes.ID{IDKeys}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: Access.ID, Needs: []probes.ID{Discovery.ID, Client.ID}, Wants: []probes.ID{Keys.ID}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return accessProbe(ctx, env, in)
 		}},
-		probes.Func{Name: IDFederationDirectory, Needs: []probes.ID{IDDiscovery}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: FederationDirectory.ID, Needs: []probes.ID{Discovery.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return federationDirectoryProbe(ctx, env, in)
 		}},
 	}

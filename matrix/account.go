@@ -15,20 +15,6 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// Probe IDs of the login flows, the logged-in requests and the rate-limit
-// test.
-const (
-	// IDLoginFlows asks every client address for its login flows and its
-	// OAuth 2.0 authorisation server metadata (no account needed).
-	IDLoginFlows probes.ID = "matrix.client.login"
-	// IDAccount logs in with --account (m.login.password), reads
-	// /capabilities and logs out again, on every client address.
-	IDAccount probes.ID = "matrix.client.account"
-	// IDRateLimit sends failing logins until the server rate-limits them
-	// (only with --active).
-	IDRateLimit probes.ID = "matrix.client.ratelimit"
-)
-
 // DeviceName is the display name of the device a logged-in scan creates
 // (and deletes at once with /logout).
 const DeviceName = "imscore scan (logged out at the end of the scan)"
@@ -101,28 +87,30 @@ type AccountData struct {
 	Endpoints []AccountEndpoint `json:"endpoints"`
 }
 
-// Account is the observation of the logged-in probe (--account).
-var Account = probes.Key[*AccountData]{ID: IDAccount}
+// Account is the observation of the logged-in probe (--account): it logs in
+// (m.login.password), reads /capabilities and logs out again, on every
+// client address.
+var Account = probes.Key[*AccountData]{ID: "matrix.client.account"}
 
 // AccountProbes are the probes that --account and --active add, and the
 // login-flow probe every scan runs.
 func AccountProbes(opt Options) []probes.Probe {
 	ps := []probes.Probe{
-		probes.Func{Name: IDLoginFlows, Needs: []probes.ID{IDDiscovery, IDClient}, Wants: []probes.ID{IDKeys}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: LoginFlows.ID, Needs: []probes.ID{Discovery.ID, Client.ID}, Wants: []probes.ID{Keys.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return loginFlowsProbe(ctx, env, in)
 		}},
 	}
 	if opt.Account != nil {
 		cred := *opt.Account
-		ps = append(ps, probes.Func{Name: IDAccount, Needs: []probes.ID{IDDiscovery, IDClient, IDLoginFlows}, Wants: []probes.ID{IDKeys}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		ps = append(ps, probes.Func{Name: Account.ID, Needs: []probes.ID{Discovery.ID, Client.ID, LoginFlows.ID}, Wants: []probes.ID{Keys.ID}, Limit: 45 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return accountProbe(ctx, env, in, &cred)
 		}})
 	}
 	if opt.Active {
 		// Last of all: a server that rate-limits by address would refuse
 		// the other client requests for a while.
-		ps = append(ps, probes.Func{Name: IDRateLimit, Needs: []probes.ID{IDDiscovery, IDClient, IDLoginFlows},
-			Wants: []probes.ID{IDKeys, IDAccess, IDAccount}, Limit: RateLimitTime + 15*time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		ps = append(ps, probes.Func{Name: RateLimit.ID, Needs: []probes.ID{Discovery.ID, Client.ID, LoginFlows.ID},
+			Wants: []probes.ID{Keys.ID, Access.ID, Account.ID}, Limit: RateLimitTime + 15*time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 				return rateLimitProbe(ctx, env, in)
 			}})
 	}

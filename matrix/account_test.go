@@ -86,14 +86,14 @@ func TestAccountLogoutAfterFailureAndRedaction(t *testing.T) {
 	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second}).Filled()
 	ep := probes.Endpoint{Name: "example.test", Addr: hs.Addr, Via: "literal"}
 	d := &DiscoveryData{ServerName: "example.test", CertName: "example.test", HostHeader: "example.test", Endpoints: []probes.Endpoint{ep}}
-	in := probes.Results{IDDiscovery: {Probe: IDDiscovery, Status: probes.StatusOK, Data: d}}
+	in := probes.Results{Discovery.ID: {Probe: Discovery.ID, Status: probes.StatusOK, Data: d}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	lo := loginFlowsProbe(ctx, env, in)
 	if lo.Status != probes.StatusOK {
 		t.Fatalf("login flows: %+v", lo)
 	}
-	in[IDLoginFlows] = &lo
+	in[LoginFlows.ID] = &lo
 	cred := &probes.Credentials{Account: "@alice:example.test", Password: password}
 	o := accountProbe(ctx, env, in, cred)
 	ad := o.Data.(*AccountData)
@@ -122,12 +122,12 @@ func TestAccountLogoutAfterFailureAndRedaction(t *testing.T) {
 	// A server claiming, in its keys document, to be the account's home is
 	// still not the account's home: only the scanned name counts.
 	before := len(hs.Requests())
-	in[IDKeys] = &probes.Observation{Probe: IDKeys, Status: probes.StatusOK, Data: &KeysData{Endpoints: []EndpointKeys{{Keys: &ServerKeys{ServerName: "elsewhere.test"}}}}}
+	in[Keys.ID] = &probes.Observation{Probe: Keys.ID, Status: probes.StatusOK, Data: &KeysData{Endpoints: []EndpointKeys{{Keys: &ServerKeys{ServerName: "elsewhere.test"}}}}}
 	o = accountProbe(ctx, env, in, &probes.Credentials{Account: "@alice:elsewhere.test", Password: password})
 	if o.Status != probes.StatusError || !strings.Contains(o.Reason, "own server") || len(hs.Requests()) != before {
 		t.Errorf("a server claiming another name got the password: %+v, %d requests", o, len(hs.Requests())-before)
 	}
-	delete(in, IDKeys)
+	delete(in, Keys.ID)
 
 	// Another server's account: the password is not sent at all.
 	before = len(hs.Requests())
@@ -149,7 +149,7 @@ func TestLoginFlowsOAuthOnly(t *testing.T) {
 	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second}).Filled()
 	ep := probes.Endpoint{Name: "example.test", Addr: hs.Addr, Via: "literal"}
 	d := &DiscoveryData{ServerName: "example.test", CertName: "example.test", HostHeader: "example.test", Endpoints: []probes.Endpoint{ep}}
-	in := probes.Results{IDDiscovery: {Probe: IDDiscovery, Status: probes.StatusOK, Data: d}}
+	in := probes.Results{Discovery.ID: {Probe: Discovery.ID, Status: probes.StatusOK, Data: d}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	lo := loginFlowsProbe(ctx, env, in)
@@ -161,7 +161,7 @@ func TestLoginFlowsOAuthOnly(t *testing.T) {
 	if e.Issuer != "https://auth.example.test/" || e.AuthMetadata.Exchange.Status != 404 || e.AuthMetadataUnstable == nil || e.HasFlow("m.login.password") {
 		t.Fatalf("%+v", e)
 	}
-	in[IDLoginFlows] = &lo
+	in[LoginFlows.ID] = &lo
 	o := accountProbe(ctx, env, in, &probes.Credentials{Account: "@alice:example.test", Password: "pw-7f3a"})
 	ad := o.Data.(*AccountData)
 	if o.Status != probes.StatusError || ad.Endpoints[0].Refused == "" || ad.Endpoints[0].Login != nil || hs.Count("/_matrix/client/v3/login") != 1 {

@@ -46,7 +46,7 @@ type ClientData struct {
 }
 
 // Client is the observation of client discovery.
-var Client = probes.Key[*ClientData]{ID: IDClient}
+var Client = probes.Key[*ClientData]{ID: "matrix.client"}
 
 // Reachable reports whether some address answered /versions with 200.
 func (c *ClientData) Reachable() bool {

@@ -117,7 +117,7 @@ func (n Note) MarshalJSON() ([]byte, error) { return json.Marshal(n.Text) }
 func (n *Note) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &n.Text) }
 
 // Discovery is the observation of server discovery.
-var Discovery = probes.Key[*DiscoveryData]{ID: IDDiscovery}
+var Discovery = probes.Key[*DiscoveryData]{ID: "matrix.discovery"}
 
 // Ports lists the distinct ports of the endpoints.
 func (d *DiscoveryData) Ports() []int {

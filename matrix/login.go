@@ -45,8 +45,10 @@ type LoginData struct {
 	Endpoints []LoginEndpoint `json:"endpoints"`
 }
 
-// LoginFlows is the observation of the login-flow probe.
-var LoginFlows = probes.Key[*LoginData]{ID: IDLoginFlows}
+// LoginFlows is the observation of the login-flow probe: every client
+// address's login flows and OAuth 2.0 authorisation server metadata (no
+// account needed).
+var LoginFlows = probes.Key[*LoginData]{ID: "matrix.client.login"}
 
 // localName is the name the server calls itself (its keys' server_name),
 // else the scanned name.

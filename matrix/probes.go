@@ -11,14 +11,6 @@ import (
 	"github.com/imscore/imscore/tls"
 )
 
-// Probe IDs of a Matrix scan.
-const (
-	IDDiscovery probes.ID = "matrix.discovery"
-	IDKeys      probes.ID = "matrix.federation.keys"
-	IDVersion   probes.ID = "matrix.federation.version"
-	IDClient    probes.ID = "matrix.client"
-)
-
 // FederationTLS are the TLS probes of the federation endpoints.
 var FederationTLS = tls.PrefixKeys("matrix.federation.tls.")
 
@@ -29,16 +21,16 @@ var FederationTLS = tls.PrefixKeys("matrix.federation.tls.")
 // --active).
 func Probes(serverName string, opt Options) []probes.Probe {
 	ps := []probes.Probe{
-		probes.Func{Name: IDDiscovery, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+		probes.Func{Name: Discovery.ID, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 			return discoveryProbe(ctx, env, serverName)
 		}},
-		probes.Func{Name: IDKeys, Needs: []probes.ID{IDDiscovery}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: Keys.ID, Needs: []probes.ID{Discovery.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return keysProbe(ctx, env, in)
 		}},
-		probes.Func{Name: IDVersion, Needs: []probes.ID{IDDiscovery}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: Version.ID, Needs: []probes.ID{Discovery.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return versionProbe(ctx, env, in)
 		}},
-		probes.Func{Name: IDClient, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+		probes.Func{Name: Client.ID, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 			return clientProbe(ctx, env, serverName)
 		}},
 	}
@@ -56,7 +48,7 @@ func federationTLSProbes() []probes.Probe {
 	var out []probes.Probe
 	ids := FederationTLS
 	for _, p := range tls.Probes(tls.Target{Host: "placeholder.invalid", Port: DefaultFederationPort}, ids) {
-		id, needs, limit := p.ID(), append([]probes.ID{IDDiscovery}, p.Requires()...), p.Timeout()
+		id, needs, limit := p.ID(), append([]probes.ID{Discovery.ID}, p.Requires()...), p.Timeout()
 		out = append(out, probes.Func{Name: id, Needs: needs, Limit: limit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			d, _ := Discovery.OK(in)
 			if d == nil {
@@ -93,7 +85,7 @@ func federationTarget(d *DiscoveryData) tls.Target {
 		host = d.Endpoints[0].Name
 	}
 	return tls.Target{Host: host, Port: port, SNI: d.CertName, Endpoints: &tls.EndpointSource{
-		Needs: []probes.ID{IDDiscovery},
+		Needs: []probes.ID{Discovery.ID},
 		Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return probes.Observation{Status: probes.StatusOK, Data: &tls.EndpointsData{Host: d.CertName, Port: port, Endpoints: d.Endpoints}}
 		},
@@ -126,7 +118,7 @@ type KeysData struct {
 }
 
 // Keys is the observation of the federation key request.
-var Keys = probes.Key[*KeysData]{ID: IDKeys}
+var Keys = probes.Key[*KeysData]{ID: "matrix.federation.keys"}
 
 func dataOf(in probes.Results) *DiscoveryData {
 	d, _ := Discovery.OK(in)
@@ -193,7 +185,7 @@ type VersionData struct {
 }
 
 // Version is the observation of the federation version request.
-var Version = probes.Key[*VersionData]{ID: IDVersion}
+var Version = probes.Key[*VersionData]{ID: "matrix.federation.version"}
 
 func versionProbe(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 	d := dataOf(in)

@@ -84,8 +84,9 @@ type RateLimitData struct {
 	Endpoints []RateLimitEndpoint `json:"endpoints"`
 }
 
-// RateLimit is the observation of the rate-limit test (--active).
-var RateLimit = probes.Key[*RateLimitData]{ID: IDRateLimit}
+// RateLimit is the observation of the rate-limit test (only with --active):
+// failing logins until the server rate-limits them.
+var RateLimit = probes.Key[*RateLimitData]{ID: "matrix.client.ratelimit"}
 
 // randomPassword is the wrong password of the rate-limit test.
 func randomPassword() string {

@@ -31,14 +31,14 @@ func scannable(res probes.Results) error {
 	if cd, ok := Client.OK(res); ok && cd.Reachable() {
 		return nil
 	}
-	d := res.Get(IDDiscovery)
+	d := res.Get(Discovery.ID)
 	if d == nil || d.Status != probes.StatusOK {
 		return fmt.Errorf("federation discovery: %s", probes.ReasonOf(d))
 	}
-	if k := res.Get(IDKeys); k != nil && k.Status == probes.StatusOK {
+	if k := res.Get(Keys.ID); k != nil && k.Status == probes.StatusOK {
 		return nil
 	}
-	return fmt.Errorf("no federation address answered: %s", probes.ReasonOf(res.Get(IDKeys)))
+	return fmt.Errorf("no federation address answered: %s", probes.ReasonOf(res.Get(Keys.ID)))
 }
 
 // endpoints lists the federation addresses.

@@ -17,7 +17,7 @@ func TestScanSpec(t *testing.T) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
-	res := probes.Results{IDDiscovery: {Status: probes.StatusDNSError, Reason: "no SRV record"}}
+	res := probes.Results{Discovery.ID: {Status: probes.StatusDNSError, Reason: "no SRV record"}}
 	if err := s.Scannable(res); err == nil || err.Error() != "federation discovery: no SRV record" {
 		t.Errorf("scannable: %v", err)
 	}

@@ -137,14 +137,3 @@ func (r Results) Get(id ID) *Observation {
 	}
 	return r[id]
 }
-
-// Data returns the typed data of probe id when that probe succeeded.
-func Data[T any](r Results, id ID) (T, bool) {
-	var zero T
-	o := r.Get(id)
-	if o == nil || o.Status != StatusOK || o.Data == nil {
-		return zero, false
-	}
-	v, ok := o.Data.(T)
-	return v, ok
-}

@@ -192,11 +192,9 @@ func unreachedError(host string, us []Unreached) error {
 	return fmt.Errorf("no address of %s can be tested from here: %s", host, strings.Join(parts, "; "))
 }
 
-// IDVantage is the probe that reports the endpoints a scan left out.
-const IDVantage ID = "net.vantage"
-
-// Vantage is the key of net.vantage's data.
-var Vantage = Key[*VantageData]{ID: IDVantage}
+// Vantage is the observation of net.vantage, the probe that reports the
+// endpoints a scan left out.
+var Vantage = Key[*VantageData]{ID: "net.vantage"}
 
 // VantageData is the data of net.vantage.
 type VantageData struct {
@@ -212,7 +210,7 @@ type VantageData struct {
 // publishes AAAA records) and the family -4/-6 left out. The criterion
 // net.dual-stack and the report's endpoint list read it.
 func VantageProbe() Probe {
-	return Func{Name: IDVantage, Last: true, Fn: func(_ context.Context, env *Env, _ Results) Observation {
+	return Func{Name: Vantage.ID, Last: true, Fn: func(_ context.Context, env *Env, _ Results) Observation {
 		d := &VantageData{Family: env.Family.String(), Unreached: env.Unreached()}
 		var ev []Evidence
 		for _, u := range d.Unreached {

@@ -65,11 +65,11 @@ func TestRunReport(t *testing.T) {
 		t.Errorf("report: started %s, tool %+v, grade %q, %d findings", rep.StartedAt, rep.Tool, rep.Grade, len(rep.Findings))
 	}
 	// The spec's probes, and net.vantage, which every scan adds.
-	if len(rep.Observations) != 3 || rep.Observations[0].Probe != "a" || rep.Observations[2].Probe != probes.IDVantage {
+	if len(rep.Observations) != 3 || rep.Observations[0].Probe != "a" || rep.Observations[2].Probe != probes.Vantage.ID {
 		t.Errorf("observations %+v", rep.Observations)
 	}
 	slices.Sort(obs.done)
-	if !slices.Equal(obs.done, []probes.ID{"a", "b", probes.IDVantage}) {
+	if !slices.Equal(obs.done, []probes.ID{"a", "b", probes.Vantage.ID}) {
 		t.Errorf("observer saw %v", obs.done)
 	}
 	if spec.Target.Endpoints != nil {

@@ -8,9 +8,6 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// IDAccount is the logged-in probe (--account).
-const IDAccount probes.ID = "xmpp.account"
-
 // Namespaces the logged-in probe asks about.
 const (
 	NSDiscoInfo   = "http://jabber.org/protocol/disco#info"
@@ -67,8 +64,8 @@ type AccountData struct {
 	ClosedCleanly bool     `json:"closed_cleanly"`
 }
 
-// Account is the observation of the logged-in probe.
-var Account = probes.Key[*AccountData]{ID: IDAccount}
+// Account is the observation of the logged-in probe (--account).
+var Account = probes.Key[*AccountData]{ID: "xmpp.account"}
 
 // Unanswered lists the components whose disco#info got no usable answer
 // (their kind is unknown), and says whether disco#items itself failed.
@@ -119,7 +116,7 @@ func queryBudget(ctx context.Context) time.Duration {
 func AccountProbe(domain string, creds *probes.Credentials) probes.Probe {
 	// The c2s streams and the direct-TLS streams are optional inputs: a
 	// domain may offer only one of them.
-	return probes.Func{Name: IDAccount, Wants: []probes.ID{IDC2SStreams, IDDirectTLS}, Limit: accountLimit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+	return probes.Func{Name: Account.ID, Wants: []probes.ID{C2SStreams.ID, DirectTLS.ID}, Limit: accountLimit, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 		return accountProbe(ctx, env, in, domain, creds)
 	}}
 }

@@ -88,7 +88,7 @@ type DNSData struct {
 }
 
 // DNS is the observation of the xmpp.dns probe.
-var DNS = probes.Key[*DNSData]{ID: IDDNS}
+var DNS = probes.Key[*DNSData]{ID: "xmpp.dns"}
 
 // Service returns the named service (nil if absent).
 func (d *DNSData) Service(name string) *Service {

@@ -19,9 +19,6 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// IDHostMeta is the XEP-0156 probe (no account needed).
-const IDHostMeta probes.ID = "xmpp.host-meta"
-
 // XEP-0156 link relations.
 const (
 	RelWebSocket = "urn:xmpp:alt-connections:websocket"
@@ -64,8 +61,9 @@ type HostMetaData struct {
 	Links []HostMetaLink `json:"links,omitempty"`
 }
 
-// HostMeta is the observation of the host-meta probe.
-var HostMeta = probes.Key[*HostMetaData]{ID: IDHostMeta}
+// HostMeta is the observation of the XEP-0156 host-meta probe (no account
+// needed).
+var HostMeta = probes.Key[*HostMetaData]{ID: "xmpp.host-meta"}
 
 // Served reports whether either document was served.
 func (d *HostMetaData) Served() bool { return d.XRD.OK || d.JSON.OK }
@@ -73,7 +71,7 @@ func (d *HostMetaData) Served() bool { return d.XRD.OK || d.JSON.OK }
 // HostMetaProbe fetches https://DOMAIN/.well-known/host-meta and
 // host-meta.json and tries each WebSocket and BOSH endpoint they list.
 func HostMetaProbe(domain string) probes.Probe {
-	return probes.Func{Name: IDHostMeta, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+	return probes.Func{Name: HostMeta.ID, Limit: 20 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 		return hostMetaProbe(ctx, env, domain)
 	}}
 }

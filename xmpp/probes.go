@@ -13,14 +13,6 @@ import (
 	"github.com/imscore/imscore/tls/wire"
 )
 
-// Probe IDs of an XMPP domain scan.
-const (
-	IDDNS        probes.ID = "xmpp.dns"
-	IDC2SStreams probes.ID = "xmpp.c2s.streams"
-	IDS2SStreams probes.ID = "xmpp.s2s.streams"
-	IDDirectTLS  probes.ID = "xmpp.c2s.direct-tls"
-)
-
 // ALPNClient is the ALPN protocol of XMPP client connections over direct
 // TLS (XEP-0368 §3).
 const ALPNClient = "xmpp-client"
@@ -53,17 +45,17 @@ const ProbeDomain = "imscore.invalid"
 func Probes(domain string) []probes.Probe {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	ps := []probes.Probe{
-		probes.Func{Name: IDDNS, Limit: 15 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
+		probes.Func{Name: DNS.ID, Limit: 15 * time.Second, Fn: func(ctx context.Context, env *probes.Env, _ probes.Results) probes.Observation {
 			return dnsProbe(ctx, env, domain)
 		}},
-		probes.Func{Name: IDC2SStreams, Needs: []probes.ID{C2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: C2SStreams.ID, Needs: []probes.ID{C2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return streamsProbe(ctx, env, in, domain, C2STLS.Endpoints, NSClient)
 		}},
-		probes.Func{Name: IDDirectTLS, Needs: []probes.ID{IDDNS}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: DirectTLS.ID, Needs: []probes.ID{DNS.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return directTLSProbe(ctx, env, in, domain)
 		}},
 		HostMetaProbe(domain),
-		probes.Func{Name: IDS2SStreams, Needs: []probes.ID{S2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+		probes.Func{Name: S2SStreams.ID, Needs: []probes.ID{S2STLS.Endpoints.ID}, Limit: 30 * time.Second, Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return streamsProbe(ctx, env, in, domain, S2STLS.Endpoints, NSServer)
 		}},
 	}
@@ -96,14 +88,14 @@ func tlsProbes(domain, service string, ids tls.Keys) []probes.Probe {
 	}
 	target := tlsTarget(domain, service, domain, defPort)
 	// Every address of every SRV target, as one service.
-	target.Endpoints = &tls.EndpointSource{Needs: []probes.ID{IDDNS}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+	target.Endpoints = &tls.EndpointSource{Needs: []probes.ID{DNS.ID}, Find: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 		return endpointsProbe(in, service, defPort)
 	}}
 	var out []probes.Probe
 	for _, p := range tls.Probes(target, ids) {
 		switch p.ID() {
 		case ids.DANE.ID:
-			out = append(out, probes.Func{Name: ids.DANE.ID, Needs: []probes.ID{ids.Handshake.ID, IDDNS}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
+			out = append(out, probes.Func{Name: ids.DANE.ID, Needs: []probes.ID{ids.Handshake.ID, DNS.ID}, Limit: p.Timeout(), Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 				return daneProbe(ctx, env, in, service, domain, ids)
 			}})
 		default:
@@ -298,8 +290,8 @@ type StreamsData struct {
 // C2SStreams and S2SStreams are the observations of the client and server
 // stream probes.
 var (
-	C2SStreams = probes.Key[*StreamsData]{ID: IDC2SStreams}
-	S2SStreams = probes.Key[*StreamsData]{ID: IDS2SStreams}
+	C2SStreams = probes.Key[*StreamsData]{ID: "xmpp.c2s.streams"}
+	S2SStreams = probes.Key[*StreamsData]{ID: "xmpp.s2s.streams"}
 )
 
 func streamsProbe(ctx context.Context, env *probes.Env, in probes.Results, domain string, eps probes.Key[*tls.EndpointsData], ns string) probes.Observation {
@@ -452,7 +444,7 @@ type DirectTLSData struct {
 }
 
 // DirectTLS is the observation of the direct-TLS (XEP-0368) stream probe.
-var DirectTLS = probes.Key[*DirectTLSData]{ID: IDDirectTLS}
+var DirectTLS = probes.Key[*DirectTLSData]{ID: "xmpp.c2s.direct-tls"}
 
 // DirectTLSEvidence renders one direct-TLS endpoint.
 func DirectTLSEvidence(e DirectTLSEndpoint) probes.Evidence {

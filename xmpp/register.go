@@ -13,12 +13,10 @@ import (
 	"github.com/imscore/imscore/probes"
 )
 
-// IDRegistrationProof is the active registration probe (scan xmpp
-// --active): it proves whether in-band registration is open by registering.
-const IDRegistrationProof probes.ID = "xmpp.registration.proof"
-
-// ActiveRegistration is the observation of the active registration probe.
-var ActiveRegistration = probes.Key[*RegistrationProof]{ID: IDRegistrationProof}
+// ActiveRegistration is the observation of the active registration probe
+// (scan xmpp --active): it proves whether in-band registration is open by
+// registering.
+var ActiveRegistration = probes.Key[*RegistrationProof]{ID: "xmpp.registration.proof"}
 
 // Outcomes of a registration submission.
 const (
@@ -78,7 +76,7 @@ func submitBudget(ctx context.Context) time.Duration {
 // c2s endpoint that showed features after TLS (else direct TLS), only over
 // TLS with a certificate it verifies, like a login.
 func RegistrationProbe(domain string) probes.Probe {
-	return probes.Func{Name: IDRegistrationProof, Wants: []probes.ID{IDC2SStreams, IDDirectTLS}, Limit: registrationLimit,
+	return probes.Func{Name: ActiveRegistration.ID, Wants: []probes.ID{C2SStreams.ID, DirectTLS.ID}, Limit: registrationLimit,
 		Fn: func(ctx context.Context, env *probes.Env, in probes.Results) probes.Observation {
 			return registrationProbe(ctx, env, in, domain)
 		}}

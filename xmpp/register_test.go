@@ -14,7 +14,7 @@ import (
 // streamsAt is the c2s streams observation of one endpoint that showed
 // features after TLS.
 func streamsAt(addr string) probes.Results {
-	return probes.Results{IDC2SStreams: {Probe: IDC2SStreams, Status: probes.StatusOK, Data: &StreamsData{
+	return probes.Results{C2SStreams.ID: {Probe: C2SStreams.ID, Status: probes.StatusOK, Data: &StreamsData{
 		Endpoints: []EndpointStreams{{Endpoint: probes.Endpoint{Addr: addr}, Status: probes.StatusOK, PostTLS: &Features{}}}}}}
 }
 

@@ -62,7 +62,7 @@ func ParseDomain(s string) (string, error) {
 // scannable: the scan reached the domain when at least one c2s endpoint
 // answered with an XMPP stream.
 func scannable(res probes.Results) error {
-	if o := res.Get(IDDNS); o == nil || o.Status != probes.StatusOK {
+	if o := res.Get(DNS.ID); o == nil || o.Status != probes.StatusOK {
 		return fmt.Errorf("DNS: %s", probes.ReasonOf(o))
 	}
 	// A domain may offer clients direct TLS only (XEP-0368; _xmpp-client
@@ -85,7 +85,7 @@ func scannable(res probes.Results) error {
 			}
 		}
 	}
-	return fmt.Errorf("no client endpoint answered: %s", probes.ReasonOf(res.Get(IDC2SStreams)))
+	return fmt.Errorf("no client endpoint answered: %s", probes.ReasonOf(res.Get(C2SStreams.ID)))
 }
 
 // endpoints lists the c2s, the s2s, then the direct-TLS endpoints.

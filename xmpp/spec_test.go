@@ -33,11 +33,11 @@ func TestScanSpecAccount(t *testing.T) {
 		t.Errorf("account of another domain: %v", err)
 	}
 	a, err := WithAccount(s, &probes.Credentials{Account: "alice@example.test", Password: "x"})
-	if err != nil || len(a.Probes) != n+1 || a.Probes[n].ID() != IDAccount || len(s.Probes) != n {
+	if err != nil || len(a.Probes) != n+1 || a.Probes[n].ID() != Account.ID || len(s.Probes) != n {
 		t.Errorf("with account: %d probes (%v), anonymous %d", len(a.Probes), err, len(s.Probes))
 	}
 	// No DNS answer: the scan did not reach the domain.
-	if err := s.Scannable(probes.Results{IDDNS: {Status: probes.StatusDNSError, Reason: "NXDOMAIN"}}); err == nil || err.Error() != "DNS: NXDOMAIN" {
+	if err := s.Scannable(probes.Results{DNS.ID: {Status: probes.StatusDNSError, Reason: "NXDOMAIN"}}); err == nil || err.Error() != "DNS: NXDOMAIN" {
 		t.Errorf("scannable without DNS: %v", err)
 	}
 }

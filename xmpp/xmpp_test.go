@@ -233,7 +233,7 @@ func TestRefusedEndpoint(t *testing.T) {
 // records or with ".".
 func TestDirectTLSEndpoints(t *testing.T) {
 	res := func(s *Service) probes.Results {
-		return probes.Results{IDDNS: &probes.Observation{Status: probes.StatusOK, Data: &DNSData{Domain: "example.test", Services: []*Service{s}}}}
+		return probes.Results{DNS.ID: &probes.Observation{Status: probes.StatusOK, Data: &DNSData{Domain: "example.test", Services: []*Service{s}}}}
 	}
 	none := &Service{Service: ServiceClientTLS, Name: "_xmpps-client._tcp.example.test."}
 	if o := endpointsProbe(res(none), ServiceClientTLS, 0); o.Status != probes.StatusNotApplicable {

@@ -266,7 +266,7 @@ func noLeftovers(t *testing.T, x *testenv.Server, resolver, caFile string, r *re
 	t.Helper()
 	var data *xmpp.AccountData
 	for _, o := range r.Observations {
-		if o.Probe == xmpp.IDAccount {
+		if o.Probe == xmpp.Account.ID {
 			data = accountDataOf(t, o)
 		}
 	}
@@ -422,7 +422,7 @@ func TestRealEjabberdAccount(t *testing.T) {
 	// only, which TLS 1.3 lacks: imscore falls back to SCRAM-SHA-256 and
 	// says why.
 	for _, o := range r.Observations {
-		if o.Probe == xmpp.IDAccount {
+		if o.Probe == xmpp.Account.ID {
 			d := accountDataOf(t, o)
 			if d.Login.Mechanism != "SCRAM-SHA-256" || !strings.Contains(d.Login.PlusFailed, "SCRAM-SHA-256-PLUS refused") {
 				t.Errorf("login %s, plus_failed %q", d.Login.Mechanism, d.Login.PlusFailed)
@@ -645,7 +645,7 @@ func TestRealProsodyAccountCleanupAfterTimeout(t *testing.T) {
 	}
 	var d *xmpp.AccountData
 	for _, o := range r.Observations {
-		if o.Probe == xmpp.IDAccount {
+		if o.Probe == xmpp.Account.ID {
 			d = accountDataOf(t, o)
 		}
 	}
@@ -733,7 +733,7 @@ example.test. 60 IN A 127.0.0.1
 	}
 	var d *xmpp.AccountData
 	for _, o := range r.Observations {
-		if o.Probe == xmpp.IDAccount && o.Status == "ok" {
+		if o.Probe == xmpp.Account.ID && o.Status == "ok" {
 			d = accountDataOf(t, o)
 		}
 	}

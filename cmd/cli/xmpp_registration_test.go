@@ -133,7 +133,7 @@ func TestRealRegistrationProof(t *testing.T) {
 func checkProofObservation(t *testing.T, r *report.Report, created bool) {
 	t.Helper()
 	for _, o := range r.Observations {
-		if o.Probe != xmpp.IDRegistrationProof {
+		if o.Probe != xmpp.ActiveRegistration.ID {
 			continue
 		}
 		raw, _ := json.Marshal(o.Data)
