@@ -102,14 +102,6 @@ func notMeasured(in Input, id probes.ID, what string) Verdict {
 	return Verdict{Status: report.Error, Summary: fmt.Sprintf("%s could not be measured: %s", what, reason), Evidence: o.Evidence}
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
 func orDefault(s, d string) string {
 	if s == "" {
 		return d

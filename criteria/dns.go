@@ -8,7 +8,6 @@ import (
 	"github.com/imscore/imscore/matrix"
 	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
-	"github.com/imscore/imscore/tls"
 	"github.com/imscore/imscore/xmpp"
 )
 
@@ -43,11 +42,7 @@ func dnssecAnswers(in Input) []*probes.DNSSEC {
 		}
 	}
 	for _, set := range tlsSets(in) {
-		o := in.Results.Get(set.Keys.DANE.ID)
-		if o == nil {
-			continue
-		}
-		if d, ok := o.Data.(*tls.DANEData); ok {
+		if d, _ := set.Keys.DANE.Of(in.Results); d != nil {
 			add(d.DNSSEC)
 			for _, t := range d.Targets {
 				add(t.DNSSEC)

@@ -2,6 +2,7 @@ package criteria
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func evalMatrixKeys(in Input) Verdict {
 		for fp, addrs := range prints {
 			groups = append(groups, strings.Join(addrs, ", ")+": "+fp)
 		}
-		sortStrings(groups)
+		slices.Sort(groups)
 		vs = append(vs, epVerdict{Endpoint: "all", Status: report.Warn, Summary: "addresses serve different signing keys (split brain): " + strings.Join(groups, "; ")})
 	}
 	return combine(vs)

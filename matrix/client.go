@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -147,6 +148,6 @@ func ParseClientVersions(body []byte) (versions, unstable []string, err error) {
 			unstable = append(unstable, k)
 		}
 	}
-	sortStrings(unstable)
+	slices.Sort(unstable)
 	return versions, unstable, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -176,7 +177,7 @@ func ParseWellKnownClient(body []byte) (*ClientWellKnown, error) {
 	for k := range m {
 		c.Keys = append(c.Keys, k)
 	}
-	sortStrings(c.Keys)
+	slices.Sort(c.Keys)
 	c.E2EE = m["io.element.e2ee"]
 	hs, ok := m["m.homeserver"]
 	if !ok {
@@ -219,14 +220,6 @@ func strictObject(body []byte, v any) error {
 		return fmt.Errorf("not a JSON object: %v", err)
 	}
 	return nil
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // trimBase removes a trailing slash of a base URL.

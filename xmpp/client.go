@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -233,7 +234,7 @@ func (c *Client) pickMechanism(f *Features, noPlus bool) (mech, cbType string, c
 				continue
 			}
 			for _, t := range []string{"tls-exporter", "tls-server-end-point", "tls-unique"} {
-				if !containsFold(cbTypes, t) {
+				if !slices.ContainsFunc(cbTypes, func(x string) bool { return strings.EqualFold(x, t) }) {
 					continue
 				}
 				if d, err := channelBinding(c.cs, t); err == nil {
@@ -274,15 +275,6 @@ func saslPassword(pw string) string {
 func offersPlus(f *Features) bool {
 	for _, m := range f.Mechanisms {
 		if strings.HasSuffix(strings.ToUpper(m), "-PLUS") {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(xs []string, s string) bool {
-	for _, x := range xs {
-		if strings.EqualFold(x, s) {
 			return true
 		}
 	}
