@@ -92,8 +92,11 @@ func notMeasured(in Input, id probes.ID, what string) Verdict {
 	if o == nil {
 		return Verdict{Status: report.Error, Summary: what + " not measured (probe " + string(id) + " did not run)"}
 	}
-	if o.Status == probes.StatusNotApplicable {
+	switch o.Status {
+	case probes.StatusNotApplicable:
 		return Verdict{Status: report.Skip, Summary: what + ": not applicable (" + o.Reason + ")"}
+	case probes.StatusNoTLS:
+		return Verdict{Status: report.Skip, Summary: what + ": no TLS offered (" + o.Reason + ")", Evidence: o.Evidence}
 	}
 	reason := o.Reason
 	if reason == "" {

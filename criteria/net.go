@@ -31,7 +31,7 @@ type reach struct {
 // peer spoke, even if TLS or the protocol then failed).
 func connected(st probes.Status) bool {
 	switch st {
-	case probes.StatusOK, probes.StatusTLSError, probes.StatusProtocolError:
+	case probes.StatusOK, probes.StatusTLSError, probes.StatusNoTLS, probes.StatusProtocolError:
 		return true
 	}
 	return false
@@ -57,8 +57,9 @@ func familyOfAddr(addr string) string {
 
 // reachOf judges one set from its handshake data (nil when missing).
 func reachOf(in Input, set tlsSet) *reach {
-	d, ok := set.Keys.Handshake.OK(in.Results)
-	if !ok {
+	// A set that offers no TLS at all still shows which addresses answered.
+	d, o := set.Keys.Handshake.Of(in.Results)
+	if d == nil || (o.Status != probes.StatusOK && o.Status != probes.StatusNoTLS) {
 		return nil
 	}
 	r := &reach{answered: map[string]bool{}, families: map[string]bool{}}

@@ -119,12 +119,14 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 			continue
 		}
 		g := gradeFor(t.score(), t.anyFail || t.anyError)
+		var areaCaps []report.Cap
 		for _, c := range caps {
 			if areaOf[c.Criterion] == a.ID {
 				g = worse(g, c.Grade)
+				areaCaps = append(areaCaps, c)
 			}
 		}
-		if unmeasured(t.errW, t.measuredW) || t.criticalError {
+		if (unmeasured(t.errW, t.measuredW) || t.criticalError) && !cappedAtF(areaCaps) {
 			g = "?"
 		}
 		out.Areas = append(out.Areas, report.Area{
@@ -141,8 +143,22 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 	if out.Caps == nil {
 		out.Caps = []report.Cap{}
 	}
-	if unmeasured(total.errW, total.measuredW) || total.criticalError {
+	// Too much unmeasured means no grade can be given — unless a measured
+	// failure already caps it at F, the worst there is: nothing left
+	// unmeasured could make it better (a server without any TLS is F, not
+	// "?").
+	if (unmeasured(total.errW, total.measuredW) || total.criticalError) && !cappedAtF(caps) {
 		out.Grade = "?"
 	}
 	return out
+}
+
+// cappedAtF reports whether a measured failure caps the grade at F.
+func cappedAtF(caps []report.Cap) bool {
+	for _, c := range caps {
+		if c.Grade == "F" {
+			return true
+		}
+	}
+	return false
 }

@@ -51,3 +51,24 @@ func TestGradeThresholds(t *testing.T) {
 		}
 	}
 }
+
+// A measured failure that caps at F settles the grade even when too much
+// could not be measured (a server without TLS is F, not "?"); any other
+// cap does not.
+func TestCapAtFBeatsUnmeasured(t *testing.T) {
+	fs := []report.Finding{
+		{Criterion: "xmpp.c2s.starttls-required", Area: "federation", Status: report.Fail, Weight: 10, Severity: "critical"},
+		{Criterion: "tls.cert.trusted", Area: "tls", Status: report.Error, Weight: 10, Severity: "critical"},
+		{Criterion: "tls.protocol.no-ssl", Area: "tls", Status: report.Error, Weight: 10, Severity: "critical"},
+	}
+	f := []report.Cap{{Criterion: "xmpp.c2s.starttls-required", Grade: "F", Reason: "no TLS"}}
+	if s := Score(fs, f); s.Grade != "F" {
+		t.Errorf("cap F with unmeasured criteria: grade %s, want F", s.Grade)
+	}
+	if s := Score(fs, []report.Cap{{Criterion: "xmpp.c2s.starttls-required", Grade: "B", Reason: "x"}}); s.Grade != "?" {
+		t.Errorf("cap B with unmeasured criteria: grade %s, want ?", s.Grade)
+	}
+	if s := Score(fs, nil); s.Grade != "?" {
+		t.Errorf("no cap: grade %s, want ?", s.Grade)
+	}
+}

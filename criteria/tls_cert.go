@@ -226,6 +226,9 @@ func daneVerdict(d *tls.DANEData, ev []probes.Evidence) Verdict {
 	var unmatched, unmeasured []string
 	for _, e := range d.Endpoints {
 		switch {
+		case e.Status == probes.StatusNoTLS:
+			// No TLS there, so no chain to match: the protocol's criteria
+			// fail that endpoint.
 		case e.Status != probes.StatusOK:
 			unmeasured = append(unmeasured, e.Endpoint.Addr)
 		case !e.Matched:

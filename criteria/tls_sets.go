@@ -48,6 +48,11 @@ func (s tlsSet) name(addr string) string {
 // missing is the per-set verdict when a set's probe did not succeed.
 func (s tlsSet) missing(in Input, id probes.ID, what string) epVerdict {
 	v := notMeasured(in, id, what)
+	if o := s.noTLS(in); o != nil && v.Status == report.Error {
+		// A probe that needed the handshake or the versions of a service
+		// without TLS: there is nothing to measure.
+		v = Verdict{Status: report.Skip, Summary: what + ": no TLS offered (" + o.Reason + ")", Evidence: o.Evidence}
+	}
 	summary := v.Summary
 	if s.Label != "" {
 		summary = s.Label + ": " + summary
@@ -75,6 +80,10 @@ func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls
 			switch {
 			case h.Status == probes.StatusOK:
 				v = fn(d, e)
+			case h.Status == probes.StatusNoTLS:
+				// Nothing to measure: the endpoint offers no TLS at all,
+				// which the protocol's criteria fail (and cap at F).
+				v = epVerdict{Status: report.Skip, Summary: "no TLS offered: " + h.Reason}
 			case deadElsewhere(in, set, h.Endpoint.Addr):
 				// Published but silent while the other family answers:
 				// net.dual-stack fails for it; nothing to grade here.
@@ -85,4 +94,15 @@ func perEndpoint[D any, E any](in Input, what, unmeasured string, probe func(tls
 		}
 	}
 	return combine(vs)
+}
+
+// noTLS returns the observation that shows the service offers no TLS at
+// all (its handshake or version probe ended no-tls), or nil.
+func (s tlsSet) noTLS(in Input) *probes.Observation {
+	for _, id := range []probes.ID{s.Keys.Handshake.ID, s.Keys.Versions.ID} {
+		if o := in.Results.Get(id); o != nil && o.Status == probes.StatusNoTLS {
+			return o
+		}
+	}
+	return nil
 }

@@ -33,6 +33,10 @@ const (
 	StatusNoRoute       Status = "no-route"
 	StatusDNSError      Status = "dns-error"      // name does not resolve or the resolver failed
 	StatusTLSError      Status = "tls-error"      // TLS handshake failed
+	// StatusNoTLS: the service offers no TLS at all (an XMPP server that
+	// does not advertise STARTTLS), so its TLS cannot be measured: there is
+	// none. The protocol's own criteria judge that absence.
+	StatusNoTLS         Status = "no-tls"
 	StatusProtocolError Status = "protocol-error" // the peer spoke, but not what we expected
 	StatusDepFailed     Status = "dep-failed"     // a probe this one needs did not succeed
 	StatusNotApplicable Status = "not-applicable" // nothing to measure for this target

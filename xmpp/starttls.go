@@ -98,7 +98,7 @@ func startTLSExchange(ctx context.Context, conn net.Conn, mode, domain string) (
 	}
 	f := FeaturesFromNode(n)
 	if !f.StartTLS {
-		return f, protoErr("server does not offer STARTTLS (features: %s)", truncate(compact(inner), 200))
+		return f, probes.Errorf(probes.StatusNoTLS, "server does not offer STARTTLS (features: %s)", truncate(compact(inner), 200))
 	}
 	s.deadline(ctx)
 	if _, err := io.WriteString(conn, "<starttls xmlns='"+NSTLS+"'/>"); err != nil {

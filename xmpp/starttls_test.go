@@ -40,7 +40,7 @@ func TestStartTLSTranscripts(t *testing.T) {
 		errPart string
 	}{
 		{"prosody-required.xml", probes.StatusOK, ""},
-		{"no-starttls.xml", probes.StatusProtocolError, "does not offer STARTTLS"},
+		{"no-starttls.xml", probes.StatusNoTLS, "does not offer STARTTLS"},
 		{"starttls-failure.xml", probes.StatusProtocolError, "STARTTLS refused"},
 		{"host-unknown.xml", probes.StatusProtocolError, "host-unknown"},
 		{"not-xmpp.txt", probes.StatusProtocolError, "not XMPP"},

@@ -636,3 +636,38 @@ _%[2]s._tcp.xmpp.example.test. 60 IN TLSA 3 1 1 %[3]s
 		})
 	}
 }
+
+// TestRealEjabberdNoTLS: a server that offers no TLS at all (no STARTTLS on
+// c2s or s2s; PLAIN before TLS) grades F, not "?": the measured failure of
+// xmpp.c2s.starttls-required caps at F, and the TLS criteria say there is
+// no TLS instead of "could not be measured".
+func TestRealEjabberdNoTLS(t *testing.T) {
+	testenv.Need(t, "ejabberdctl")
+	pki := testenv.NewPKI(t)
+	cert, key := xmppLeaf(t, pki, true)
+	x := testenv.StartEjabberd(t, testenv.EjabberdOptions{Domain: "example.test", Cert: cert, Key: key, NoTLS: true})
+	d := testenv.StartDNS(t, xmppZone(x), true)
+	code, r, stderr := scanXMPP(t, "example.test", "--resolver", d.Addr, "--ca-file", pki.CAFile)
+	if code != ExitOK || r == nil {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if r.Grade != "F" {
+		t.Errorf("grade %s (score %d, caps %+v), want F", r.Grade, r.Score, r.Caps)
+	}
+	if f := finding(r, "xmpp.c2s.starttls-required"); f == nil || f.Status != report.Fail {
+		t.Errorf("xmpp.c2s.starttls-required: %+v", f)
+	}
+	for _, f := range r.Findings {
+		if !strings.HasPrefix(f.Criterion, "tls.") {
+			continue
+		}
+		if f.Status != report.Skip || !strings.Contains(f.Summary, "no TLS offered") {
+			t.Errorf("%s: %s %q, want skip saying no TLS is offered", f.Criterion, f.Status, f.Summary)
+		}
+	}
+	if t.Failed() {
+		for _, f := range r.Findings {
+			t.Logf("%s %s: %s", f.Criterion, f.Status, f.Summary)
+		}
+	}
+}

@@ -83,6 +83,17 @@ func ctxErr(ctx context.Context) error {
 
 // errString classifies an I/O error for evidence: "timeout", "reset",
 // "truncated reply", or the error text.
+// unreachable says no connection could be made; it keeps the connector's
+// error, so that a status the connector gave (e.g. an upgrade that found
+// no TLS offered) reaches the probe.
+type unreachable struct {
+	msg string
+	err error
+}
+
+func (u unreachable) Error() string { return "endpoint unreachable: " + u.msg }
+func (u unreachable) Unwrap() error { return u.err }
+
 func errString(err error) string {
 	var ne net.Error
 	switch {
@@ -206,7 +217,7 @@ func ScanVersions(ctx context.Context, dial Connector, sni string) (VersionScan,
 	parallel(len(AllVersions), func(i int) {
 		vs, r := p.versionProbe(ctx, AllVersions[i])
 		if r.kind == replyDialError {
-			dialErr.Store(errString(r.err))
+			dialErr.Store(unreachable{msg: errString(r.err), err: r.err})
 		}
 		out.Versions[i] = vs
 	})
@@ -215,8 +226,8 @@ func ScanVersions(ctx context.Context, dial Connector, sni string) (VersionScan,
 		return out, err
 	}
 	if p.connected.Load() == 0 {
-		msg, _ := dialErr.Load().(string)
-		return out, fmt.Errorf("endpoint unreachable: %s", msg)
+		u, _ := dialErr.Load().(unreachable)
+		return out, u
 	}
 	return out, nil
 }
