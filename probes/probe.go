@@ -30,9 +30,9 @@ const (
 	// fails locally, before any packet leaves: ENETUNREACH, EHOSTUNREACH,
 	// EADDRNOTAVAIL), so the address cannot be tested from this vantage
 	// point. It says nothing about the server.
-	StatusNoRoute       Status = "no-route"
-	StatusDNSError      Status = "dns-error"      // name does not resolve or the resolver failed
-	StatusTLSError      Status = "tls-error"      // TLS handshake failed
+	StatusNoRoute  Status = "no-route"
+	StatusDNSError Status = "dns-error" // name does not resolve or the resolver failed
+	StatusTLSError Status = "tls-error" // TLS handshake failed
 	// StatusNoTLS: the service offers no TLS at all (an XMPP server that
 	// does not advertise STARTTLS), so its TLS cannot be measured: there is
 	// none. The protocol's own criteria judge that absence.
