@@ -24,6 +24,7 @@ func Assemble(kind string, target report.Target, res probes.Results, tool report
 		StartedAt:     started.UTC(),
 		DurationMS:    duration.Milliseconds(),
 		Grade:         sc.Grade,
+		UncappedGrade: sc.Uncapped,
 		Score:         sc.Score,
 		Caps:          sc.Caps,
 		Areas:         sc.Areas,

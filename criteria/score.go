@@ -23,9 +23,12 @@ const (
 // Scored is the outcome of scoring.
 type Scored struct {
 	Grade string
-	Score int
-	Areas []report.Area
-	Caps  []report.Cap
+	// Uncapped is the grade the score gives before the caps, when a cap
+	// lowered it ("T, would be A"); empty otherwise.
+	Uncapped string
+	Score    int
+	Areas    []report.Area
+	Caps     []report.Cap
 }
 
 // gradeFor maps a score to a grade before caps. A+ needs every scored
@@ -115,8 +118,8 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 	var out Scored
 	for _, a := range Areas() {
 		t := byArea[a.ID]
-		if t == nil {
-			continue
+		if t == nil || (t.possible == 0 && t.errW == 0) {
+			continue // no criterion of this area applied (all skip or info)
 		}
 		g := gradeFor(t.score(), t.anyFail || t.anyError)
 		var areaCaps []report.Cap
@@ -135,9 +138,13 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 		})
 	}
 	out.Score = total.score()
-	out.Grade = gradeFor(out.Score, total.anyFail || total.anyError)
+	uncapped := gradeFor(out.Score, total.anyFail || total.anyError)
+	out.Grade = uncapped
 	for _, c := range caps {
 		out.Grade = worse(out.Grade, c.Grade)
+	}
+	if out.Grade != uncapped {
+		out.Uncapped = uncapped
 	}
 	out.Caps = caps
 	if out.Caps == nil {
@@ -148,7 +155,7 @@ func Score(findings []report.Finding, caps []report.Cap) Scored {
 	// unmeasured could make it better (a server without any TLS is F, not
 	// "?").
 	if (unmeasured(total.errW, total.measuredW) || total.criticalError) && !cappedAtF(caps) {
-		out.Grade = "?"
+		out.Grade, out.Uncapped = "?", ""
 	}
 	return out
 }

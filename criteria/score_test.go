@@ -37,7 +37,12 @@ func TestScore(t *testing.T) {
 			if s.Score != c.wantScore || s.Grade != c.wantGrade {
 				t.Fatalf("got %d %s, want %d %s", s.Score, s.Grade, c.wantScore, c.wantGrade)
 			}
-			if len(s.Areas) != 1 || s.Areas[0].ID != "tls" {
+			// An area in which nothing applied (all skip) has no score.
+			wantAreas := 1
+			if c.name == "nothing measured" {
+				wantAreas = 0
+			}
+			if len(s.Areas) != wantAreas || (wantAreas == 1 && s.Areas[0].ID != "tls") {
 				t.Fatalf("areas %+v", s.Areas)
 			}
 		})
@@ -70,5 +75,20 @@ func TestCapAtFBeatsUnmeasured(t *testing.T) {
 	}
 	if s := Score(fs, nil); s.Grade != "?" {
 		t.Errorf("no cap: grade %s, want ?", s.Grade)
+	}
+}
+
+// A capped grade keeps the grade the score gives without the caps ("T,
+// would be A"), and only then.
+func TestUncappedGrade(t *testing.T) {
+	fs := []report.Finding{f("a", "tls", report.Pass, 90), f("b", "tls", report.Fail, 10)}
+	if s := Score(fs, []report.Cap{{Criterion: "b", Grade: "T"}}); s.Grade != "T" || s.Uncapped != "A" || s.Score != 90 {
+		t.Errorf("T cap: %+v", s)
+	}
+	if s := Score(fs, nil); s.Uncapped != "" {
+		t.Errorf("no cap: uncapped %q", s.Uncapped)
+	}
+	if s := Score(fs, []report.Cap{{Criterion: "b", Grade: "A"}}); s.Uncapped != "" {
+		t.Errorf("a cap that lowers nothing: uncapped %q", s.Uncapped)
 	}
 }

@@ -345,7 +345,7 @@ func evalPostQuantum(in Input) Verdict {
 		}
 		switch {
 		case len(pq) > 0:
-			return epVerdict{Status: report.Info, Summary: "post-quantum hybrid key exchange accepted: " + strings.Join(pq, ", "), Seen: true}
+			return epVerdict{Status: report.Pass, Summary: "post-quantum key exchange accepted: " + strings.Join(pq, ", "), Seen: true}
 		case e.Version != wire.VersionTLS13:
 			return epVerdict{Status: report.Warn, Summary: "no TLS 1.3, so no post-quantum key exchange"}
 		}

@@ -92,7 +92,7 @@ func TestGroupCriteria(t *testing.T) {
 			GroupScan: wire.GroupScan{Version: v, Supported: gs, DHBits: dh}}}}))
 	}
 	pq := mk(wire.VersionTLS13, nil, g("X25519MLKEM768", "hybrid-pq", 256), g("x25519", "ecdhe", 256))
-	if v := eval(t, "tls.kex.post-quantum", pq); v.Status != report.Info {
+	if v := eval(t, "tls.kex.post-quantum", pq); v.Status != report.Pass {
 		t.Errorf("pq: %+v", v)
 	}
 	classic := mk(wire.VersionTLS13, nil, g("x25519", "ecdhe", 256))
@@ -138,7 +138,7 @@ func TestIncompleteEnumeration(t *testing.T) {
 	}
 	g.Supported = []wire.Group{{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}}
 	res = results(okObs(ids.Groups.ID, &tls.GroupsData{Endpoints: []tls.EndpointGroups{g}}))
-	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Info {
+	if v := eval(t, "tls.kex.post-quantum", res); v.Status != report.Pass {
 		t.Errorf("PQ group seen: %s", v.Status)
 	}
 }
@@ -183,7 +183,9 @@ func tlsCases(t *testing.T) []evalCase {
 		{ID: "tls.kex.strength", Name: "x25519", Res: groups(wire.VersionTLS13, nil, x25519), Want: report.Pass},
 		{ID: "tls.kex.strength", Name: "dh512", Res: groups(wire.VersionTLS12, []int{512}, x25519), Want: report.Fail, Has: "512-bit", Cap: "F"},
 		{ID: "tls.kex.strength", Name: "dh1024", Res: groups(wire.VersionTLS12, []int{1024}, x25519), Want: report.Warn, Cap: "B"},
-		{ID: "tls.kex.post-quantum", Name: "hybrid", Res: groups(wire.VersionTLS13, nil, wire.Group{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}, x25519), Want: report.Info, Has: "X25519MLKEM768"},
+		{ID: "tls.kex.post-quantum", Name: "hybrid", Res: groups(wire.VersionTLS13, nil, wire.Group{Name: "X25519MLKEM768", Kind: "hybrid-pq", Bits: 256}, x25519), Want: report.Pass, Has: "X25519MLKEM768"},
+		{ID: "tls.kex.post-quantum", Name: "SecP hybrid only", Res: groups(wire.VersionTLS13, nil, wire.Group{Name: "SecP384r1MLKEM1024", Kind: "hybrid-pq", Bits: 384}), Want: report.Pass, Has: "SecP384r1MLKEM1024"},
+		{ID: "tls.kex.post-quantum", Name: "pure ML-KEM", Res: groups(wire.VersionTLS13, nil, wire.Group{Name: "MLKEM1024", Kind: "pq"}, x25519), Want: report.Pass, Has: "MLKEM1024"},
 		{ID: "tls.kex.post-quantum", Name: "classic only", Res: groups(wire.VersionTLS13, nil, x25519), Want: report.Warn},
 	}
 }

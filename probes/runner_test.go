@@ -367,3 +367,19 @@ func TestRunObserver(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetLabel(t *testing.T) {
+	for _, c := range []struct {
+		t    Target
+		want string
+	}{
+		{Target{Kind: "tls", Name: "127.0.0.1:8443", Host: "127.0.0.1", Port: 8443, SNI: "test.example"}, "test.example at 127.0.0.1:8443"},
+		{Target{Kind: "tls", Name: "test.example:443", Host: "test.example", Port: 443, SNI: "test.example"}, "test.example:443"},
+		{Target{Kind: "tls", Name: "xmpp.example:5222", Host: "xmpp.example", SNI: "example.org", StartTLS: "xmpp-client"}, "example.org at xmpp.example:5222"},
+		{Target{Kind: "xmpp", Name: "example.org", SNI: "other"}, "example.org"},
+	} {
+		if got := c.t.Label(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.t, got, c.want)
+		}
+	}
+}

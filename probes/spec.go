@@ -1,5 +1,7 @@
 package probes
 
+import "strings"
+
 // Target is what a scan looks at, as its report names it (the report's
 // "target" object, schema_version 1; report.Target is this type).
 type Target struct {
@@ -19,6 +21,17 @@ type Target struct {
 	// the scan ran: not reachable from this vantage point (no route), or
 	// left out by -4/-6. No criterion counts them (see net.dual-stack).
 	Unreached []Unreached `json:"unreached,omitempty"`
+}
+
+// Label names the target for people: the name given and, for a TLS scan
+// that sends another server name than the host (--sni, or the XMPP domain
+// of a STARTTLS scan), that name too — "test.example at 127.0.0.1:8443" —
+// so that names served by one address are told apart.
+func (t Target) Label() string {
+	if t.Kind == "tls" && t.SNI != "" && !strings.EqualFold(t.SNI, t.Host) {
+		return t.SNI + " at " + t.Name
+	}
+	return t.Name
 }
 
 // Spec is one scan of one target as its protocol package describes it:

@@ -34,6 +34,9 @@ type Report struct {
 	// Grade: A+, A, B, C, D, E, F, T (untrusted certificate) or ? (too
 	// much could not be measured).
 	Grade string `json:"grade"`
+	// UncappedGrade is the grade the score would give without the caps,
+	// when a cap lowered it (a T that would be an A); empty otherwise.
+	UncappedGrade string `json:"uncapped_grade,omitempty"`
 	// Score: 0..100, weighted over areas.
 	Score int `json:"score"`
 	// Caps lists the grade caps that applied, with their reasons.

@@ -569,3 +569,26 @@ func TestNilReport(t *testing.T) {
 		t.Error("WriteJSON of schema_version 2: no error")
 	}
 }
+
+// A capped report says what its score alone earns, in the table and in
+// JSON (schema-valid), and only when a cap lowered the grade.
+func TestUncappedGradeRendered(t *testing.T) {
+	r := sampleReport()
+	r.Grade, r.UncappedGrade = "T", "B"
+	r.Caps = append(r.Caps, Cap{Criterion: "tls.cert.trusted", Grade: "T", Reason: "untrusted"})
+	var b bytes.Buffer
+	if err := WriteTable(&b, r, TableOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "B without the caps below") {
+		t.Errorf("table lacks the uncapped grade:\n%s", b.String())
+	}
+	out := renderJSON(t, r)
+	if !bytes.Contains(out, []byte(`"uncapped_grade": "B"`)) {
+		t.Errorf("JSON lacks uncapped_grade:\n%s", out)
+	}
+	validate(t, out)
+	if out := renderJSON(t, sampleReport()); bytes.Contains(out, []byte("uncapped_grade")) {
+		t.Error("uncapped_grade written without a cap that lowered the grade")
+	}
+}

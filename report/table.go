@@ -166,7 +166,7 @@ var noLabel = strings.Repeat(" ", labelWidth)
 
 func (p *printer) header(r *Report) {
 	t := r.Target
-	p.emit(label("Target"), noLabel, oneLine(t.Kind)+" "+oneLine(t.Name))
+	p.emit(label("Target"), noLabel, oneLine(t.Kind)+" "+oneLine(t.Label()))
 	var attrs []string
 	if t.Host != "" || t.Port != 0 {
 		hp := oneLine(t.Host)
@@ -229,6 +229,9 @@ func (p *printer) header(r *Report) {
 		g += ", certificate not trusted"
 	case "?":
 		g += ", too much could not be measured"
+	}
+	if r.UncappedGrade != "" {
+		g += "; " + r.UncappedGrade + " without the caps below"
 	}
 	p.emit(label("Grade"), noLabel, g)
 

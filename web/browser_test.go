@@ -24,10 +24,10 @@ func TestBrowser(t *testing.T) {
 
 	pages := []testenv.BrowserPage{
 		{Name: "index", File: "index.html", Want: []string{
-			"Scanned targets", "127.0.0.1:33958", "127.0.0.1:30563", "test.example:443", "evil.example",
+			"Scanned targets", "demo.test at 127.0.0.1:33958", "demo.test at 127.0.0.1:30563", "test.example:443", "evil.example",
 			"Transport security (TLS)", "3 scans: history",
 		}},
-		{Name: "target-weak", File: "targets/tls-127.0.0.1-30563/index.html", Want: []string{
+		{Name: "target-weak", File: "targets/tls-demo.test-at-127.0.0.1-30563/index.html", Want: []string{
 			"127.0.0.1:30563", ">B<", "79/100", "Grade caps", "tls.protocol.no-tls10-11",
 			"Fail", "Warning", "Pass", "Skipped", "Evidence", "How to fix", "nginx", "Prosody",
 			"<details", "<svg class=\"bar\"",
@@ -35,8 +35,8 @@ func TestBrowser(t *testing.T) {
 		{Name: "target-sample", File: "targets/tls-test.example-443/index.html", Want: []string{
 			"test.example:443", "Not measured", "Info", "Weight 10 of this area could not be measured",
 		}},
-		{Name: "history", File: "targets/tls-127.0.0.1-33958/history.html", Want: []string{
-			"History of 127.0.0.1:33958", "3 scans", "Score over time", "What changed",
+		{Name: "history", File: "targets/tls-demo.test-at-127.0.0.1-33958/history.html", Want: []string{
+			"History of demo.test at 127.0.0.1:33958", "3 scans", "Score over time", "What changed",
 			"better", "tls.protocol.no-tls10-11",
 		}, AllViews: true},
 		{Name: "hostile", File: "targets/xmpp-evil.example/index.html", Want: []string{

@@ -207,10 +207,12 @@ func newSite(reports []*report.Report, metas []criteria.Meta, opts Options) *sit
 
 	byKey := map[string]*target{}
 	for _, r := range reports {
-		key := r.Target.Kind + "\x00" + r.Target.Name
+		// Targets by what they are to people: a TLS scan of one address
+		// with two --sni names is two targets.
+		key := r.Target.Kind + "\x00" + r.Target.Label()
 		t := byKey[key]
 		if t == nil {
-			t = &target{Kind: r.Target.Kind, Name: r.Target.Name}
+			t = &target{Kind: r.Target.Kind, Name: r.Target.Label()}
 			byKey[key] = t
 			s.Targets = append(s.Targets, t)
 		}

@@ -90,3 +90,20 @@ func TestVersionAndHelp(t *testing.T) {
 		}
 	}
 }
+
+// scan tls never logs in: its help does not offer the account flags, and
+// given anyway they get a one-line reason.
+func TestScanTLSHelpHasNoAccountFlags(t *testing.T) {
+	code, out, _ := run(t, "scan", "tls", "--help")
+	if code != ExitOK || strings.Contains(out, "--account") || strings.Contains(out, "--password-file") || !strings.Contains(out, "--sni") {
+		t.Errorf("scan tls --help (exit %d) lists the account flags or lacks --sni:\n%s", code, out)
+	}
+	code, out, _ = run(t, "scan", "xmpp", "--help")
+	if code != ExitOK || !strings.Contains(out, "--account") || !strings.Contains(out, "--password-file") {
+		t.Errorf("scan xmpp --help (exit %d) lacks the account flags:\n%s", code, out)
+	}
+	code, _, errOut := run(t, "scan", "tls", "example.invalid:443", "--account", "a@example.invalid")
+	if code != ExitUsage || !strings.Contains(errOut, "does not log in") {
+		t.Errorf("scan tls --account: exit %d, %q", code, errOut)
+	}
+}

@@ -245,6 +245,10 @@ checked against the XMPP identities of that domain (RFC 6120, RFC 7590).`,
 		},
 	}
 	o.register(cmd)
+	// scan tls never logs in: the account flags stay out of its help, and
+	// given anyway they get a one-line reason (not "unknown flag").
+	_ = cmd.Flags().MarkHidden("account")
+	_ = cmd.Flags().MarkHidden("password-file")
 	cmd.Flags().StringVar(&starttls, "starttls", "", "negotiate STARTTLS first: xmpp-client or xmpp-server")
 	cmd.Flags().StringVar(&sni, "sni", "", "server name to send in SNI and to check the certificate against (default: HOST)")
 	cmd.Flags().StringVar(&xmppDomain, "xmpp-domain", "", "XMPP domain: the to= of the STARTTLS stream and the identity the certificate must match")

@@ -126,6 +126,13 @@ func checkReport(t *testing.T, r *report.Report, want expect, grade string) {
 	if r.Grade != grade {
 		t.Errorf("grade %s (score %d, caps %+v), want %s", r.Grade, r.Score, r.Caps, grade)
 	}
+	// A capped grade says what the score alone earns ("T, would be A").
+	if r.Grade == "T" && (r.UncappedGrade == "" || report.GradeRank(r.UncappedGrade) >= report.GradeRank("T")) {
+		t.Errorf("grade T without the grade before the cap (uncapped %q)", r.UncappedGrade)
+	}
+	if len(r.Caps) == 0 && r.UncappedGrade != "" {
+		t.Errorf("uncapped grade %q without a cap", r.UncappedGrade)
+	}
 	for _, f := range r.Findings {
 		if (f.Status == report.Fail || f.Status == report.Warn) && (len(f.Evidence) == 0 || f.Remediation["general"] == "") {
 			t.Errorf("%s is %s without evidence or fix", f.Criterion, f.Status)
@@ -515,7 +522,7 @@ func TestRealGoServerPostQuantum(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	// Go's default TLS 1.2 suites still include ECDHE-CBC-SHA ones.
-	checkReport(t, r, base().with("tls.kex.post-quantum", I, "tls.cipher.no-weak", W, "tls.dane", S), "A+")
+	checkReport(t, r, base().with("tls.kex.post-quantum", P, "tls.cipher.no-weak", W, "tls.dane", S), "A+")
 	oracle(t, r, addr, "test.example", "")
 
 	// The same server under CI policies: exit 1 with a one-line reason
