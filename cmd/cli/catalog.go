@@ -58,7 +58,7 @@ shows everything about one criterion, including the fix per server software.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table|json")
-	cmd.Flags().StringVar(&area, "area", "", "only this area (tls, e2ee, forward-secrecy, metadata, federation, compliance)")
+	cmd.Flags().StringVar(&area, "area", "", "only this area ("+strings.Join(areaIDs(), ", ")+")")
 	return cmd
 }
 
@@ -227,4 +227,13 @@ started_at).`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output (--format html: the site's directory)")
 	cmd.Flags().StringVar(&out, "out", "", "same as --output (DESIGN.md spelling)")
 	return cmd
+}
+
+// areaIDs lists the areas of criteria/areas.yaml.
+func areaIDs() []string {
+	var ids []string
+	for _, a := range criteria.Areas() {
+		ids = append(ids, a.ID)
+	}
+	return ids
 }
