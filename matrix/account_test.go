@@ -83,7 +83,7 @@ func TestAccountLogoutAfterFailureAndRedaction(t *testing.T) {
 		"/_matrix/client/v3/capabilities": {Status: 500, Body: `{"errcode":"M_UNKNOWN","error":"bad password ` + password + `"}`},
 		"/_matrix/client/v3/logout":       {Body: `{}`},
 	}})
-	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second}).Filled()
+	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second, Scope: probes.Scope{Targets: []string{"127.0.0.1"}}}).Filled()
 	ep := probes.Endpoint{Name: "example.test", Addr: hs.Addr, Via: "literal"}
 	d := &DiscoveryData{ServerName: "example.test", CertName: "example.test", HostHeader: "example.test", Endpoints: []probes.Endpoint{ep}}
 	in := probes.Results{Discovery.ID: {Probe: Discovery.ID, Status: probes.StatusOK, Data: d}}
@@ -146,7 +146,7 @@ func TestLoginFlowsOAuthOnly(t *testing.T) {
 		"/_matrix/client/v3/login":                                  {Status: 200, Body: `{"flows":[{"type":"m.login.sso","identity_providers":[{"id":"oidc-mas","name":"MAS"}]}]}`},
 		"/_matrix/client/unstable/org.matrix.msc2965/auth_metadata": {Body: `{"issuer":"https://auth.example.test/","authorization_endpoint":"https://auth.example.test/authorize"}`},
 	}})
-	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second}).Filled()
+	env := (&probes.Env{Roots: pki.Pool(), IOTimeout: 2 * time.Second, Scope: probes.Scope{Targets: []string{"127.0.0.1"}}}).Filled()
 	ep := probes.Endpoint{Name: "example.test", Addr: hs.Addr, Via: "literal"}
 	d := &DiscoveryData{ServerName: "example.test", CertName: "example.test", HostHeader: "example.test", Endpoints: []probes.Endpoint{ep}}
 	in := probes.Results{Discovery.ID: {Probe: Discovery.ID, Status: probes.StatusOK, Data: d}}

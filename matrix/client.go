@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -96,14 +97,14 @@ func clientProbe(ctx context.Context, env *probes.Env, serverName string) probes
 	ev = append(ev, ev2...)
 	if err != nil {
 		cd.Error = err.Error()
+		// A base URL that sends clients of a public server into an
+		// internal network is not followed (the scan's guard refused it):
+		// the server's answer is wrong, not the network.
+		var refused *probes.RefusedError
+		if errors.As(err, &refused) {
+			st, cd.Error = probes.StatusProtocolError, "base_url "+cd.BaseURL+": "+err.Error()
+		}
 		return probes.Observation{Status: st, Reason: "base_url " + cd.BaseURL + ": " + err.Error(), Evidence: ev, Data: cd}
-	}
-	// A public server name whose well-known sends clients into an internal
-	// network: not followed (a hostile server must not make imscore probe
-	// the network it runs in).
-	if env.IntoInternal(ctx, sn.Host, eps) {
-		cd.Error = "base_url " + cd.BaseURL + " resolves to an internal address while " + sn.Host + " is public: not followed"
-		return probes.Observation{Status: probes.StatusProtocolError, Reason: cd.Error, Evidence: ev, Data: cd}
 	}
 	cd.Endpoints = probes.ForEndpoints(ctx, eps, func(ctx context.Context, ep probes.Endpoint) ClientEndpoint {
 		ex := do(ctx, env, request{URL: cd.BaseURL + "/_matrix/client/versions", Addr: ep.Addr, VerifyName: u.Hostname(), Strict: true,

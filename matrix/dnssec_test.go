@@ -26,7 +26,7 @@ func TestDiscoveryDNSSECReal(t *testing.T) {
 		}},
 	)
 	u := testenv.StartUnbound(t, n)
-	env := (&probes.Env{Resolver: probes.NewDNSResolver(u.Addr), IOTimeout: time.Second}).Filled()
+	env := (&probes.Env{Resolver: probes.NewDNSResolver(u.Addr), IOTimeout: time.Second, Scope: probes.Scope{Targets: []string{"fed.test", "open.test", "bad.test"}}}).Filled()
 	for _, c := range []struct {
 		name, state string
 		ok          bool

@@ -24,7 +24,7 @@ func TestDNSResolverAndEndpoints(t *testing.T) {
 		"multi.test. 60 IN AAAA ::1",
 		"_443._tcp.multi.test. 60 IN TLSA 3 1 1 aabbcc",
 	)
-	env := (&Env{Resolver: NewDNSResolver(addr)}).Filled()
+	env := (&Env{Resolver: NewDNSResolver(addr), Scope: Scope{Targets: []string{"multi.test"}}}).Filled()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
@@ -81,7 +81,7 @@ func TestResolverDeadServer(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	env := (&Env{IOTimeout: 2 * time.Second}).Filled()
+	env := (&Env{IOTimeout: 2 * time.Second, Scope: Scope{Targets: []string{"127.0.0.1"}}}).Filled()
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()

@@ -79,7 +79,13 @@ type Env struct {
 	// Dialer decides what it reaches.
 	Routes Router
 
+	// Scope is what the scan may connect to (see guard.go): the zero
+	// value lets it contact public addresses and --connect destinations
+	// only.
+	Scope Scope
+
 	vantage *vantage
+	guard   *guard
 }
 
 func (e *Env) fill() {
@@ -95,6 +101,13 @@ func (e *Env) fill() {
 	}
 	if e.Dialer == nil {
 		e.Dialer = &net.Dialer{Timeout: 5 * time.Second}
+	}
+	if e.guard == nil {
+		e.guard = newGuard(e)
+	}
+	// Every connection goes through the guard, whoever made the Dialer.
+	if gd, ok := e.Dialer.(guardedDialer); !ok || gd.g != e.guard {
+		e.Dialer = guardedDialer{g: e.guard, d: e.Dialer}
 	}
 	if e.Resolver == nil {
 		e.Resolver = NewSystemResolver()
@@ -156,6 +169,11 @@ type Endpoint struct {
 // count against the server. They are noted in the evidence and recorded for
 // the net.vantage probe; when no address is left the status is
 // StatusNoRoute.
+//
+// It is where names become addresses, so the guard decides here: an
+// internal address the scan may not contact is dropped with an evidence
+// note ("xmpp.example.net → 10.0.0.1: internal address, not contacted");
+// when nothing is left the error is a *RefusedError (StatusUnreachable).
 func (e *Env) ResolveEndpoints(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
 	eps, ev, st, err := e.resolveEndpoints(ctx, host, port)
 	if err != nil || len(eps) == 0 {
@@ -180,11 +198,13 @@ func (e *Env) resolveEndpoints(ctx context.Context, host string, port int) ([]En
 		if err != nil {
 			return nil, ev, StatusError, fmt.Errorf("bad --connect target %q: %v", to, err)
 		}
-		if _, err := netip.ParseAddr(h); err == nil {
+		// The user chose this destination: the guard allows it.
+		if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+			e.guard.vouch(a)
 			return []Endpoint{{Name: host, Addr: to, Via: "connect-override"}}, ev, StatusOK, nil
 		}
 		pn, _ := strconv.Atoi(p)
-		eps, ev2, st, err := e.lookupAddrs(ctx, h, pn)
+		eps, ev2, st, err := e.lookupAddrs(ctx, h, pn, true)
 		for i := range eps {
 			eps[i].Name = host
 			eps[i].Via = "connect-override"
@@ -192,15 +212,32 @@ func (e *Env) resolveEndpoints(ctx context.Context, host string, port int) ([]En
 		return eps, append(ev, ev2...), st, err
 	}
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		if _, refused := e.guard.filter(ctx, host, []netip.Addr{a}); refused != nil {
+			return nil, []Evidence{refusalNote(refused)}, StatusUnreachable, refused
+		}
 		return []Endpoint{{Name: host, Addr: net.JoinHostPort(a.String(), strconv.Itoa(port)), Via: "literal"}}, nil, StatusOK, nil
 	}
-	return e.lookupAddrs(ctx, host, port)
+	return e.lookupAddrs(ctx, host, port, false)
 }
 
-func (e *Env) lookupAddrs(ctx context.Context, host string, port int) ([]Endpoint, []Evidence, Status, error) {
+// lookupAddrs resolves host; chosen says the user named it (--connect),
+// so the guard does not filter its addresses.
+func (e *Env) lookupAddrs(ctx context.Context, host string, port int, chosen bool) ([]Endpoint, []Evidence, Status, error) {
 	addrs, ev, err := LookupAddrs(ctx, e.Resolver, host)
 	if err != nil {
 		return nil, ev, StatusDNSError, err
+	}
+	if chosen {
+		e.guard.vouch(addrs...)
+	} else {
+		var refused *RefusedError
+		addrs, refused = e.guard.filter(ctx, host, addrs)
+		if refused != nil {
+			ev = append(ev, refusalNote(refused))
+			if len(addrs) == 0 {
+				return nil, ev, StatusUnreachable, refused
+			}
+		}
 	}
 	var eps []Endpoint
 	seen := map[netip.Addr]bool{}
@@ -268,41 +305,4 @@ func (e *Env) Dial(ctx context.Context, addr string) (net.Conn, Status, error) {
 		return nil, st, err
 	}
 	return c, StatusOK, nil
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// InternalAddr reports whether a is not a public unicast address: loopback,
-// private (RFC 1918, ULA), link-local, unspecified, multicast, CGNAT.
-// Probes refuse to follow a server's URLs into such addresses when the
-// scanned service itself is public.
-func InternalAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
-		a.IsLinkLocalMulticast() || a.IsMulticast() || cgnat.Contains(a)
-}
-
-// IntoInternal reports whether following a server's pointer to the
-// endpoints eps would lead from a public service into an internal network:
-// some endpoint is internal (InternalAddr) while every address of the
-// service's own host is public. Probes do not follow such pointers, so a
-// hostile server cannot make imscore probe the network it runs in;
-// internal targets of an internal service (a test or staging server) are
-// fine. An unresolvable host counts as not public.
-func (e *Env) IntoInternal(ctx context.Context, host string, eps []Endpoint) bool {
-	if !AnyInternal(eps) {
-		return false
-	}
-	own, _, _, err := e.ResolveEndpoints(ctx, host, 443)
-	return err == nil && len(own) > 0 && !AnyInternal(own)
-}
-
-// AnyInternal reports whether some endpoint is internal.
-func AnyInternal(eps []Endpoint) bool {
-	for _, ep := range eps {
-		if ap, err := netip.ParseAddrPort(ep.Addr); err == nil && InternalAddr(ap.Addr()) {
-			return true
-		}
-	}
-	return false
 }

@@ -41,7 +41,7 @@ func TestVantageLeavesOutWhatThisMachineCannotReach(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	env := (&Env{Resolver: NewDNSResolver(addr), Routes: noIPv6{}}).Filled()
+	env := (&Env{Resolver: NewDNSResolver(addr), Routes: noIPv6{}, Scope: Scope{Targets: []string{"dual.test"}}}).Filled()
 	eps, ev, st, err := env.ResolveEndpoints(ctx, "dual.test", 443)
 	if err != nil || st != StatusOK || addrsOf(eps) != "127.0.0.1:443" {
 		t.Fatalf("dual: %v %s %v", addrsOf(eps), st, err)
@@ -62,14 +62,14 @@ func TestVantageLeavesOutWhatThisMachineCannotReach(t *testing.T) {
 	}
 
 	// -4 and -6.
-	env4 := (&Env{Resolver: NewDNSResolver(addr), Routes: AllRoutes{}, Family: IPv4Only}).Filled()
+	env4 := (&Env{Resolver: NewDNSResolver(addr), Routes: AllRoutes{}, Family: IPv4Only, Scope: Scope{Targets: []string{"dual.test"}}}).Filled()
 	if eps, _, _, _ := env4.ResolveEndpoints(ctx, "dual.test", 443); addrsOf(eps) != "127.0.0.1:443" {
 		t.Fatalf("-4: %v", addrsOf(eps))
 	}
 	if u := env4.Unreached(); len(u) != 1 || u[0].Cause != CauseFamilyExcluded || !strings.Contains(u[0].Reason, "-4") {
 		t.Fatalf("-4 unreached %+v", u)
 	}
-	env6 := (&Env{Resolver: NewDNSResolver(addr), Routes: AllRoutes{}, Family: IPv6Only}).Filled()
+	env6 := (&Env{Resolver: NewDNSResolver(addr), Routes: AllRoutes{}, Family: IPv6Only, Scope: Scope{Targets: []string{"dual.test"}}}).Filled()
 	if eps, _, _, _ := env6.ResolveEndpoints(ctx, "dual.test", 443); addrsOf(eps) != "[2001:db8::1]:443" {
 		t.Fatalf("-6: %v", addrsOf(eps))
 	}

@@ -71,6 +71,15 @@ func Run(ctx context.Context, spec probes.Spec, o Options) (*report.Report, erro
 	if env == nil {
 		env = &probes.Env{}
 	}
+	// The guard: the target's own addresses may be internal, what it
+	// points to may not (probes.Scope).
+	if len(env.Scope.Targets) == 0 {
+		host := spec.Target.Host
+		if host == "" {
+			host = spec.Target.Name
+		}
+		env.Scope.Targets = []string{host}
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	env.Filled()

@@ -109,7 +109,7 @@ func TestLoginNeverSendsPasswordUnsafely(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rec := &recorder{}
 			addr := loginServer(t, c.offerTLS, rec)
-			env := (&probes.Env{IOTimeout: 2 * time.Second, Roots: x509.NewCertPool()}).Filled()
+			env := (&probes.Env{IOTimeout: 2 * time.Second, Roots: x509.NewCertPool(), Scope: loopback}).Filled()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			_, err := Login(ctx, env, probes.Endpoint{Addr: addr}, "example.test", false, &probes.Credentials{Account: "alice@example.test", Password: secret})
@@ -227,26 +227,4 @@ func FuzzSCRAMServerFirst(f *testing.F) {
 			t.Fatalf("final %q for %q", out, sf)
 		}
 	})
-}
-
-func TestScopeRefusal(t *testing.T) {
-	env := (&probes.Env{Connect: map[string]string{
-		"public.test:443":   "192.0.2.10:443", // TEST-NET: never dialled here, only classified
-		"internal.test:443": "127.0.0.1:443",
-	}}).Filled()
-	ctx := context.Background()
-	for _, c := range []struct {
-		domain, url string
-		refused     bool
-	}{
-		{"public.test", "https://127.0.0.1:5281/http-bind", true},
-		{"public.test", "wss://[::1]/ws", true},
-		{"public.test", "https://10.1.2.3/upload/x", true},
-		{"public.test", "https://192.0.2.99/upload/x", false},
-		{"internal.test", "https://127.0.0.1:5281/http-bind", false},
-	} {
-		if got := scopeRefusal(ctx, env, c.domain, c.url) != ""; got != c.refused {
-			t.Errorf("%s %s: refused %v, want %v", c.domain, c.url, got, c.refused)
-		}
-	}
 }

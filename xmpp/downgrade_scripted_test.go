@@ -22,7 +22,7 @@ func scriptedEnv(t *testing.T, pki *testenv.PKI) *probes.Env {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return (&probes.Env{IOTimeout: 5 * time.Second, Roots: pool}).Filled()
+	return (&probes.Env{IOTimeout: 5 * time.Second, Roots: pool, Scope: loopback}).Filled()
 }
 
 // Debian's Prosody 0.12 and ejabberd 23.01 send neither attribute, so a

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,8 +48,8 @@ type HostMetaLink struct {
 	// xmpp subprotocol; BOSH: an HTTP answer that is not an error).
 	Answered bool   `json:"answered"`
 	Status   string `json:"status"`
-	// Refused: not fetched (it points into an internal network while the
-	// domain is public); Status says why.
+	// Refused: not fetched (the scan's guard refused its address: it
+	// leads into an internal network); Status says why.
 	Refused bool `json:"refused,omitempty"`
 }
 
@@ -97,13 +96,7 @@ func hostMetaProbe(ctx context.Context, env *probes.Env, domain string) probes.O
 			d.Links = append(d.Links, l)
 		}
 	}
-	probes.Parallel(len(d.Links), 4, func(i int) {
-		if why := scopeRefusal(ctx, env, domain, d.Links[i].Href); why != "" {
-			d.Links[i].Status, d.Links[i].Refused = why, true
-			return
-		}
-		tryLink(ctx, env, &d.Links[i])
-	})
+	probes.Parallel(len(d.Links), 4, func(i int) { tryLink(ctx, env, &d.Links[i]) })
 	var ev []probes.Evidence
 	for _, doc := range []HostMetaDoc{d.XRD, d.JSON} {
 		ev = append(ev, probes.Evidence{Kind: "http", Sent: "GET " + doc.URL, Received: strings.TrimSpace(doc.Status + " " + corsNote(doc.CORS) + "\n" + doc.Sample), Detail: doc.Error})
@@ -272,7 +265,7 @@ func tryLink(ctx context.Context, env *probes.Env, l *HostMetaLink) {
 	}
 	resp, err := env.HTTP.Do(req)
 	if err != nil {
-		l.Status = httpErr(err)
+		l.Status, l.Refused = httpErr(err), refusedByGuard(err)
 		return
 	}
 	resp.Body.Close()
@@ -291,6 +284,10 @@ func tryLink(ctx context.Context, env *probes.Env, l *HostMetaLink) {
 // httpErr is a short reason for a failed HTTP request, without the
 // "Get \"URL\":" prefix of *url.Error (the URL is in the evidence already).
 func httpErr(err error) string {
+	var r *probes.RefusedError
+	if errors.As(err, &r) {
+		return notFetched + r.Error()
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -298,25 +295,14 @@ func httpErr(err error) string {
 	return probes.ShortNetError(err)
 }
 
-// scopeRefusal says why a URL the server handed us (a host-meta link, an
-// upload slot) is not fetched: it leads from the public domain into an
-// internal network (probes.Env.IntoInternal). "" means fetch; an
-// unresolvable host is left to the request itself to report.
-func scopeRefusal(ctx context.Context, env *probes.Env, domain, rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Hostname() == "" {
-		return "not a URL"
-	}
-	port := 443
-	if p, err := strconv.Atoi(u.Port()); err == nil {
-		port = p
-	}
-	eps, _, _, err := env.ResolveEndpoints(ctx, u.Hostname(), port)
-	if err != nil || !env.IntoInternal(ctx, domain, eps) {
-		return ""
-	}
-	return notFetched + u.Hostname() + " resolves to an internal address while " + domain + " is public"
+// refusedByGuard reports whether err is the scan's guard refusing an
+// internal address (a host-meta link or upload URL that leads from the
+// scanned domain into an internal network: not fetched).
+func refusedByGuard(err error) bool {
+	var r *probes.RefusedError
+	return errors.As(err, &r)
 }
 
-// notFetched starts the reason scopeRefusal gives for a URL not fetched.
+// notFetched starts the status of a URL the scan's guard did not let us
+// fetch.
 const notFetched = "not fetched: "

@@ -149,9 +149,12 @@ func transcript(t *testing.T, name string) []byte {
 	return b
 }
 
+// loopback is the scope of tests that scan a fake server on 127.0.0.1.
+var loopback = probes.Scope{Targets: []string{"127.0.0.1"}}
+
 func run(t *testing.T, addr string, ns string) (EndpointStreams, time.Duration) {
 	t.Helper()
-	env := (&probes.Env{IOTimeout: 500 * time.Millisecond}).Filled()
+	env := (&probes.Env{IOTimeout: 500 * time.Millisecond, Scope: loopback}).Filled()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()

@@ -39,6 +39,7 @@ func (o *compareOptions) registerLive(cmd *cobra.Command) {
 	f.StringVar(&o.scan.resolver, "resolver", "", "--server: DNS server to ask, HOST:PORT (default: the system's)")
 	f.StringArrayVar(&o.scan.connect, "connect", nil, "--server: dial HOST:PORT instead of NAME:PORT, as NAME:PORT=HOST:PORT (repeatable)")
 	f.StringVar(&o.scan.caFile, "ca-file", "", "--server: PEM file of extra trusted root certificates")
+	f.BoolVar(&o.scan.allowPrivate, "allow-private", false, "--server: follow the scanned server to internal addresses it points to")
 }
 
 // parseServers reads the --server arguments, KIND:NAME, into scan specs.

@@ -329,7 +329,7 @@ func testEnv(t *testing.T, resolver, caFile string) *probes.Env {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return (&probes.Env{Resolver: probes.NewDNSResolver(resolver), Roots: pool}).Filled()
+	return (&probes.Env{Resolver: probes.NewDNSResolver(resolver), Roots: pool, Scope: probes.Scope{Targets: []string{"example.test"}}}).Filled()
 }
 
 // TestRealEjabberdAccount: Debian's ejabberd 23.01 with the XEP-0479
