@@ -102,7 +102,7 @@ func clientProbe(ctx context.Context, env *probes.Env, serverName string) probes
 		// the server's answer is wrong, not the network.
 		var refused *probes.RefusedError
 		if errors.As(err, &refused) {
-			st, cd.Error = probes.StatusProtocolError, "base_url "+cd.BaseURL+": "+err.Error()
+			st = probes.StatusProtocolError
 		}
 		return probes.Observation{Status: st, Reason: "base_url " + cd.BaseURL + ": " + err.Error(), Evidence: ev, Data: cd}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -84,7 +85,14 @@ func fetchWellKnown(ctx context.Context, env *probes.Env, host, path string, hdr
 		}
 		eps, ev, _, err := env.ResolveEndpoints(ctx, pu.Hostname(), port)
 		w.Evidence = append(w.Evidence, ev...)
-		if err != nil {
+		var refused *probes.RefusedError
+		switch {
+		case err != nil && hop > 0 && errors.As(err, &refused):
+			// A redirect into an internal network (the scan's guard
+			// refused it) is a bad redirect, not an unreachable server.
+			w.Result, w.Reason = WKBadRedirect, "redirect to "+u+": "+err.Error()
+			return w
+		case err != nil:
 			w.Result, w.Reason = WKUnreachable, err.Error()
 			return w
 		}
