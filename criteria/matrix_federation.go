@@ -97,6 +97,8 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 			warns = append(warns, "/.well-known/matrix/server answered 200 but is unusable ("+d.WellKnownError+"): servers ignore it")
 		case d.WellKnown.Result == matrix.WKTooLarge:
 			warns = append(warns, "/.well-known/matrix/server is larger than the 64 KiB servers read: they ignore it")
+		case redirectFailed(d.WellKnown):
+			warns = append(warns, "/.well-known/matrix/server never answered ("+d.WellKnown.Reason+"): servers ignore it")
 		}
 	}
 	for _, n := range d.Notes {
@@ -110,10 +112,16 @@ func evalMatrixDiscoveryServer(in Input) Verdict {
 	if !measured {
 		return Verdict{Status: report.Error, Summary: summary + "; whether the addresses answer was not measured", Evidence: ev}
 	}
-	if d.WellKnown != nil && d.WellKnown.Redirects > 0 {
+	if d.WellKnown != nil && d.WellKnown.Redirects > 0 && !redirectFailed(d.WellKnown) {
 		summary += fmt.Sprintf(" (well-known reached after %d redirect(s))", d.WellKnown.Redirects)
 	}
 	return Verdict{Status: report.Pass, Summary: summary, Evidence: ev}
+}
+
+// redirectFailed: the well-known request's redirects led nowhere (a loop,
+// too many hops, or a redirect that is not followed).
+func redirectFailed(w *matrix.WellKnown) bool {
+	return w.Result == matrix.WKRedirectLoop || w.Result == matrix.WKTooManyHops || w.Result == matrix.WKBadRedirect
 }
 
 func evalMatrixKeys(in Input) Verdict {

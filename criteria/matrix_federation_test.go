@@ -138,3 +138,36 @@ func matrixFederationCases(t *testing.T) []evalCase {
 		{ID: "matrix.metadata.version-disclosed", Name: "name only", Res: version(matrix.EndpointVersion{Name: "Synapse"}), Want: report.Pass},
 	}
 }
+
+// TestMatrixDiscoveryRedirects: a well-known request whose redirects lead
+// nowhere (a loop, more hops than allowed, a redirect into an internal
+// network) is a warning, never "pass … reached after N redirects".
+func TestMatrixDiscoveryRedirects(t *testing.T) {
+	ep := probes.Endpoint{Name: "example.org", Addr: "192.0.2.1:8448", Via: "dns"}
+	keys := keysResults(keysEP(ep.Addr, 200, goodKeys("x", checked.Add(time.Hour))))[matrix.Keys.ID]
+	disc := func(w *matrix.WellKnown) probes.Results {
+		d := &matrix.DiscoveryData{ServerName: "example.org", Step: matrix.StepFallback, WellKnown: w,
+			SRV: []matrix.SRVLookup{{Name: "_matrix-fed._tcp.example.org."}}, CertName: "example.org", Endpoints: []probes.Endpoint{ep}}
+		return probes.Results{matrix.Discovery.ID: {Probe: matrix.Discovery.ID, Status: probes.StatusOK, Data: d}, matrix.Keys.ID: keys}
+	}
+	cases := []struct {
+		name    string
+		w       *matrix.WellKnown
+		want    report.Status
+		in, not string
+	}{
+		{"followed to a 404", &matrix.WellKnown{Result: matrix.WKNotFound, Reason: "HTTP 404", Redirects: 2}, report.Pass, "reached after 2 redirect(s)", ""},
+		{"loop", &matrix.WellKnown{Result: matrix.WKRedirectLoop, Reason: "redirect loop: https://example.org/x was already requested", Redirects: 3},
+			report.Warn, "never answered (redirect loop", "reached after"},
+		{"too many hops", &matrix.WellKnown{Result: matrix.WKTooManyHops, Reason: "more than 5 redirects", Redirects: 5},
+			report.Warn, "never answered (more than 5 redirects)", "reached after"},
+		{"into an internal network", &matrix.WellKnown{Result: matrix.WKBadRedirect, Reason: "redirect to https://169.254.169.254/: 169.254.169.254: internal address, not contacted", Redirects: 1},
+			report.Warn, "internal address, not contacted", "reached after"},
+	}
+	for _, c := range cases {
+		v := evalMatrixDiscoveryServer(Input{Kind: "matrix", Results: disc(c.w)})
+		if v.Status != c.want || !strings.Contains(v.Summary, c.in) || (c.not != "" && strings.Contains(v.Summary, c.not)) {
+			t.Errorf("%s: %s %q, want %s with %q and without %q", c.name, v.Status, v.Summary, c.want, c.in, c.not)
+		}
+	}
+}
