@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/imscore/imscore/probes"
 )
@@ -42,8 +43,36 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if err := enc.Encode(n); err != nil {
 		return fmt.Errorf("report: encoding JSON: %w", err)
 	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(escapeUnsafe(buf.Bytes()))
 	return err
+}
+
+// escapeUnsafe rewrites, in encoded JSON, DEL and every non-ASCII rune
+// that Visible escapes (C1 controls, bidi controls, line separators,
+// zero-width characters) as a \uXXXX escape. The JSON means the same, but
+// `imscore scan --format json` on a terminal, or `cat report.json`, shows
+// a hostile peer's U+009B or U+202E as text instead of obeying it. Outside
+// strings JSON has no such bytes, so the rewrite cannot break the syntax.
+func escapeUnsafe(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < 0x7f {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == 0x7f || (r >= 0x80 && unsafeRune(r)) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }
 
 // normalize returns a copy of r in canonical form: findings sorted by

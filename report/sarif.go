@@ -155,7 +155,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	if err := enc.Encode(log); err != nil {
 		return fmt.Errorf("report: encoding SARIF: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(escapeUnsafe(buf.Bytes()))
 	return err
 }
 

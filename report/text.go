@@ -14,10 +14,13 @@ import (
 // rewrite the title bar or reorder text with bidi controls.
 
 // Visible returns s with control characters (except newline and tab),
-// DEL, C1 controls, bidi controls and invalid UTF-8 escaped in Go syntax
-// (\x1b, \u202e, \xff); CRLF becomes LF. Every renderer passes text that
-// came from a server through it, so a hostile peer can neither drive a
-// terminal nor reorder or hide text.
+// DEL, C1 controls (U+009B CSI among them), bidi controls (U+202E RLO…),
+// the Unicode line and paragraph separators, invisible zero-width
+// characters and invalid UTF-8 escaped in Go syntax (\x1b, \u202e, \xff);
+// CRLF becomes LF. It is the one sanitizer of imscore's output: every
+// renderer passes text that came from a server through it, and Line builds
+// on it for error messages and log lines, so a hostile peer can neither
+// drive a terminal nor reorder, hide or forge lines of text.
 func Visible(s string) string {
 	if isPlain(s) {
 		return s
@@ -35,7 +38,7 @@ func Visible(s string) string {
 			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isBidi(r):
+		case unsafeRune(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -67,6 +70,49 @@ func isPlain(s string) bool {
 func isBidi(r rune) bool {
 	return r == 0x061c || r == 0x200e || r == 0x200f ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// unsafeRune reports whether r, a non-ASCII rune, is one Visible escapes:
+// a C1 control, a bidi control, a line or paragraph separator (a new line
+// to some viewers), or an invisible zero-width character.
+func unsafeRune(r rune) bool {
+	return (r >= 0x80 && r <= 0x9f) || isBidi(r) || r == 0x2028 || r == 0x2029 ||
+		r == 0x200b || r == 0x2060 || r == 0xfeff
+}
+
+// MaxLine bounds a line made by Line: an error message or a log line.
+const MaxLine = 512
+
+// Line makes s safe for one line of a terminal, a log or an error
+// message: Visible, then every run of white space (line breaks included)
+// folded into one space, then at most max bytes (MaxLine when max <= 0),
+// cut at a character boundary and ending in "… (N bytes in all)". Only the
+// first few times max bytes of s are looked at, so a huge s costs no more
+// than a small one.
+func Line(s string, max int) string {
+	if max <= 0 {
+		max = MaxLine
+	}
+	total := len(s)
+	if limit := 4 * max; len(s) > limit {
+		s = s[:limit]
+	}
+	s = strings.Join(strings.Fields(Visible(s)), " ")
+	if len(s) <= max && total <= 4*max {
+		return s
+	}
+	more := fmt.Sprintf("… (%d bytes in all)", total)
+	cut := max - len(more)
+	if cut < 0 {
+		cut = 0
+	}
+	if cut > len(s) {
+		cut = len(s)
+	}
+	for cut > 0 && cut < len(s) && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ") + more
 }
 
 // oneLine is clean with newlines folded into spaces, for cells and titles.

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/imscore/imscore/report"
 )
 
 // Exit codes (public contract, see DESIGN.md).
@@ -53,13 +55,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "imscore: "+oneLine(ee.msg))
+			fmt.Fprintln(stderr, "imscore: "+report.Line(ee.msg, 0))
 		}
 		return ee.code
 	}
 	// Everything cobra reports (unknown command or flag, bad arguments)
 	// is a usage error.
-	fmt.Fprintln(stderr, "imscore: "+oneLine(err.Error()))
+	fmt.Fprintln(stderr, "imscore: "+report.Line(err.Error(), 0))
 	fmt.Fprintln(stderr, "Run 'imscore --help' for usage.")
 	return ExitUsage
 }
