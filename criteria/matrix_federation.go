@@ -200,6 +200,7 @@ func keysVerdict(expected string, now time.Time, e matrix.EndpointKeys) epVerdic
 			warns = append(warns, "old_verify_keys "+ok.ID+": "+ok.Error)
 		}
 	}
+	warns = append(warns, k.Notes...)
 	switch {
 	case len(fails) > 0:
 		return epVerdict{Status: report.Fail, Summary: strings.Join(fails, "; ")}

@@ -171,3 +171,15 @@ func TestMatrixDiscoveryRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestMatrixKeysUnjudged: a document with more keys than imscore checks
+// is a warning that says so, in a short summary.
+func TestMatrixKeysUnjudged(t *testing.T) {
+	k := goodKeys("x", checked.Add(time.Hour))
+	k.VerifyKeyCount = 1500
+	k.Notes = []string{"1500 verify keys: only the first 16 (by key ID) were checked"}
+	v := evalMatrixKeys(Input{Kind: "matrix", Results: keysResults(keysEP("a:1", 200, k))})
+	if v.Status != report.Warn || !strings.Contains(v.Summary, "only the first 16 (by key ID) were checked") {
+		t.Errorf("%s %q, want a warning naming the unjudged keys", v.Status, v.Summary)
+	}
+}
