@@ -50,5 +50,6 @@ func Assemble(kind string, target report.Target, res probes.Results, tool report
 	if r.Observations == nil {
 		r.Observations = []probes.Observation{}
 	}
+	report.Bound(r)
 	return r, nil
 }

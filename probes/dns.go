@@ -56,12 +56,16 @@ func (a *Answer) Problem() string {
 // Rcode names.
 func (a *Answer) RcodeString() string { return dns.RcodeToString[a.Rcode] }
 
-// Evidence renders the question and answer for a report.
+// Evidence renders the question and answer for a report: the first
+// MaxListed records, then how many more there were (a hostile server's
+// 64 KB answer is thousands of records).
 func (a *Answer) Evidence() Evidence {
-	var lines []string
-	for _, rr := range a.Records {
+	n := min(len(a.Records), MaxListed)
+	lines := make([]string, 0, n)
+	for _, rr := range a.Records[:n] {
 		lines = append(lines, strings.ReplaceAll(rr.String(), "\t", " "))
 	}
+	lines = listed(lines, len(a.Records))
 	recv := fmt.Sprintf("%s ad=%t", a.RcodeString(), a.AD)
 	if a.Sigs > 0 {
 		recv += fmt.Sprintf(" rrsig=%d", a.Sigs)

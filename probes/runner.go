@@ -141,8 +141,9 @@ func runOne(ctx context.Context, env *Env, p Probe, in Results, opts RunOptions)
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				env.Logger.Error("probe panicked", "probe", p.ID(), "panic", r, "stack", string(debug.Stack()))
-				ch <- Observation{Status: StatusError, Reason: fmt.Sprintf("probe panicked: %v", r)}
+				why := Cut(fmt.Sprint(r), 1024)
+				env.Logger.Error("probe panicked", "probe", p.ID(), "panic", why, "stack", string(debug.Stack()))
+				ch <- Observation{Status: StatusError, Reason: "probe panicked: " + why}
 			}
 		}()
 		ch <- p.Run(pctx, env, in)
@@ -168,5 +169,8 @@ func runOne(ctx context.Context, env *Env, p Probe, in Results, opts RunOptions)
 		obs.Reason = "probe returned no status (bug)"
 	}
 	obs.DurationMS = env.Clock.Now().Sub(start).Milliseconds()
+	// Whatever a peer sent, an observation keeps a bounded part of it.
+	obs.Evidence = BoundEvidence(obs.Evidence, MaxEvidence)
+	obs.Reason = Cut(obs.Reason, MaxEvidenceText)
 	return obs
 }

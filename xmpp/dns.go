@@ -63,19 +63,33 @@ type Service struct {
 	Evidence probes.Evidence `json:"evidence"`
 }
 
-// Endpoints returns every address of every target, in record order.
+// Endpoints returns the addresses of the targets, in record order, at most
+// probes.MaxEndpoints of them: a hostile zone of eight targets with sixteen
+// addresses each must not make every probe dial 128 hosts. Addresses
+// counts them all.
 func (s *Service) Endpoints() []probes.Endpoint {
 	var out []probes.Endpoint
 	seen := map[string]bool{}
 	for _, r := range s.Records {
 		for _, e := range r.Endpoints {
-			if !seen[e.Addr] {
+			if !seen[e.Addr] && len(out) < probes.MaxEndpoints {
 				seen[e.Addr] = true
 				out = append(out, e)
 			}
 		}
 	}
 	return out
+}
+
+// Addresses is how many distinct addresses the targets have.
+func (s *Service) Addresses() int {
+	seen := map[string]bool{}
+	for _, r := range s.Records {
+		for _, e := range r.Endpoints {
+			seen[e.Addr] = true
+		}
+	}
+	return len(seen)
 }
 
 // Published reports whether SRV records (other than ".") exist.

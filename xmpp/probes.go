@@ -117,6 +117,10 @@ func endpointsProbe(in probes.Results, service string, defPort int) probes.Obser
 	for _, r := range s.Records {
 		ev = append(ev, r.Evidence...)
 	}
+	if n := s.Addresses(); n > probes.MaxEndpoints {
+		ev = append(ev, probes.Evidence{Kind: "note", Detail: fmt.Sprintf("%d addresses for %s: only the first %d are scanned", n, service, probes.MaxEndpoints)})
+	}
+	ev = probes.BoundEvidence(ev, probes.MaxEvidence)
 	switch {
 	case s.Error != "":
 		return probes.Observation{Status: probes.StatusDNSError, Reason: s.Error, Evidence: ev}
@@ -485,7 +489,7 @@ func directTLSProbe(ctx context.Context, env *probes.Env, in probes.Results, dom
 	seen := map[string]bool{}
 	for _, r := range svc.Records {
 		for _, ep := range r.Endpoints {
-			if !seen[ep.Addr] {
+			if !seen[ep.Addr] && len(out.Endpoints) < probes.MaxEndpoints {
 				seen[ep.Addr] = true
 				out.Endpoints = append(out.Endpoints, DirectTLSEndpoint{Endpoint: ep, Target: fmt.Sprintf("%s:%d", strings.TrimSuffix(r.Target, "."), r.Port)})
 			}
