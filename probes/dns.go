@@ -100,7 +100,9 @@ func NewDNSResolver(server string) *DNSResolver {
 }
 
 // Query implements Resolver. It tries each server in turn, retries over TCP
-// when the UDP answer is truncated, and bounds each exchange.
+// when the UDP answer is truncated or does not parse (a datagram larger
+// than the buffer we offered: "buffer size too small", "overflowing header
+// size"), and bounds each exchange.
 func (r *DNSResolver) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
@@ -120,6 +122,9 @@ func (r *DNSResolver) Query(ctx context.Context, name string, qtype uint16) (*An
 			cancel()
 			if err != nil {
 				lastErr = err
+				if netw == "udp" && ctx.Err() == nil && !isTimeout(err) {
+					continue // an answer came but did not parse: ask over TCP
+				}
 				break
 			}
 			if resp.Truncated && netw == "udp" {
@@ -189,6 +194,11 @@ func oneLine(s string, n int) string {
 		s = s[:n] + "…"
 	}
 	return s
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // SystemResolver answers A/AAAA like the operating system does (so
