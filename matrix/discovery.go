@@ -284,7 +284,17 @@ func (d *DiscoveryData) srvChain(ctx context.Context, env *probes.Env, host, ste
 		}
 		d.Endpoints = dedupe(d.Endpoints)
 		if len(d.Endpoints) == 0 {
-			return fail(probes.StatusDNSError, "no SRV target of "+l.Name+" has an address")
+			var why []string
+			for _, r := range l.Records {
+				if r.Error != "" {
+					why = append(why, fmt.Sprintf("%s:%d: %s", strings.TrimSuffix(r.Target, "."), r.Port, r.Error))
+				}
+			}
+			msg := "no SRV target of " + l.Name + " has an address"
+			if len(why) > 0 {
+				msg += " (" + strings.Join(probes.Listed(why, 3), "; ") + ")"
+			}
+			return fail(probes.StatusDNSError, msg)
 		}
 		return nil
 	}

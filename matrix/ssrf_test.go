@@ -15,6 +15,23 @@ import (
 	"github.com/imscore/imscore/report"
 )
 
+// internalAddrs are one address of every range a public server name must
+// not lead imscore into (as in the xmpp package's test).
+var internalAddrs = []string{
+	"127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+	"224.0.0.1", "0.0.0.0", "::1", "fd00::1", "fd00:ec2::254", "fe80::1", "ff02::1", "::",
+	"::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:a9fe:a9fe::1",
+}
+
+// ssrfCase is a hostile server name: its zone (beside its own address),
+// its two well-known files, and texts the report must contain.
+type ssrfCase struct {
+	name           string
+	zone           string
+	server, client testenv.WellKnownFile
+	want           []string
+}
+
 // TestHostileServerNameCannotAimAtInternalNetworks scans a public-looking
 // Matrix server name (its own address is TEST-NET-1, served by a local
 // HTTPS server) whose well-known files, redirects and SRV records point
@@ -43,13 +60,7 @@ func TestHostileServerNameCannotAimAtInternalNetworks(t *testing.T) {
 	client := func(u string) testenv.WellKnownFile {
 		return testenv.WellKnownFile{Body: testenv.MatrixClientJSON(u, nil)}
 	}
-	cases := []struct {
-		name           string
-		zone           string
-		server, client testenv.WellKnownFile
-		// want are texts the report must contain.
-		want []string
-	}{
+	cases := []ssrfCase{
 		{"m.server an internal IPv4 literal", "", server("10.0.0.1:8448"), testenv.WellKnownFile{},
 			[]string{"10.0.0.1: internal address, not contacted"}},
 		{"m.server an internal IPv6 literal", "", server("[fd00::1]"), testenv.WellKnownFile{},
@@ -72,6 +83,19 @@ func TestHostileServerNameCannotAimAtInternalNetworks(t *testing.T) {
 			[]string{"hs.hostile.example.net → fe80::1: internal address, not contacted"}},
 		{"client base_url an IPv4-mapped literal", "", testenv.WellKnownFile{Status: 404}, client("http://[::ffff:10.0.0.1]:8008"),
 			[]string{"::ffff:10.0.0.1: internal address, not contacted"}},
+	}
+	// Every internal range, as an m.server IP literal and as the literal
+	// host of a redirect.
+	for _, a := range internalAddrs {
+		host := a
+		if strings.Contains(a, ":") {
+			host = "[" + a + "]"
+		}
+		want := []string{a + ": internal address, not contacted"}
+		cases = append(cases,
+			ssrfCase{"m.server " + a, "", server(host + ":8448"), testenv.WellKnownFile{}, want},
+			ssrfCase{"redirect to " + a, "", testenv.WellKnownFile{Redirect: "https://" + host + "/.well-known/matrix/server"},
+				testenv.WellKnownFile{Redirect: "https://" + host + "/.well-known/matrix/client"}, want})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -112,3 +112,37 @@ func findingNamed(r *report.Report, id string) *report.Finding {
 	}
 	return nil
 }
+
+// TestScanOfHostileDomainSaysWhatItRefused: what a user sees when a
+// public-looking domain points its SRV records at an internal address, and
+// a Matrix server name delegates to the metadata service. It runs in a
+// network namespace with only loopback (the domain's own public address
+// is dialled there and fails locally).
+func TestScanOfHostileDomainSaysWhatItRefused(t *testing.T) {
+	if !testenv.InLoopbackNetNS(t) {
+		return
+	}
+	d := testenv.StartDNS(t, `hostile.example.net. 60 IN A 192.0.2.10
+_xmpp-client._tcp.hostile.example.net. 60 IN SRV 0 0 5222 xmpp.hostile.example.net.
+_xmpp-server._tcp.hostile.example.net. 60 IN SRV 0 0 5269 xmpp.hostile.example.net.
+xmpp.hostile.example.net. 60 IN A 10.0.0.1
+_matrix-fed._tcp.hostile.example.net. 60 IN SRV 10 5 8448 meta.hostile.example.net.
+meta.hostile.example.net. 60 IN A 169.254.169.254
+`, false)
+	code, r, stderr := scanXMPP(t, "hostile.example.net", "--resolver", d.Addr, "--timeout", "30s")
+	t.Logf("scan xmpp: exit %d, %s", code, stderr)
+	if code != ExitCannotScan || !strings.Contains(stderr, "xmpp.hostile.example.net → 10.0.0.1: internal address, not contacted") {
+		t.Errorf("scan xmpp: exit %d, %q", code, stderr)
+	}
+	if f := findingNamed(r, "xmpp.dns.srv-client"); f == nil || f.Status != report.Fail || !strings.Contains(f.Summary, "xmpp.hostile.example.net → 10.0.0.1: internal address, not contacted") {
+		t.Errorf("xmpp.dns.srv-client: %+v", f)
+	}
+	code, r, stderr = scanKind(t, "matrix", "hostile.example.net", "--resolver", d.Addr, "--timeout", "30s")
+	t.Logf("scan matrix: exit %d, %s", code, stderr)
+	if code != ExitCannotScan || !strings.Contains(stderr, "meta.hostile.example.net → 169.254.169.254: internal address, not contacted") {
+		t.Errorf("scan matrix: exit %d, %q", code, stderr)
+	}
+	if f := findingNamed(r, "matrix.discovery.server"); f == nil || f.Status != report.Fail {
+		t.Errorf("matrix.discovery.server: %+v", f)
+	}
+}
