@@ -116,6 +116,9 @@ func (g *guard) init(ctx context.Context) {
 	own := map[netip.Addr]bool{}
 	var subtrees []string
 	resolve := func(host string) []netip.Addr {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h // a target given as host:port
+		}
 		host = strings.Trim(strings.TrimSuffix(host, "."), "[]")
 		if a, err := netip.ParseAddr(host); err == nil {
 			return []netip.Addr{a}
@@ -129,6 +132,9 @@ func (g *guard) init(ctx context.Context) {
 		for _, a := range addrs {
 			own[a] = true
 			public = public && !InternalAddr(a)
+		}
+		if h, _, err := net.SplitHostPort(t); err == nil {
+			t = h
 		}
 		if !public && specialUse(t) {
 			subtrees = append(subtrees, normName(t))

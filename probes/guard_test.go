@@ -139,6 +139,11 @@ func TestGuard(t *testing.T) {
 			{"same.lan.example.org", 5223, "10.1.1.1:5223"},
 			{"xmpp.lan.example.org", 5222, "xmpp.lan.example.org → 10.1.1.2: internal address, not contacted"},
 		}},
+		{"target given as host:port", probes.Scope{Targets: []string{"lan.example.org:5222", "[fd00::5]:443"}}, nil, []step{
+			{"same.lan.example.org", 5223, "10.1.1.1:5223"},
+			{"fd00::5", 8448, "[fd00::5]:8448"},
+			{"xmpp.lan.example.org", 5222, "xmpp.lan.example.org → 10.1.1.2: internal address, not contacted"},
+		}},
 		{"--allow-private", probes.Scope{Targets: []string{"lan.example.org"}, AllowPrivate: true}, nil, []step{
 			{"xmpp.lan.example.org", 5222, "10.1.1.2:5222"},
 			{"evil.example.net", 5222, "10.0.0.1:5222 [fd00::1]:5222"},
