@@ -52,12 +52,18 @@ func (StdHandshaker) Handshake(ctx context.Context, conn net.Conn, cfg *stdtls.C
 // Env holds every side effect a probe may have. Build one per scan; the
 // zero value is filled with real implementations by the runner.
 type Env struct {
+	// Dialer opens every connection of the scan. Whatever is set here is
+	// put behind the scan's guard (see guard.go), which gets the last word
+	// on every address dialled.
 	Dialer     Dialer
 	Resolver   Resolver
 	Handshaker Handshaker
-	HTTP       *http.Client
-	Clock      Clock
-	Logger     *slog.Logger
+	// HTTP is the client of every HTTP request. The default dials through
+	// DialHost and follows no redirect; a client set here must do the same,
+	// or the guard does not see its connections.
+	HTTP   *http.Client
+	Clock  Clock
+	Logger *slog.Logger
 	// Roots are the trust anchors for certificate verification: the system
 	// pool plus --ca-file. Nil means the system pool only.
 	Roots *x509.CertPool
