@@ -58,7 +58,7 @@ criterion got worse), 2 usage error (missing or unreadable report).`,
 			d := report.Diff(old, new)
 			if d.TargetMismatch {
 				fmt.Fprintf(cmd.ErrOrStderr(), "imscore: warning: comparing reports of different targets (%s and %s)\n",
-					oneLine(d.Old.Target), oneLine(d.New.Target))
+					report.Line(d.Old.Target, 200), report.Line(d.New.Target, 200))
 			}
 			if format == "json" {
 				err = report.WriteDiffJSON(stdout, d)
