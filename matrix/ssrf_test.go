@@ -39,7 +39,7 @@ type ssrfCase struct {
 // connection to an internal address may be attempted, and the report must
 // say what was not contacted.
 func TestHostileServerNameCannotAimAtInternalNetworks(t *testing.T) {
-	if !testenv.InLoopbackNetNS(t) {
+	if !testenv.Isolated(t, testenv.IsolatedOptions{}) {
 		return
 	}
 	pki := testenv.NewPKI(t)

@@ -119,7 +119,7 @@ func findingNamed(r *report.Report, id string) *report.Finding {
 // network namespace with only loopback (the domain's own public address
 // is dialled there and fails locally).
 func TestScanOfHostileDomainSaysWhatItRefused(t *testing.T) {
-	if !testenv.InLoopbackNetNS(t) {
+	if !testenv.Isolated(t, testenv.IsolatedOptions{}) {
 		return
 	}
 	d := testenv.StartDNS(t, `hostile.example.net. 60 IN A 192.0.2.10
