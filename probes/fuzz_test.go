@@ -21,12 +21,12 @@ func (m msgResolver) Query(ctx context.Context, name string, qtype uint16) (*Ans
 		}
 		return a, nil
 	}
-	a.Rcode, a.AD, a.Records = m.msg.Rcode, m.msg.AuthenticatedData, m.msg.Answer
-	return a, nil
+	return answerOf(name, qtype, "fuzz", m.msg), nil
 }
 
-// FuzzDNSAnswer unpacks arbitrary bytes as a DNS answer and checks what
-// the scan makes of it: the evidence is bounded, SRV ordering keeps its
+// FuzzDNSAnswer unpacks arbitrary bytes as a DNS response, turns it into
+// an Answer as the resolver does (RRSIGs counted, EDE text kept), and
+// checks what the scan makes of it: the evidence is bounded, SRV ordering keeps its
 // bound, and — the SSRF guard — resolving a name a public target pointed
 // to never yields an internal address to connect to.
 func FuzzDNSAnswer(f *testing.F) {
@@ -55,7 +55,7 @@ func FuzzDNSAnswer(f *testing.F) {
 		if m.Unpack(b) != nil {
 			return
 		}
-		a := &Answer{Name: "pointer.example.net.", Type: dns.TypeA, Rcode: m.Rcode, Records: m.Answer}
+		a := answerOf("pointer.example.net", dns.TypeA, "fuzz", m)
 		if ev := a.Evidence(); len(ev.Received) > (MaxListed+2)*(maxListedLine+4) {
 			t.Fatalf("evidence of %d bytes for %d records", len(ev.Received), len(m.Answer))
 		}
