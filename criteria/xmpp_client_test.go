@@ -48,8 +48,8 @@ func tlsDone(cert string) *clienttest.TLSInfo {
 // loggedIn is a session that logged in over TLS with SCRAM-SHA-256.
 func loggedIn() *clienttest.Session {
 	return &clienttest.Session{StartTLS: true, TLS: tlsDone(clienttest.CertGood), Bound: "tester@test.example/res",
-		Auths:   []*clienttest.Auth{{Mechanism: "SCRAM-SHA-256", Offered: []string{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}, CredentialsSent: true, Valid: true, Outcome: "success", GS2: "n"}},
-		EndBy:   clienttest.EndTesterDone, End: "the scenario was over",
+		Auths: []*clienttest.Auth{{Mechanism: "SCRAM-SHA-256", Offered: []string{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}, CredentialsSent: true, Valid: true, Outcome: "success", GS2: "n"}},
+		EndBy: clienttest.EndTesterDone, End: "the scenario was over",
 		Version: &clienttest.SoftwareVersion{Answered: true, Name: "Client", Version: "1.0", OS: "Linux"}}
 }
 
@@ -198,7 +198,9 @@ var clientCases = map[string][]clientCase{
 		{"proof refused", clientRes(on("scram-wrong-signature", scramWith(func(a *clienttest.Auth, _ *clienttest.Session) { a.Outcome, a.Error = "failure", "wrong password" }))), report.Error, "not accepted"},
 	},
 	"xmpp.client.scram-iterations": {
-		{"answered", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) { a.FinalAfterMS, a.Outcome, s.Bound = 12, "not verified", "" }))), report.Pass, "answered after 12 ms"},
+		{"answered", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
+			a.FinalAfterMS, a.Outcome, s.Bound = 12, "not verified", ""
+		}))), report.Pass, "answered after 12 ms"},
 		{"refused", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
 			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndClientClosed
 		}))), report.Pass, "refused"},
