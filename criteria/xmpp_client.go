@@ -50,10 +50,10 @@ func (s scenarioRun) sessions() []*clienttest.Session {
 func (s scenarioRun) crashed() bool { return s.r != nil && s.r.Child != nil && s.r.Child.Crashed }
 
 func (s scenarioRun) evidence() []probes.Evidence {
-	if s.obs == nil {
+	if s.r == nil {
 		return nil
 	}
-	return s.obs.Evidence
+	return s.r.Evidence()
 }
 
 // why says, for a scenario that cannot be judged, what happened.

@@ -353,7 +353,8 @@ loop:
 			}
 		}
 	}
-	o.Evidence = r.Evidence()
+	// The evidence is derived from the data (Result.Evidence) when a
+	// criterion cites it; keeping it here too would double the report.
 	return o
 }
 
