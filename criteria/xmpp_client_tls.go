@@ -2,6 +2,7 @@ package criteria
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -172,12 +173,12 @@ func evalClientTLSVersions(in Input) Verdict {
 			case "TLSv1.3":
 				tls13 = true
 			case "SSLv3", "TLSv1.0", "TLSv1.1":
-				if h.h.VersionsExplicit && !contains(old, v) {
+				if h.h.VersionsExplicit && !slices.Contains(old, v) {
 					old = append(old, v)
 				}
 			}
 		}
-		if len(h.h.Versions) > 0 && !contains(top, h.h.Versions[0]) {
+		if len(h.h.Versions) > 0 && !slices.Contains(top, h.h.Versions[0]) {
 			top = append(top, h.h.Versions[0])
 		}
 	}
@@ -203,7 +204,7 @@ func evalClientTLSCiphers(in Input) Verdict {
 	}
 	var bad, cbc, static []string
 	add := func(list *[]string, n string) {
-		if !contains(*list, n) {
+		if !slices.Contains(*list, n) {
 			*list = append(*list, n)
 		}
 	}
@@ -303,7 +304,7 @@ func evalClientTLSALPN(in Input) Verdict {
 			continue
 		}
 		ev := clientEvidence(clientScenario(in, h.scenario))
-		if contains(h.h.ALPN, "xmpp-client") {
+		if slices.Contains(h.h.ALPN, "xmpp-client") {
 			return Verdict{Status: report.Pass, Evidence: ev, Summary: "Over direct TLS the client offers the ALPN protocol xmpp-client (XEP-0368)."}
 		}
 		return Verdict{Status: report.Warn, Evidence: ev,

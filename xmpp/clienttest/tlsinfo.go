@@ -7,7 +7,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/imscore/imscore/tls"
+	"github.com/imscore/imscore/tls/wire"
 )
 
 // extSupportedVersions is the supported_versions extension (RFC 8446 §4.2.1).
@@ -86,14 +86,14 @@ func summariseHello(chi *stdtls.ClientHelloInfo) *Hello {
 			continue // SCSVs and GREASE
 		}
 		st := Suite{Name: fmt.Sprintf("0x%04X", id)}
-		if su, ok := tls.SuiteByID(id); ok {
+		if su, ok := wire.SuiteByID(id); ok {
 			st.Name, st.Weak = su.Name, su.Weak
 		}
 		h.Suites = append(h.Suites, st)
 	}
 	groups := map[uint16]string{}
 	pq := map[uint16]bool{}
-	for _, g := range tls.Groups() {
+	for _, g := range wire.Groups() {
 		groups[g.ID] = g.Name
 		pq[g.ID] = g.Kind == "hybrid-pq" || g.Kind == "pq"
 	}

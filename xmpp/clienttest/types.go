@@ -171,7 +171,7 @@ type Hello struct {
 	Extensions  []uint16 `json:"extensions,omitempty"`
 }
 
-// Suite is one offered cipher suite with its weaknesses (tls.Suite.Weak:
+// Suite is one offered cipher suite with its weaknesses (wire.Suite.Weak:
 // null, export, anon, rc4, des, 3des, cbc, static-rsa, static-dh, md5).
 type Suite struct {
 	Name string   `json:"name"`
