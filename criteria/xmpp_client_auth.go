@@ -74,7 +74,31 @@ func evalClientSASLChoice(in Input) Verdict {
 			vs = append(vs, plusVerdict(plus, p))
 		}
 	}
+	for _, s := range []scenarioRun{login, plus} {
+		if v, ok := plainFallback(s); ok {
+			vs = append(vs, v)
+		}
+	}
 	return clientWorst(vs...)
+}
+
+// plainFallback fails a client that, after a SCRAM attempt failed, sent its
+// password with PLAIN: whoever made SCRAM fail (a man in the middle) gets
+// the password (XEP-0474 §6: never fall back to PLAIN).
+func plainFallback(s scenarioRun) (Verdict, bool) {
+	for _, sess := range s.sessions() {
+		scramFailed := false
+		for _, a := range sess.Auths {
+			if isSCRAM(a.Mechanism) && a.CredentialsSent && a.Outcome != "success" {
+				scramFailed = true
+			}
+			if scramFailed && strings.EqualFold(a.Mechanism, "PLAIN") && a.CredentialsSent {
+				return Verdict{Status: report.Fail, Evidence: s.evidence(),
+					Summary: "In scenario " + s.id + ", after its SCRAM attempts failed, the client fell back to PLAIN and sent its password: a man in the middle only needs to make SCRAM fail."}, true
+			}
+		}
+	}
+	return Verdict{}, false
 }
 
 // plusVerdict judges the mechanism chosen when -PLUS was offered.

@@ -62,7 +62,7 @@ func xmlScenario(in Input, id, what string) Verdict {
 func evalClientXMLHardening(in Input) Verdict {
 	return clientWorst(
 		xmlScenario(in, "xml-entity-bomb", "a DTD whose entities expand to 3 GB"),
-		xmlScenario(in, "xml-oversized", "a 32 MiB element"),
+		xmlScenario(in, "xml-oversized", "an 8 MiB element"),
 	)
 }
 
@@ -82,6 +82,9 @@ func forgery(in Input, id, what string) Verdict {
 		case sess.Bound == "":
 			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
 				Summary: "Could not be measured: the client did not log in in scenario " + id + " (" + clientLeftBy(sess) + ")."})
+		case len(sess.Injected) == 0 && sess.EndBy == clienttest.EndDeadline:
+			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured: the client logged in too late for the forged stanza before the scenario's deadline (" + clientLeftBy(sess) + "); a longer --scenario-timeout helps."})
 		case len(sess.Injected) == 0:
 			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
 				Summary: "Could not be measured: the client left before the forged stanza was sent (" + clientLeftBy(sess) + ")."})

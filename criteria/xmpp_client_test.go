@@ -142,6 +142,8 @@ var clientCases = map[string][]clientCase{
 		{"modern", clientRes(ctl, on("tls-legacy", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: testHello("TLSv1.3", "TLSv1.2"), ClientAlert: "protocol version"}})), report.Pass, "refused a server that speaks only TLS 1.0 and 1.1"},
 		{"accepted TLS 1.1", clientRes(ctl, on("tls-legacy", acceptedCert(clienttest.CertGood))), report.Fail, "handshake"},
 		{"offers TLS 1.1", clientRes(on("login", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: testHello("TLSv1.3", "TLSv1.2", "TLSv1.1")}})), report.Fail, "TLSv1.1"},
+		{"lists TLS 1.1 but refuses it", clientRes(on("login", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: testHello("TLSv1.3", "TLSv1.2", "TLSv1.1")}}),
+			on("tls-legacy", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: testHello("TLSv1.3", "TLSv1.2", "TLSv1.1"), ClientAlert: "internal error"}})), report.Warn, "though it refused"},
 		{"no TLS 1.3", clientRes(on("login", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: testHello("TLSv1.2")}})), report.Warn, "does not offer TLS 1.3"},
 		{"no hello", clientRes(on("login", left())), report.Error, "no TLS ClientHello"},
 	},
@@ -178,6 +180,10 @@ var clientCases = map[string][]clientCase{
 		{"SHA-1", clientRes(on("login", scramWith(func(a *clienttest.Auth, _ *clienttest.Session) { a.Mechanism = "SCRAM-SHA-1" }))), report.Warn, "SCRAM-SHA-1"},
 		{"PLAIN", clientRes(on("login", scramWith(func(a *clienttest.Auth, _ *clienttest.Session) { a.Mechanism = "PLAIN" }))), report.Fail, "chose PLAIN"},
 		{"no credentials", clientRes(on("login", left())), report.Error, "sent no credentials"},
+		{"PLAIN after SCRAM failed", clientRes(ctl, on("sasl-plus", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
+			a.Mechanism, a.GS2, a.CBType, a.Outcome = "SCRAM-SHA-256-PLUS", "p", "tls-unique", "failure"
+			s.Auths = append(s.Auths, &clienttest.Auth{Mechanism: "PLAIN", CredentialsSent: true, Valid: true, Outcome: "success"})
+		}))), report.Fail, "fell back to PLAIN"},
 	},
 	"xmpp.client.sasl-downgrade": {
 		{"detected", clientRes(on("sasl-downgrade", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
@@ -211,7 +217,7 @@ var clientCases = map[string][]clientCase{
 	},
 	"xmpp.client.xml-hardening": {
 		{"ended", clientRes(on("xml-entity-bomb", left()), on("xml-oversized", left())), report.Pass, "ended the session"},
-		{"carried on", clientRes(on("xml-entity-bomb", left()), on("xml-oversized", &clienttest.Session{StartTLS: true, OversizeSent: 32 << 20, EndBy: clienttest.EndTesterDone})), report.Warn, "read all 32 MiB"},
+		{"carried on", clientRes(on("xml-entity-bomb", left()), on("xml-oversized", &clienttest.Session{StartTLS: true, OversizeSent: 8 << 20, EndBy: clienttest.EndTesterDone})), report.Warn, "read all 8 MiB"},
 		{"stuck", clientRes(on("xml-entity-bomb", held()), on("xml-oversized", left())), report.Fail, "neither refused nor went on"},
 		{"crashed", clientRes(on("xml-entity-bomb", left()), scen{id: "xml-oversized", sessions: []*clienttest.Session{left()}, child: &clienttest.Child{Crashed: true, Exit: "exited 139 (128+SIGSEGV)"}}), report.Fail, "crashed"},
 	},
@@ -224,6 +230,7 @@ var clientCases = map[string][]clientCase{
 		}())), report.Fail, "answered it"},
 		{"not logged in", clientRes(on("carbon-forged", left())), report.Error, "did not log in"},
 		{"left early", clientRes(on("carbon-forged", loggedIn())), report.Error, "left before"},
+		{"deadline first", clientRes(on("carbon-forged", func() *clienttest.Session { s := loggedIn(); s.EndBy = clienttest.EndDeadline; return s }())), report.Error, "too late"},
 	},
 	"xmpp.client.mam-spoofing": {
 		{"no reaction", clientRes(on("mam-forged", func() *clienttest.Session {
@@ -301,6 +308,11 @@ func TestClientCriteriaContract(t *testing.T) {
 	for _, s := range clienttest.Scenarios {
 		if !client[s.Criterion] {
 			t.Errorf("scenario %s feeds unknown criterion %s", s.ID, s.Criterion)
+		}
+	}
+	for id := range client {
+		if _, err := clienttest.Select([]string{id}); err != nil {
+			t.Errorf("--scenario %s: %v", id, err)
 		}
 	}
 	// A whole run evaluates without errors from the machinery, and server

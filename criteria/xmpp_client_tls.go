@@ -183,13 +183,21 @@ func evalClientTLSVersions(in Input) Verdict {
 		}
 	}
 	ev := clientEvidence(clientScenario(in, hs[0].scenario))
-	if len(old) > 0 {
-		return Verdict{Status: report.Fail, Evidence: ev,
-			Summary: "The client offers " + strings.Join(old, ", ") + " in its ClientHello (supported_versions): a server or man in the middle can choose them (RFC 8996)."}
+	refused := false
+	for _, sess := range leg.sessions() {
+		refused = refused || sess.TLS != nil
 	}
 	legacy := ""
-	if leg.connected() {
+	if refused {
 		legacy = " It refused a server that speaks only TLS 1.0 and 1.1."
+	}
+	if len(old) > 0 {
+		if refused {
+			return Verdict{Status: report.Warn, Evidence: clientEvidence(leg, clientScenario(in, hs[0].scenario)),
+				Summary: "The client lists " + strings.Join(old, ", ") + " in its ClientHello (supported_versions), though it refused a server that speaks only TLS 1.0 and 1.1: RFC 8996 says not to offer them."}
+		}
+		return Verdict{Status: report.Fail, Evidence: ev,
+			Summary: "The client offers " + strings.Join(old, ", ") + " in its ClientHello (supported_versions): a server or man in the middle can choose them (RFC 8996)."}
 	}
 	if !tls13 {
 		return Verdict{Status: report.Warn, Evidence: ev, Summary: "The client does not offer TLS 1.3 (best offered: " + strings.Join(top, ", ") + ")." + legacy}

@@ -65,7 +65,7 @@ login first (the control), then STARTTLS stripped, optional, refused and
 injected into; untrusted, self-signed, wrongly named, expired and not yet
 valid certificates; TLS 1.0/1.1 only; SCRAM with channel binding, a
 downgraded mechanism list (XEP-0474), a wrong or missing server signature
-and 2^31 iterations; an XML entity bomb and a 32 MiB element; forged
+and 2^31 iterations; an XML entity bomb and an 8 MiB element; forged
 carbons and archive results after login. The report (kind xmpp-client)
 grades what the client did, with the bytes it sent (password redacted), its
 TLS ClientHello and how it hung up.

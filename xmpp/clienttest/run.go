@@ -27,7 +27,7 @@ const DefaultScenarioTimeout = 15 * time.Second
 // Timing of a scenario in exec mode.
 var (
 	linger    = 700 * time.Millisecond // after the last session, for a reconnect
-	exitGrace = 500 * time.Millisecond // after the client exited, for a late connection
+	exitGrace = 200 * time.Millisecond // after the client exited, for a connection still in the accept queue
 )
 
 // maxSessions bounds the connections served per scenario.

@@ -144,6 +144,9 @@ func TestSelectScenarios(t *testing.T) {
 	if strings.Join(ids, ",") != "login,cert-unknown-ca,cert-self-signed,scram-iterations" {
 		t.Fatalf("selected %v", ids)
 	}
+	if got, err := Select([]string{"xmpp.client.tls-alpn"}); err != nil || len(got) != 1 || got[0].ID != "login" {
+		t.Fatalf("a criterion judged from the ClientHello selects login: %v %v", got, err)
+	}
 	if _, err := Select([]string{"nope"}); err == nil || !strings.Contains(err.Error(), "unknown scenario") {
 		t.Fatalf("%v", err)
 	}
