@@ -24,12 +24,8 @@ type scenarioRun struct {
 }
 
 func clientScenario(in Input, id string) scenarioRun {
-	o := in.Results.Get(clienttest.ProbeID(id))
-	s := scenarioRun{id: id, obs: o}
-	if o != nil {
-		s.r, _ = o.Data.(*clienttest.Result)
-	}
-	return s
+	r, o := clienttest.Key(id).Of(in.Results)
+	return scenarioRun{id: id, obs: o, r: r}
 }
 
 // ran: the scenario was played (selected and not cut off).

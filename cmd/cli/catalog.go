@@ -31,7 +31,7 @@ shows everything about one criterion, including the fix per server software.`,
 			}
 			var sel []criteria.Meta
 			for _, m := range all {
-				if (area == "" || m.Area == area) && (kind == "" || contains(m.Targets, kind)) {
+				if (area == "" || m.Area == area) && (kind == "" || slices.Contains(m.Targets, kind)) {
 					sel = append(sel, m)
 				}
 			}

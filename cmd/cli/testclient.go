@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/imscore/imscore/criteria"
 	"github.com/imscore/imscore/report"
+	"github.com/imscore/imscore/xmpp"
 	"github.com/imscore/imscore/xmpp/clienttest"
 )
 
@@ -117,7 +119,7 @@ pass, 2 usage error, 3 the client never connected.`,
 
 // validate checks the flags and returns the selected scenarios.
 func (o *testClientOptions) validate() ([]clienttest.Scenario, error) {
-	d, err := parseDomain(o.domain)
+	d, err := xmpp.ParseDomain(o.domain)
 	if o.domain == "" {
 		return nil, usageErr("test-client xmpp needs --domain DOMAIN (the XMPP domain to serve, e.g. test.example)")
 	}
@@ -150,7 +152,7 @@ func (o *testClientOptions) validate() ([]clienttest.Scenario, error) {
 	if o.timeout <= 0 {
 		return nil, usageErr("--timeout must be positive")
 	}
-	if !contains(formats, o.format) {
+	if !slices.Contains(formats, o.format) {
 		return nil, usageErr("unknown --format %q (want one of: %s)", o.format, strings.Join(formats, ", "))
 	}
 	if o.format == "html" && o.out == "" {
@@ -166,7 +168,7 @@ func (o *testClientOptions) validate() ([]clienttest.Scenario, error) {
 	}
 	for _, id := range o.require {
 		m, ok := criteria.Lookup(id)
-		if !ok || !contains(m.Targets, criteria.ClientKind) {
+		if !ok || !slices.Contains(m.Targets, criteria.ClientKind) {
 			return nil, usageErr("--require: %q is not a client criterion (see 'imscore criteria --kind xmpp-client')", id)
 		}
 	}
@@ -223,7 +225,7 @@ func runTestClient(ctx context.Context, o *testClientOptions, stdout, stderr io.
 	}
 	host, port, _ := net.SplitHostPort(l.Addr().String())
 	v, c := buildInfo()
-	target := report.Target{Kind: criteria.ClientKind, Name: name, Host: host, Port: atoi(port), XMPPDomain: o.domain}
+	target := report.Target{Kind: criteria.ClientKind, Name: name, Host: host, Port: portNumber(port), XMPPDomain: o.domain}
 	rep, err := criteria.Assemble(criteria.ClientKind, target, res, report.Tool{Name: "imscore", Version: v, Commit: c}, start, dur)
 	if err != nil {
 		return err
@@ -259,4 +261,9 @@ func banner(w io.Writer, o *testClientOptions, t *clienttest.Tester, addr string
 	}
 	fmt.Fprintf(w, "  %d scenarios, %s each; %s\n", len(t.Scenarios()), o.scenarioTimeout, mode)
 	fmt.Fprintf(w, "%s", t.CAPEM())
+}
+
+func portNumber(p string) int {
+	n, _ := strconv.Atoi(p)
+	return n
 }

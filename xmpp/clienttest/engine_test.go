@@ -77,7 +77,7 @@ func runOwnClient(t *testing.T, ids []string) probes.Results {
 
 func firstSession(t *testing.T, res probes.Results, id string) *Session {
 	t.Helper()
-	r, ok := probes.Data[*Result](res, ProbeID(id))
+	r, ok := Key(id).OK(res)
 	if !ok || len(r.Sessions) == 0 {
 		t.Fatalf("%s: no session (%+v)", id, res[ProbeID(id)])
 	}

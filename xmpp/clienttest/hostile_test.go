@@ -41,7 +41,7 @@ func scripted(t *testing.T, id string, timeout time.Duration, script func(tt *Te
 	go func() { _, _ = io.Copy(io.Discard, c) }()
 	select {
 	case res := <-done:
-		r, ok := probes.Data[*Result](res, ProbeID(id))
+		r, ok := Key(id).OK(res)
 		if !ok || len(r.Sessions) != 1 {
 			t.Fatalf("%s: %+v", id, res[ProbeID(id)])
 		}

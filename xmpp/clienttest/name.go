@@ -14,7 +14,7 @@ func ClientName(res probes.Results) string {
 	var sessions []*Session
 	ids := append([]string{"login"}, IDs()...)
 	for _, id := range ids {
-		if r, ok := probes.Data[*Result](res, ProbeID(id)); ok {
+		if r, ok := Key(id).OK(res); ok {
 			sessions = append(sessions, r.Sessions...)
 		}
 	}

@@ -11,6 +11,10 @@ const ProbePrefix = "client."
 // ProbeID is the probe ID under which scenario id's observation is stored.
 func ProbeID(id string) probes.ID { return probes.ID(ProbePrefix + id) }
 
+// Key is the typed key of scenario id's observation (its data is a
+// *Result).
+func Key(id string) probes.Key[*Result] { return probes.Key[*Result]{ID: ProbeID(id)} }
+
 // Result is the typed data of one scenario's observation: every connection
 // the client made while the scenario ran, and the client process when the
 // tester ran it (--exec).
