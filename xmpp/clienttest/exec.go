@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/imscore/imscore/report"
 )
 
 // Placeholders of an exec command; each is replaced by its value quoted
@@ -164,7 +166,7 @@ var crashSignals = map[syscall.Signal]bool{syscall.SIGSEGV: true, syscall.SIGABR
 func (c *child) result(tmpl, password string, atDeadline bool) *Child {
 	r := &Child{Command: tmpl, Started: true, AtDeadline: atDeadline, KilledByUs: c.stopped}
 	ps := c.cmd.ProcessState
-	r.Output = printableBlock(redactSecret(c.out.String(), password))
+	r.Output = report.Visible(redactSecret(c.out.String(), password))
 	if ps == nil {
 		r.Exit = "still running after SIGKILL"
 		return r

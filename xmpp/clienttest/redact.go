@@ -2,9 +2,9 @@ package clienttest
 
 import (
 	"encoding/base64"
-	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/imscore/imscore/report"
 )
 
 // Redacted replaces the password wherever it appears.
@@ -34,27 +34,6 @@ func (s *session) redact(str string) string {
 			str = strings.ReplaceAll(str, r[0], r[1])
 		}
 	}
-	return printableBlock(redactSecret(str, s.srv.password))
-}
-
-// printableBlock makes text safe to show: invalid UTF-8 and control
-// characters other than newline and tab become \xNN (a client that sent
-// binary, e.g. TLS where XML was expected, shows as escapes).
-func printableBlock(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
+	// Made visible-safe as every peer text in a report (report.Visible).
+	return report.Visible(redactSecret(str, s.srv.password))
 }

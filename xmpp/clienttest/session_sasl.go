@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/xmpp"
 )
 
@@ -266,14 +267,4 @@ func (s *session) saslOutcome(ok bool, extra string) error {
 }
 
 // printable makes client text safe for the transcript.
-func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return clip(b.String(), 600)
-}
+func printable(s string) string { return clip(report.Visible(s), 600) }
