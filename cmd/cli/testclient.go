@@ -254,6 +254,9 @@ func banner(w io.Writer, o *testClientOptions, t *clienttest.Tester, addr string
 	fmt.Fprintf(w, "imscore test-client: serving the XMPP domain %s on %s\n", o.domain, addr)
 	fmt.Fprintf(w, "  account:   %s\n  password:  %s   (throwaway: valid only on this test server, redacted in the report)\n", t.JID(), t.Password())
 	fmt.Fprintf(w, "  test CA:   %s   (install it in the client; removed when the run ends)\n", t.CAFile())
+	if h, _, _ := net.SplitHostPort(addr); net.ParseIP(h) != nil && net.ParseIP(h).IsUnspecified() {
+		fmt.Fprintf(w, "  connect to this machine's address, port %s (listening on all addresses; no DNS: set the host in the client)\n", t.Port())
+	}
 	fmt.Fprintf(w, "  connect to %s port %s (no DNS: set the host in the client)\n", t.Host(), t.Port())
 	mode := "start the client once per scenario (it may reconnect by itself)"
 	if o.exec != "" {
