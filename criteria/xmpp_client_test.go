@@ -154,7 +154,7 @@ var clientCases = map[string][]clientCase{
 		{"no hello", clientRes(on("login", left())), report.Error, "no TLS ClientHello"},
 	},
 	"xmpp.client.tls-post-quantum": {
-		{"hybrid", clientRes(on("login", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: &clienttest.Hello{PostQuantum: []string{"X25519MLKEM768"}}}})), report.Info, "X25519MLKEM768"},
+		{"hybrid", clientRes(on("login", &clienttest.Session{TLS: &clienttest.TLSInfo{Hello: &clienttest.Hello{PostQuantum: []string{"X25519MLKEM768"}}}})), report.Pass, "X25519MLKEM768"},
 		{"classical", clientRes(ctl), report.Warn, "no post-quantum"},
 		{"no hello", clientRes(on("login", left())), report.Error, "no TLS ClientHello"},
 	},

@@ -254,7 +254,7 @@ func evalClientTLSPostQuantum(in Input) Verdict {
 	}
 	for _, h := range hs {
 		if len(h.h.PostQuantum) > 0 {
-			return Verdict{Status: report.Info, Evidence: clientEvidence(clientScenario(in, h.scenario)),
+			return Verdict{Status: report.Pass, Evidence: clientEvidence(clientScenario(in, h.scenario)),
 				Summary: "The client offers the post-quantum hybrid group(s) " + strings.Join(h.h.PostQuantum, ", ") + "."}
 		}
 	}
