@@ -50,7 +50,7 @@ func xmlScenario(in Input, id, what string) Verdict {
 		default:
 			took := ""
 			if sess.OversizeSent > 0 {
-				took = fmt.Sprintf(" after reading %d KiB of it", sess.OversizeSent>>10)
+				took = fmt.Sprintf(" (%d KiB of it could be sent)", sess.OversizeSent>>10)
 			}
 			vs = append(vs, Verdict{Status: report.Fail, Evidence: ev,
 				Summary: "Sent " + what + ", the client neither refused nor went on" + took + ": " + clientLeftBy(sess) + " (stuck expanding or buffering it; a hostile server can hang it)."})

@@ -365,13 +365,13 @@ func (s *session) sendOversized(head string, what []string) error {
 	for sent < s.p.oversize {
 		if err := s.st.write(chunk); err != nil {
 			s.out.OversizeSent = sent
-			s.event("the client stopped taking the element after %d bytes", sent)
+			s.event("the client stopped taking the element after %d bytes were written", sent)
 			return err
 		}
 		sent += int64(len(chunk))
 	}
 	s.out.OversizeSent = sent
-	s.event("the client took all %d bytes of the element", sent)
+	s.event("the tester wrote all %d bytes of the element (read by the client or held in its socket buffers)", sent)
 	return s.st.write("</filler></stream:features>")
 }
 

@@ -108,8 +108,9 @@ type Session struct {
 	// within the observation window.
 	SentAfterInjection int  `json:"sent_after_injection,omitempty"`
 	LeftAfterInjection bool `json:"left_after_injection,omitempty"`
-	// Oversize: bytes of the oversized element the client accepted
-	// (read) before it stopped reading or hung up.
+	// OversizeSent: bytes of the oversized element the tester could write
+	// before the client stopped reading or hung up (socket buffers hold a
+	// few MiB the client may never read).
 	OversizeSent int64 `json:"oversize_sent,omitempty"`
 	// Events is the time line ("+12ms client <starttls/>").
 	Events []string `json:"events"`
