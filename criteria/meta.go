@@ -1,7 +1,8 @@
 // Package criteria judges observations: every criterion is a pure function
 // of the probes' results (an Evaluator, no I/O, no clock) plus its metadata
 // (title, why it matters, how it is measured, what each status means,
-// references, the fix per server software, weight, severity, grade caps),
+// references, the fix per server software — or per client and library for
+// the xmpp-client criteria — weight, severity, grade caps),
 // and the package turns the verdicts into a scored, graded report.
 //
 // Criteria are kept by concern in three files side by side, as OpenSSF
@@ -53,7 +54,8 @@ type Meta struct {
 	Severity string `yaml:"severity" json:"severity"`
 	// Weight in the area score (points for a pass).
 	Weight int `yaml:"weight" json:"weight"`
-	// Targets: the scan kinds the criterion applies to (tls, xmpp, matrix).
+	// Targets: the kinds of target the criterion applies to (tls, xmpp,
+	// matrix; xmpp-client for a client test).
 	Targets []string `yaml:"targets" json:"targets"`
 	Why     string   `yaml:"why" json:"why"`
 	How     string   `yaml:"how" json:"how"`
@@ -87,6 +89,34 @@ var Severities = []string{"critical", "high", "medium", "low", "info"}
 
 // RemediationKeys are the software names a remediation may be given for.
 var RemediationKeys = []string{"general", "nginx", "prosody", "ejabberd", "synapse", "dendrite"}
+
+// ClientRemediationKeys are the names a client criterion's remediation may
+// be given for: the clients imscore is tested on and the XMPP libraries
+// they use, where the fix belongs in the library.
+var ClientRemediationKeys = []string{"general", "go-sendxmpp", "go-xmpp", "profanity", "libstrophe", "mcabber", "loudmouth", "poezio", "slixmpp"}
+
+// AllRemediationKeys lists every remediation key once, servers first, in
+// the order they are shown.
+func AllRemediationKeys() []string {
+	out := slices.Clone(RemediationKeys)
+	for _, k := range ClientRemediationKeys {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ClientKind is the target kind of a client test (imscore test-client xmpp).
+const ClientKind = "xmpp-client"
+
+// remediationKeysFor are the keys allowed for a criterion with targets.
+func remediationKeysFor(targets []string) []string {
+	if slices.Contains(targets, ClientKind) {
+		return ClientRemediationKeys
+	}
+	return RemediationKeys
+}
 
 func load() {
 	loaded, areas, loadErr = loadFS(dataFS, concerns)
@@ -177,7 +207,7 @@ func validate(m Meta) error {
 		return fmt.Errorf("criterion %s: remediation.general is required", m.ID)
 	}
 	for k := range m.Remediation {
-		if !slices.Contains(RemediationKeys, k) {
+		if !slices.Contains(remediationKeysFor(m.Targets), k) {
 			return fmt.Errorf("criterion %s: unknown remediation key %q", m.ID, k)
 		}
 	}

@@ -37,6 +37,10 @@ var concerns = []concern{
 	{"net", netCriteria},
 	{"dns", dnsCriteria},
 	{"software", softwareCriteria},
+	{"xmpp_client_starttls", clientStartTLSTable},
+	{"xmpp_client_tls", clientTLSTable},
+	{"xmpp_client_auth", clientAuthTable},
+	{"xmpp_client_hostile", clientHostileTable},
 }
 
 var (

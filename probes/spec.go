@@ -5,9 +5,11 @@ import "strings"
 // Target is what a scan looks at, as its report names it (the report's
 // "target" object, schema_version 1; report.Target is this type).
 type Target struct {
-	// Kind: xmpp, matrix, tls.
+	// Kind: xmpp, matrix, tls, or xmpp-client (imscore test-client xmpp).
 	Kind string `json:"kind"`
-	// Name as the user gave it (domain, server name or host:port).
+	// Name as the user gave it (domain, server name or host:port); for a
+	// client test, the client's name and version as it told them (or
+	// --client-name).
 	Name string `json:"name"`
 	Host string `json:"host,omitempty"`
 	Port int    `json:"port,omitempty"`

@@ -93,7 +93,9 @@ type Finding struct {
 	Summary  string            `json:"summary"`
 	Evidence []probes.Evidence `json:"evidence"`
 	// Remediation is the fix, by server software ("general", "nginx",
-	// "prosody", "ejabberd", "synapse", "dendrite"); only on warn/fail.
+	// "prosody", "ejabberd", "synapse", "dendrite") or, for a client test,
+	// by client and library ("go-sendxmpp", "profanity", "libstrophe", …);
+	// only on warn/fail.
 	Remediation map[string]string `json:"remediation,omitempty"`
 	References  []Reference       `json:"references"`
 }

@@ -37,7 +37,8 @@ const maxEvidenceLines = 6
 
 // RemediationOrder is the order in which WriteTable lists fixes; keys not
 // listed follow in alphabetical order.
-var RemediationOrder = []string{"general", "nginx", "prosody", "ejabberd", "synapse", "dendrite"}
+var RemediationOrder = []string{"general", "nginx", "prosody", "ejabberd", "synapse", "dendrite",
+	"go-sendxmpp", "go-xmpp", "profanity", "libstrophe", "mcabber", "loudmouth", "poezio", "slixmpp"}
 
 // WriteTable writes r for a human at a terminal: a header (target,
 // endpoints, grade, score, caps, duration), a table of areas, a table of

@@ -106,6 +106,8 @@ func kindLabel(k string) string {
 		return "Matrix"
 	case "tls":
 		return "TLS"
+	case "xmpp-client":
+		return "XMPP client"
 	}
 	return line(k)
 }
@@ -113,6 +115,9 @@ func kindLabel(k string) string {
 var softwareNames = map[string]string{
 	"general": "General", "nginx": "nginx", "prosody": "Prosody",
 	"ejabberd": "ejabberd", "synapse": "Synapse", "dendrite": "Dendrite",
+	"go-sendxmpp": "go-sendxmpp", "go-xmpp": "go-xmpp (library)", "profanity": "Profanity",
+	"libstrophe": "libstrophe (library)", "mcabber": "mcabber", "loudmouth": "Loudmouth (library)",
+	"poezio": "Poezio", "slixmpp": "slixmpp (library)",
 }
 
 func softwareName(k string) string {

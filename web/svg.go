@@ -101,6 +101,8 @@ func badgeFor(t *target) badgeView {
 		label = "XMPP security"
 	case "matrix":
 		label = "Matrix security"
+	case "xmpp-client":
+		label = "XMPP client security"
 	case "tls":
 	default:
 		label = kindLabel(t.Kind) + " security"

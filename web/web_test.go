@@ -41,7 +41,9 @@ func readReport(t *testing.T, name string) *report.Report {
 //     has a history of three scans (B → B → A+);
 //   - the report package's sample report (every status);
 //   - a hostile XMPP report: markup, bidi controls, control characters,
-//     long tokens and javascript: URLs in every text a server controls.
+//     long tokens and javascript: URLs in every text a server controls;
+//   - a client test (kind xmpp-client, the report package's client sample)
+//     and an older scan of the same client.
 func testReports(t *testing.T) []*report.Report {
 	t.Helper()
 	strong := readReport(t, "tls-strong.json")
@@ -55,7 +57,14 @@ func testReports(t *testing.T) []*report.Report {
 	oldest.Target = strong.Target
 	oldest.StartedAt = strong.StartedAt.Add(-30 * 24 * time.Hour)
 
-	return []*report.Report{strong, weak, sample, older, hostileReport(), oldest}
+	// A client test (imscore test-client xmpp) scanned twice: the kind's
+	// labels, badge and history.
+	client := readReport(t, "xmpp-client-sample.json")
+	clientOld := readReport(t, "xmpp-client-sample.json")
+	clientOld.StartedAt = client.StartedAt.Add(-24 * time.Hour)
+	clientOld.Grade, clientOld.Score = "C", 61
+
+	return []*report.Report{strong, weak, sample, older, hostileReport(), oldest, client, clientOld}
 }
 
 const longToken = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -320,13 +329,24 @@ func TestHostileTextEscaped(t *testing.T) {
 
 func TestHistoryAndBadges(t *testing.T) {
 	files := buildSite(t)
-	var hist string
+	var hist, clientHist string
 	for name, b := range files {
-		if strings.HasSuffix(name, "/history.html") {
+		switch {
+		case strings.HasSuffix(name, "xmpp-client-sample-client-1.2/history.html"):
+			clientHist = string(b)
+		case strings.HasSuffix(name, "/history.html"):
 			if hist != "" {
-				t.Errorf("more than one history page: %s", name)
+				t.Errorf("more than one TLS history page: %s", name)
 			}
 			hist = string(b)
+		}
+	}
+	if !strings.Contains(clientHist, "2 scans") {
+		t.Errorf("client history page lacks \"2 scans\"")
+	}
+	for _, page := range []string{"index.html", "targets/xmpp-client-sample-client-1.2/index.html"} {
+		if !strings.Contains(string(files[page]), "XMPP client") {
+			t.Errorf("%s does not name the kind \"XMPP client\"", page)
 		}
 	}
 	for _, want := range []string{"3 scans", "tls.protocol.no-tls10-11", "better", "<svg class=\"chart\"", "Score over time"} {
@@ -349,14 +369,18 @@ func TestHistoryAndBadges(t *testing.T) {
 			if !strings.Contains(s, "XMPP security: F") || !strings.Contains(s, gradeColor("F")) {
 				t.Errorf("%s: want XMPP security F in red: %s", name, s)
 			}
+		case strings.Contains(name, "xmpp-client-"):
+			if !strings.Contains(s, "XMPP client security: F") {
+				t.Errorf("%s: want XMPP client security F: %s", name, s)
+			}
 		case strings.Contains(name, "tls-test.example"):
 			if !strings.Contains(s, "TLS: B") || !strings.Contains(s, gradeColor("B")) {
 				t.Errorf("%s: want TLS B: %s", name, s)
 			}
 		}
 	}
-	if badges != 4 {
-		t.Errorf("%d badges, want 4 (one per target)", badges)
+	if badges != 5 {
+		t.Errorf("%d badges, want 5 (one per target)", badges)
 	}
 }
 

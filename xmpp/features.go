@@ -349,3 +349,20 @@ func newDecoder(r io.Reader) *xml.Decoder {
 	}
 	return dec
 }
+
+// NewDecoder returns imscore's restricted XML decoder: strict, UTF-8 only,
+// no entities beyond the predefined ones (DTDs and processing instructions
+// reach the caller as tokens, to be refused with ErrRestrictedXML). For
+// packages that read XMPP streams from peers, such as xmpp/clienttest.
+func NewDecoder(r io.Reader) *xml.Decoder { return newDecoder(r) }
+
+// ReadElement reads the element that start opened, with its children,
+// bounded in depth (16), element count (2000, shared through count across
+// calls) and text size (64 KiB per element). It returns ErrRestrictedXML for
+// a DTD or processing instruction inside the element.
+func ReadElement(dec *xml.Decoder, start xml.StartElement, count *int) (*Node, error) {
+	return readElement(dec, start, count)
+}
+
+// Escape escapes s for an XML attribute value in single quotes or for text.
+func Escape(s string) string { return escape(s) }

@@ -15,14 +15,14 @@ import (
 )
 
 func newCriteriaCmd(stdout io.Writer) *cobra.Command {
-	var format, area string
+	var format, area, kind string
 	cmd := &cobra.Command{
 		Use:   "criteria",
 		Short: "List every criterion: id, area, severity, weight, title, why, reference",
 		Long: `List every criterion imscore judges, with its area, severity, weight in the
 area score, title, why it matters and its main reference. 'imscore explain ID'
 shows everything about one criterion, including the fix per server software.`,
-		Example: "  imscore criteria\n  imscore criteria --area tls --format json",
+		Example: "  imscore criteria\n  imscore criteria --area tls --format json\n  imscore criteria --kind xmpp-client",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			all, err := criteria.All()
@@ -31,11 +31,14 @@ shows everything about one criterion, including the fix per server software.`,
 			}
 			var sel []criteria.Meta
 			for _, m := range all {
-				if area == "" || m.Area == area {
+				if (area == "" || m.Area == area) && (kind == "" || slices.Contains(m.Targets, kind)) {
 					sel = append(sel, m)
 				}
 			}
 			if len(sel) == 0 {
+				if kind != "" {
+					return usageErr("no criteria for kind %q in area %q (kinds: tls, xmpp, matrix, xmpp-client)", kind, area)
+				}
 				return usageErr("no criteria in area %q", area)
 			}
 			switch format {
@@ -59,6 +62,7 @@ shows everything about one criterion, including the fix per server software.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table|json")
 	cmd.Flags().StringVar(&area, "area", "", "only this area ("+strings.Join(areaIDs(), ", ")+")")
+	cmd.Flags().StringVar(&kind, "kind", "", "only criteria for this kind of target (tls, xmpp, matrix, xmpp-client)")
 	return cmd
 }
 
@@ -118,7 +122,7 @@ func newExplainCmd(stdout io.Writer) *cobra.Command {
 			}
 			fmt.Fprintln(w, "How to fix")
 			keys := make([]string, 0, len(m.Remediation))
-			for _, k := range criteria.RemediationKeys {
+			for _, k := range criteria.AllRemediationKeys() {
 				if _, ok := m.Remediation[k]; ok {
 					keys = append(keys, k)
 				}
