@@ -69,7 +69,14 @@ func TestRealDNSSEC(t *testing.T) {
 		{"bogus.test", F, E, "signature crypto failed", "bogus", "C"},
 	} {
 		t.Run(c.domain, func(t *testing.T) {
-			code, r, stderr := scanXMPP(t, c.domain, "--resolver", u.Addr, "--ca-file", pki.CAFile)
+			args := []string{"--resolver", u.Addr, "--ca-file", pki.CAFile}
+			if c.domain == "mixed.test" {
+				// Its SRV targets are xmpp.signed.test: an internal address
+				// under another name, which the guard refuses unless the
+				// user scans their own network.
+				args = append(args, "--allow-private")
+			}
+			code, r, stderr := scanXMPP(t, append([]string{c.domain}, args...)...)
 			if code != ExitOK || r == nil {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}

@@ -117,7 +117,7 @@ func TestClientInteractiveRun(t *testing.T) {
 	if !pool.AppendCertsFromPEM(ca.Bytes()) {
 		t.Fatal("the banner's CA does not parse")
 	}
-	env := (&probes.Env{Roots: pool, IOTimeout: 3 * time.Second}).Filled()
+	env := (&probes.Env{Roots: pool, IOTimeout: 3 * time.Second, Scope: probes.Scope{Targets: []string{host}}}).Filled()
 	ep := probes.Endpoint{Name: "test.example", Addr: net.JoinHostPort(host, port), Via: "literal"}
 	for i := 0; i < 3; i++ { // login, cert-unknown-ca, cert-self-signed
 		c, err := xmpp.Login(ctx, env, ep, "test.example", false, &probes.Credentials{Account: "tester@test.example", Password: password})

@@ -54,7 +54,7 @@ func runOwnClient(t *testing.T, ids []string) probes.Results {
 	go func() { done <- tt.Run(ctx) }()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(tt.CAPEM())
-	env := (&probes.Env{Roots: pool, IOTimeout: 3 * time.Second}).Filled()
+	env := (&probes.Env{Roots: pool, IOTimeout: 3 * time.Second, Scope: probes.Scope{Targets: []string{tt.Host()}}}).Filled()
 	ep := probes.Endpoint{Name: "test.example", Addr: net.JoinHostPort(tt.Host(), tt.Port()), Via: "literal"}
 	creds := &probes.Credentials{Account: tt.JID(), Password: tt.Password()}
 	for range tt.Scenarios() {
