@@ -84,6 +84,23 @@ func (s scenarioRun) crashVerdict() Verdict {
 		Summary: fmt.Sprintf("The client crashed (%s) in scenario %s: a hostile server can take it down.", s.r.Child.Exit, s.id)}
 }
 
+// perSession judges a scenario session by session, the worst verdict
+// winning: judge gets each session and the scenario's evidence. A scenario
+// the client never connected in is unjudged; one it crashed in fails.
+func (s scenarioRun) perSession(judge func(sess *clienttest.Session, ev []probes.Evidence) Verdict) Verdict {
+	if !s.connected() {
+		return s.unjudged()
+	}
+	if s.crashed() {
+		return s.crashVerdict()
+	}
+	var vs []Verdict
+	for _, sess := range s.sessions() {
+		vs = append(vs, judge(sess, s.evidence()))
+	}
+	return clientWorst(vs...)
+}
+
 // directTLS: the client connected with TLS from the first byte, so
 // STARTTLS scenarios do not apply.
 func (s scenarioRun) directTLS() bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/xmpp/clienttest"
 )
@@ -27,36 +28,27 @@ func continued(s *clienttest.Session) bool {
 
 func xmlScenario(in Input, id, what string) Verdict {
 	s := clientScenario(in, id)
-	if !s.connected() {
-		return s.unjudged()
-	}
-	if s.crashed() {
-		return s.crashVerdict()
-	}
-	var vs []Verdict
-	for _, sess := range s.sessions() {
-		ev := s.evidence()
+	return s.perSession(func(sess *clienttest.Session, ev []probes.Evidence) Verdict {
 		switch {
 		case continued(sess):
 			took := ""
 			if sess.OversizeSent > 0 {
 				took = fmt.Sprintf(" (it read all %d MiB)", sess.OversizeSent>>20)
 			}
-			vs = append(vs, Verdict{Status: report.Warn, Evidence: ev,
-				Summary: "Sent " + what + ", the client carried on with the stream" + took + ": it accepts what RFC 6120 §11 tells it to refuse, though it survived."})
+			return Verdict{Status: report.Warn, Evidence: ev,
+				Summary: "Sent " + what + ", the client carried on with the stream" + took + ": it accepts what RFC 6120 §11 tells it to refuse, though it survived."}
 		case clientGone(sess):
-			vs = append(vs, Verdict{Status: report.Pass, Evidence: ev,
-				Summary: "Sent " + what + ", the client ended the session (" + clientLeftBy(sess) + ")."})
+			return Verdict{Status: report.Pass, Evidence: ev,
+				Summary: "Sent " + what + ", the client ended the session (" + clientLeftBy(sess) + ")."}
 		default:
 			took := ""
 			if sess.OversizeSent > 0 {
 				took = fmt.Sprintf(" (%d KiB of it could be sent)", sess.OversizeSent>>10)
 			}
-			vs = append(vs, Verdict{Status: report.Fail, Evidence: ev,
-				Summary: "Sent " + what + ", the client neither refused nor went on" + took + ": " + clientLeftBy(sess) + " (stuck expanding or buffering it; a hostile server can hang it)."})
+			return Verdict{Status: report.Fail, Evidence: ev,
+				Summary: "Sent " + what + ", the client neither refused nor went on" + took + ": " + clientLeftBy(sess) + " (stuck expanding or buffering it; a hostile server can hang it)."}
 		}
-	}
-	return clientWorst(vs...)
+	})
 }
 
 func evalClientXMLHardening(in Input) Verdict {
@@ -69,38 +61,29 @@ func evalClientXMLHardening(in Input) Verdict {
 // forgery judges what the client did with a forged stanza after login.
 func forgery(in Input, id, what string) Verdict {
 	s := clientScenario(in, id)
-	if !s.connected() {
-		return s.unjudged()
-	}
-	if s.crashed() {
-		return s.crashVerdict()
-	}
-	var vs []Verdict
-	for _, sess := range s.sessions() {
-		ev := s.evidence()
+	return s.perSession(func(sess *clienttest.Session, ev []probes.Evidence) Verdict {
 		switch {
 		case sess.Bound == "":
-			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
-				Summary: "Could not be measured: the client did not log in in scenario " + id + " (" + clientLeftBy(sess) + ")."})
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured: the client did not log in in scenario " + id + " (" + clientLeftBy(sess) + ")."}
 		case len(sess.Injected) == 0 && sess.EndBy == clienttest.EndDeadline:
-			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
-				Summary: "Could not be measured: the client logged in too late for the forged stanza before the scenario's deadline (" + clientLeftBy(sess) + "); a longer --scenario-timeout helps."})
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured: the client logged in too late for the forged stanza before the scenario's deadline (" + clientLeftBy(sess) + "); a longer --scenario-timeout helps."}
 		case len(sess.Injected) == 0:
-			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
-				Summary: "Could not be measured: the client left before the forged stanza was sent (" + clientLeftBy(sess) + ")."})
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured: the client left before the forged stanza was sent (" + clientLeftBy(sess) + ")."}
 		case len(sess.Reactions) > 0:
-			vs = append(vs, Verdict{Status: report.Fail, Evidence: ev,
-				Summary: "The client treated " + what + " as a real message: it answered it (" + clientClip(sess.Reactions[0], 200) + ")."})
+			return Verdict{Status: report.Fail, Evidence: ev,
+				Summary: "The client treated " + what + " as a real message: it answered it (" + clientClip(sess.Reactions[0], 200) + ")."}
 		default:
 			next := fmt.Sprintf("it sent %d more element(s) and no reply, receipt or marker for it", sess.SentAfterInjection)
 			if sess.LeftAfterInjection {
 				next = "it then ended the session (" + sess.End + ")"
 			}
-			vs = append(vs, Verdict{Status: report.Info, Evidence: ev,
-				Summary: "The server sees no reaction to " + what + " (" + next + "). Check the client's display: a safe client shows no message from boss@" + s.r.Domain + "."})
+			return Verdict{Status: report.Info, Evidence: ev,
+				Summary: "The server sees no reaction to " + what + " (" + next + "). Check the client's display: a safe client shows no message from boss@" + s.r.Domain + "."}
 		}
-	}
-	return clientWorst(vs...)
+	})
 }
 
 func evalClientCarbonSpoofing(in Input) Verdict {

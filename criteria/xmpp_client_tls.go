@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/imscore/imscore/probes"
 	"github.com/imscore/imscore/report"
 	"github.com/imscore/imscore/xmpp/clienttest"
 )
@@ -29,44 +30,33 @@ var clientTLSTable = []binding{
 // (or fell back to the clear).
 func certRefused(in Input, id, what string) Verdict {
 	s := clientScenario(in, id)
-	if !s.connected() {
-		return s.unjudged()
-	}
-	if s.crashed() {
-		return s.crashVerdict()
-	}
-	var vs []Verdict
-	for _, sess := range s.sessions() {
-		ev := s.evidence()
+	return s.perSession(func(sess *clienttest.Session, ev []probes.Evidence) Verdict {
 		if a := clientClearAuth(sess); a != nil {
-			vs = append(vs, Verdict{Status: report.Fail, Evidence: ev,
-				Summary: fmt.Sprintf("Shown %s, the client fell back to authenticating in the clear (%s).", what, a.Mechanism)})
-			continue
+			return Verdict{Status: report.Fail, Evidence: ev,
+				Summary: fmt.Sprintf("Shown %s, the client fell back to authenticating in the clear (%s).", what, a.Mechanism)}
 		}
 		if a := sentCredentials(sess); a != nil {
-			vs = append(vs, Verdict{Status: report.Fail, Evidence: ev,
-				Summary: fmt.Sprintf("The client accepted %s and sent its credentials (%s over %s).", what, a.Mechanism, sess.TLS.Version)})
-			continue
+			return Verdict{Status: report.Fail, Evidence: ev,
+				Summary: fmt.Sprintf("The client accepted %s and sent its credentials (%s over %s).", what, a.Mechanism, sess.TLS.Version)}
 		}
 		switch {
 		case sess.TLS == nil:
-			vs = append(vs, Verdict{Status: report.Error, Evidence: ev,
-				Summary: fmt.Sprintf("Could not be measured: in scenario %s the client never started TLS (%s).", id, clientLeftBy(sess))})
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: fmt.Sprintf("Could not be measured: in scenario %s the client never started TLS (%s).", id, clientLeftBy(sess))}
 		case sess.TLS.ClientAlert != "":
-			vs = append(vs, Verdict{Status: report.Pass, Evidence: ev,
-				Summary: fmt.Sprintf("Shown %s, the client aborted the TLS handshake (alert \"%s\").", what, sess.TLS.ClientAlert)})
+			return Verdict{Status: report.Pass, Evidence: ev,
+				Summary: fmt.Sprintf("Shown %s, the client aborted the TLS handshake (alert \"%s\").", what, sess.TLS.ClientAlert)}
 		case !sess.TLS.Done && sess.EndBy == clienttest.EndDeadline:
-			vs = append(vs, Verdict{Status: report.Pass, Evidence: ev,
-				Summary: fmt.Sprintf("Shown %s, the client held the TLS handshake until the deadline without sending credentials (it may be asking its user, who could still accept).", what)})
+			return Verdict{Status: report.Pass, Evidence: ev,
+				Summary: fmt.Sprintf("Shown %s, the client held the TLS handshake until the deadline without sending credentials (it may be asking its user, who could still accept).", what)}
 		case !sess.TLS.Done:
-			vs = append(vs, Verdict{Status: report.Pass, Evidence: ev,
-				Summary: fmt.Sprintf("Shown %s, the client broke off the TLS handshake (%s).", what, sess.TLS.Error)})
+			return Verdict{Status: report.Pass, Evidence: ev,
+				Summary: fmt.Sprintf("Shown %s, the client broke off the TLS handshake (%s).", what, sess.TLS.Error)}
 		default:
-			vs = append(vs, Verdict{Status: report.Pass, Evidence: ev,
-				Summary: fmt.Sprintf("Shown %s, the client completed the handshake but sent no credentials (%s).", what, clientLeftBy(sess))})
+			return Verdict{Status: report.Pass, Evidence: ev,
+				Summary: fmt.Sprintf("Shown %s, the client completed the handshake but sent no credentials (%s).", what, clientLeftBy(sess))}
 		}
-	}
-	return clientWorst(vs...)
+	})
 }
 
 // certRuling combines the refusal scenarios of a certificate criterion

@@ -91,6 +91,19 @@ func ssdpHash(h func() hash.Hash, mechs, cbTypes []string, legacy bool) (string,
 	return base64.StdEncoding.EncodeToString(hh.Sum(nil)), s
 }
 
+// SSDPHash is the XEP-0474 hash (current delimiters) of the mechanisms and
+// channel-binding types a server advertised, for the SCRAM mechanism mech,
+// base64-encoded; "" when mech is not SCRAM. The client tester sends it as
+// a server would.
+func SSDPHash(mech string, mechs, cbTypes []string) string {
+	h := SCRAMHash(mech)
+	if h == nil {
+		return ""
+	}
+	sum, _ := ssdpHash(h, mechs, cbTypes, false)
+	return sum
+}
+
 // tlsVersionHex is the XEP-0515 encoding of a TLS version.
 func tlsVersionHex(v uint16) string { return fmt.Sprintf("%04x", v) }
 

@@ -33,7 +33,7 @@ func FuzzSCRAMServerFinal(f *testing.F) {
 		want := s.hmac(s.hmac(s.saltedPassword, "Server Key"), s.authMessage)
 		err := s.verify([]byte(final))
 		if err == nil {
-			v, derr := base64.StdEncoding.DecodeString(scramAttrs(final)['v'])
+			v, derr := base64.StdEncoding.DecodeString(SCRAMAttrs(final)['v'])
 			if derr != nil || !hmac.Equal(v, want) {
 				t.Fatalf("accepted a wrong server signature: %q", final)
 			}

@@ -42,9 +42,10 @@ type scram struct {
 	ext map[byte]string
 }
 
-// scramHash returns the hash of a SCRAM mechanism name (with or without
-// -PLUS), or nil.
-func scramHash(mech string) func() hash.Hash {
+// SCRAMHash returns the hash of a SCRAM mechanism name (with or without
+// -PLUS), or nil. The client tester (xmpp/clienttest) plays the server side
+// with it.
+func SCRAMHash(mech string) func() hash.Hash {
 	switch strings.TrimSuffix(strings.ToUpper(mech), "-PLUS") {
 	case "SCRAM-SHA-1":
 		return sha1.New
@@ -98,7 +99,7 @@ func saslName(s string) string {
 // us as a downgrade (RFC 5802 §6) when we fall back after a failed -PLUS
 // attempt.
 func newSCRAM(mech, user, password, cbType string, cbData []byte) (*scram, error) {
-	h := scramHash(mech)
+	h := SCRAMHash(mech)
 	if h == nil {
 		return nil, fmt.Errorf("%s is not a SCRAM mechanism", mech)
 	}
@@ -124,7 +125,9 @@ func (s *scram) first() []byte {
 	return []byte(s.gs2 + s.clientFirstBare)
 }
 
-func scramAttrs(msg string) map[byte]string {
+// SCRAMAttrs splits a SCRAM message "a=1,b=2" into its attributes (RFC
+// 5802 §5.1); the first value of an attribute wins.
+func SCRAMAttrs(msg string) map[byte]string {
 	m := map[byte]string{}
 	for _, part := range strings.Split(msg, ",") {
 		if len(part) >= 2 && part[1] == '=' {
@@ -148,7 +151,7 @@ func (s *scram) final(serverFirst []byte) ([]byte, error) {
 		return nil, errors.New("SCRAM server-first message too long")
 	}
 	msg := string(serverFirst)
-	a := scramAttrs(msg)
+	a := SCRAMAttrs(msg)
 	if e, ok := a['e']; ok {
 		return nil, fmt.Errorf("SCRAM: server error %q", e)
 	}
@@ -202,7 +205,7 @@ func (s *scram) verify(serverFinal []byte) error {
 	if !s.started() {
 		return errors.New("SCRAM: server-final message before the exchange")
 	}
-	a := scramAttrs(string(serverFinal))
+	a := SCRAMAttrs(string(serverFinal))
 	if e, ok := a['e']; ok {
 		return fmt.Errorf("SCRAM: server error %q", e)
 	}

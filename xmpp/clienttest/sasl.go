@@ -5,17 +5,16 @@ import (
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
 	stdtls "crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/imscore/imscore/xmpp"
 )
 
 // The server side of SASL PLAIN (RFC 4616) and SCRAM (RFC 5802, RFC 7677)
@@ -41,20 +40,6 @@ func parsePLAIN(msg []byte) (plainCreds, error) {
 		return plainCreds{}, errors.New("PLAIN message is not authzid NUL authcid NUL password")
 	}
 	return plainCreds{string(parts[0]), string(parts[1]), string(parts[2])}, nil
-}
-
-// scramHash returns the hash function of a SCRAM mechanism (with or
-// without -PLUS), or nil.
-func scramHash(mech string) func() hash.Hash {
-	switch strings.TrimSuffix(strings.ToUpper(mech), "-PLUS") {
-	case "SCRAM-SHA-1":
-		return sha1.New
-	case "SCRAM-SHA-256":
-		return sha256.New
-	case "SCRAM-SHA-512":
-		return sha512.New
-	}
-	return nil
 }
 
 // clientFirst is a parsed SCRAM client-first-message.
@@ -106,7 +91,7 @@ func parseClientFirst(msg []byte) (clientFirst, error) {
 		}
 		cf.authzid = authz[2:]
 	}
-	a := scramAttrs(cf.bare)
+	a := xmpp.SCRAMAttrs(cf.bare)
 	if strings.HasPrefix(cf.bare, "m=") {
 		return cf, errors.New("mandatory extension (m=) not supported")
 	}
@@ -124,19 +109,6 @@ func parseClientFirst(msg []byte) (clientFirst, error) {
 
 func unescapeSASLName(s string) string {
 	return strings.NewReplacer("=2C", ",", "=3D", "=").Replace(s)
-}
-
-// scramAttrs splits "a=1,b=2" (first value of each attribute wins).
-func scramAttrs(msg string) map[byte]string {
-	m := map[byte]string{}
-	for _, part := range strings.Split(msg, ",") {
-		if len(part) >= 2 && part[1] == '=' {
-			if _, dup := m[part[0]]; !dup {
-				m[part[0]] = part[2:]
-			}
-		}
-	}
-	return m
 }
 
 // clientFinal is a parsed SCRAM client-final-message.
@@ -165,7 +137,7 @@ func parseClientFinal(msg []byte) (clientFinal, error) {
 		return cf, errors.New("proof is not base64")
 	}
 	cf.proof = proof
-	a := scramAttrs(cf.withoutProof)
+	a := xmpp.SCRAMAttrs(cf.withoutProof)
 	if !strings.HasPrefix(cf.withoutProof, "c=") {
 		return cf, errors.New("client-final-message does not start with c=")
 	}
@@ -192,7 +164,7 @@ type scramServer struct {
 }
 
 func newSCRAMServer(mech, password string, iterations int, ssdp string) (*scramServer, error) {
-	h := scramHash(mech)
+	h := xmpp.SCRAMHash(mech)
 	if h == nil {
 		return nil, fmt.Errorf("%s is not SCRAM", mech)
 	}
@@ -283,24 +255,4 @@ func channelBinding(cs *stdtls.ConnectionState, t string, cert []byte) []byte {
 		return h[:]
 	}
 	return nil
-}
-
-// ssdpHash is the XEP-0474 downgrade-protection hash of the mechanisms and
-// channel-binding types a server advertised, for SCRAM mechanism mech.
-func ssdpHash(mech string, mechs, cbTypes []string) string {
-	h := scramHash(mech)
-	if h == nil {
-		return ""
-	}
-	m := append([]string(nil), mechs...)
-	sort.Strings(m)
-	s := strings.Join(m, "\x1e")
-	if len(cbTypes) > 0 {
-		c := append([]string(nil), cbTypes...)
-		sort.Strings(c)
-		s += "\x1f" + strings.Join(c, "\x1e")
-	}
-	hh := h()
-	hh.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(hh.Sum(nil))
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/imscore/imscore/xmpp"
 )
 
 // The SCRAM server against the examples of RFC 5802 §5 (SHA-1) and RFC 7677
@@ -54,11 +56,11 @@ func TestSCRAMServerRFCExamples(t *testing.T) {
 
 // The XEP-0474 example: SHA-1 over 'SCRAM-SHA-1\x1eSCRAM-SHA-1-PLUS\x1ftls-exporter\x1etls-server-end-point'.
 func TestSSDPHashXEPExample(t *testing.T) {
-	got := ssdpHash("SCRAM-SHA-1-PLUS", []string{"SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"}, []string{"tls-server-end-point", "tls-exporter"})
+	got := xmpp.SSDPHash("SCRAM-SHA-1-PLUS", []string{"SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"}, []string{"tls-server-end-point", "tls-exporter"})
 	if got != "G6k/rBLDqgOhRRaCuuatSDFkJ08=" {
 		t.Fatalf("hash %s", got)
 	}
-	if ssdpHash("PLAIN", nil, nil) != "" {
+	if xmpp.SSDPHash("PLAIN", nil, nil) != "" {
 		t.Fatal("PLAIN has no SSDP hash")
 	}
 }

@@ -94,7 +94,7 @@ func (s *session) authStart(n *xmpp.Node) error {
 			return s.st.write("<challenge xmlns='" + xmpp.NSSASL + "'/>")
 		}
 		return s.plain(raw, msg)
-	case scramHash(mech) != nil:
+	case xmpp.SCRAMHash(mech) != nil:
 		if len(msg) == 0 {
 			a.Error = "SCRAM without an initial response"
 			s.sasl.done = true
@@ -163,9 +163,9 @@ func (s *session) scramFirst(raw string, msg []byte) error {
 	var ssdp string
 	switch s.p.ssdp {
 	case "right":
-		ssdp = ssdpHash(a.Mechanism, s.offered, s.cbTypes)
+		ssdp = xmpp.SSDPHash(a.Mechanism, s.offered, s.cbTypes)
 	case "downgrade":
-		ssdp = ssdpHash(a.Mechanism, append(append([]string(nil), s.offered...), "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"), []string{"tls-exporter", "tls-server-end-point"})
+		ssdp = xmpp.SSDPHash(a.Mechanism, append(append([]string(nil), s.offered...), "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"), []string{"tls-exporter", "tls-server-end-point"})
 	}
 	sc, err := newSCRAMServer(a.Mechanism, s.srv.password, iter, ssdp)
 	if err != nil {
