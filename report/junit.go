@@ -144,32 +144,37 @@ func writeJUnitSuite(x *xmlWriter, r *Report, id string, a Area, fs []Finding) {
 	x.close(2, "properties")
 
 	for _, f := range fs {
-		caseAttrs := []string{"name", f.Criterion, "classname", "imscore." + f.Area}
-		kind := junitKind(f.Status)
-		if kind == "" {
-			x.open(2, "testcase", true, caseAttrs...)
-			continue
-		}
-		x.open(2, "testcase", false, caseAttrs...)
-		switch kind {
-		case "failure":
-			x.element(3, "failure", findingBody(f, false), "message", f.Summary, "type", f.Severity)
-		case "error":
-			msg := f.Summary
-			if f.Status != Error {
-				msg = "unknown status " + string(f.Status) + ": " + msg
-			}
-			x.element(3, "error", findingBody(f, false), "message", msg, "type", "error")
-		case "skipped":
-			x.open(3, "skipped", true, "message", f.Summary)
-		case "warn":
-			x.element(3, "system-out", "WARN: "+clean(f.Summary)+"\n\n"+findingBody(f, false))
-		case "info":
-			x.element(3, "system-out", "INFO: "+clean(f.Summary))
-		}
-		x.close(2, "testcase")
+		writeJUnitCase(x, f, "imscore."+f.Area)
 	}
 	x.close(1, "testsuite")
+}
+
+// writeJUnitCase writes the test case of one finding (at depth 2).
+func writeJUnitCase(x *xmlWriter, f Finding, class string) {
+	caseAttrs := []string{"name", f.Criterion, "classname", class}
+	kind := junitKind(f.Status)
+	if kind == "" {
+		x.open(2, "testcase", true, caseAttrs...)
+		return
+	}
+	x.open(2, "testcase", false, caseAttrs...)
+	switch kind {
+	case "failure":
+		x.element(3, "failure", findingBody(f, false), "message", f.Summary, "type", f.Severity)
+	case "error":
+		msg := f.Summary
+		if f.Status != Error {
+			msg = "unknown status " + string(f.Status) + ": " + msg
+		}
+		x.element(3, "error", findingBody(f, false), "message", msg, "type", "error")
+	case "skipped":
+		x.open(3, "skipped", true, "message", f.Summary)
+	case "warn":
+		x.element(3, "system-out", "WARN: "+clean(f.Summary)+"\n\n"+findingBody(f, false))
+	case "info":
+		x.element(3, "system-out", "INFO: "+clean(f.Summary))
+	}
+	x.close(2, "testcase")
 }
 
 // junitKind is what a status becomes in JUnit: "failure", "error",
