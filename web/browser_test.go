@@ -88,3 +88,36 @@ func TestBrowserCompare(t *testing.T) {
 	testenv.CheckPages(t, bin, dir, shots, pages)
 	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
 }
+
+// TestBrowserObservatory loads the observatory of a batch in headless
+// Chromium: the key facts in the DOM, no console message, screenshots
+// (desktop, phone, dark) kept as artefacts.
+func TestBrowserObservatory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	bin := testenv.Chromium(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	o, _ := testObservatory(t)
+	if err := RenderObservatory(dir, o, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	shots := testenv.ScreenshotDir(t)
+	pages := []testenv.BrowserPage{
+		{Name: "observatory", File: "index.html", Want: []string{
+			"Observatory", "6 targets: 4 scanned, 1 could not be scanned, 1 skipped", "127.0.0.1:33958", "evil.example",
+			"Not scanned", "down.example", "serverTesting is false", "Order by:", "sorted",
+		}, AllViews: true},
+		{Name: "observatory-by-grade", File: "sort-grade.html", Want: []string{"Observatory, by grade", `aria-sort="descending"`}},
+		{Name: "observatory-stats", File: "stats.html", Want: []string{
+			"Statistics", "Targets per grade", "Per criterion", "tls.protocol.no-tls10-11", "Not measured",
+		}, AllViews: true},
+		{Name: "observatory-claims", File: "claims.html", Want: []string{
+			"Claims against measurements", "✗ contradicts", "✓ agrees", "– not measured", "IM Observatory",
+		}, AllViews: true},
+		{Name: "observatory-runs", File: "runs.html", Want: []string{"Across runs", "merge", "2026-03-14"}},
+		{Name: "observatory-target", File: "targets/tls-127.0.0.1-33958/history.html", Want: []string{"3 scans", "Statistics"}},
+	}
+	testenv.CheckPages(t, bin, dir, shots, pages)
+	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
+}

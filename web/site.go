@@ -108,23 +108,7 @@ func Build(reports []*report.Report, opts Options) (map[string][]byte, error) {
 		return nil, err
 	}
 	for _, t := range s.Targets {
-		dir := "targets/" + t.Slug + "/"
-		for i, sc := range t.Scans {
-			v := s.scanView(t, i)
-			title := t.Label()
-			if !sc.Latest() {
-				title += " — " + fmtDate(sc.R.StartedAt)
-			}
-			if err := add(dir+sc.File, targetPage(s.page(2, title, "targets"), v)); err != nil {
-				return nil, err
-			}
-		}
-		if len(t.Scans) > 1 {
-			if err := add(dir+"history.html", historyPage(s.page(2, t.Label()+" — history", "targets"), s.historyView(t))); err != nil {
-				return nil, err
-			}
-		}
-		if err := add(dir+"badge.svg", badge(badgeFor(t))); err != nil {
+		if err := s.targetFiles(t, add); err != nil {
 			return nil, err
 		}
 	}
@@ -142,6 +126,28 @@ func Build(reports []*report.Report, opts Options) (map[string][]byte, error) {
 	return files, nil
 }
 
+// targetFiles renders t's pages through add: one per scan, the history
+// when there are several, and the badge.
+func (s *site) targetFiles(t *target, add func(string, templ.Component) error) error {
+	dir := "targets/" + t.Slug + "/"
+	for i, sc := range t.Scans {
+		v := s.scanView(t, i)
+		title := t.Label()
+		if !sc.Latest() {
+			title += " — " + fmtDate(sc.R.StartedAt)
+		}
+		if err := add(dir+sc.File, targetPage(s.page(2, title, "targets"), v)); err != nil {
+			return err
+		}
+	}
+	if len(t.Scans) > 1 {
+		if err := add(dir+"history.html", historyPage(s.page(2, t.Label()+" — history", "targets"), s.historyView(t))); err != nil {
+			return err
+		}
+	}
+	return add(dir+"badge.svg", badge(badgeFor(t)))
+}
+
 // site is everything the templates need.
 type site struct {
 	Title   string
@@ -151,6 +157,9 @@ type site struct {
 	Areas   []criteria.AreaInfo
 	// IndexAreas are the areas with a score in any target's latest scan.
 	IndexAreas []string
+	// Observatory: the pages belong to a batch's observatory (its
+	// navigation, and criterion results from the whole batch).
+	Observatory bool
 }
 
 // target is one scanned target with its scans, oldest first.
@@ -190,10 +199,12 @@ type page struct {
 	// Compare marks a messenger comparison page: its own navigation and
 	// the catalogue's licence note in the footer.
 	Compare bool
+	// Observatory marks a page of a batch's observatory: its navigation.
+	Observatory bool
 }
 
 func (s *site) page(depth int, title, section string) page {
-	return page{Site: s.Title, Title: title, Root: strings.Repeat("../", depth), Section: section}
+	return page{Site: s.Title, Title: title, Root: strings.Repeat("../", depth), Section: section, Observatory: s.Observatory}
 }
 
 func newSite(reports []*report.Report, metas []criteria.Meta, opts Options) *site {
@@ -441,6 +452,17 @@ type criterionView struct {
 	S       *site
 	M       criteria.Meta
 	Results []criterionResult
+	// Stat is the criterion's statistics over an observatory's targets
+	// (nil on a site of reports).
+	Stat *report.CriterionStat
+}
+
+// ResultsTitle heads the list of results.
+func (v criterionView) ResultsTitle() string {
+	if v.S.Observatory {
+		return "Results in this observatory"
+	}
+	return "Results in this report"
 }
 
 type criterionResult struct {

@@ -223,7 +223,13 @@ var (
 // only be http(s) references to the outside world, never a stylesheet,
 // image or script.
 func TestLinksResolve(t *testing.T) {
-	files := buildSite(t)
+	checkLinks(t, buildSite(t), 100)
+}
+
+// checkLinks checks the links of a site's files (see TestLinksResolve)
+// and that every file is reachable from index.html.
+func checkLinks(t *testing.T, files map[string][]byte, min int) {
+	t.Helper()
 	ids := map[string]map[string]bool{}
 	for name, b := range files {
 		ids[name] = map[string]bool{}
@@ -263,7 +269,7 @@ func TestLinksResolve(t *testing.T) {
 			}
 		}
 	}
-	if checked < 100 {
+	if checked < min {
 		t.Errorf("only %d links checked", checked)
 	}
 	// Every generated page is reachable from the index.
