@@ -90,7 +90,7 @@ pass, 2 usage error, 3 could not scan (unreachable, DNS failure, not TLS).`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(newScanCmd(stdout, stderr), newCriteriaCmd(stdout), newExplainCmd(stdout), newVersionCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newCompareCmd(stdout), newCatalogueCmd(stdout))
-	root.AddCommand(newTestClientCmd(stdout, stderr))
+	root.AddCommand(newTestClientCmd(stdout, stderr), newBatchCmd(stdout, stderr))
 	return root
 }
 
