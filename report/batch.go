@@ -261,72 +261,92 @@ func (c CriterionStat) Percent(n int) int {
 
 // NewBatchSummary computes the statistics over rows.
 func NewBatchSummary(rows []BatchRow) *BatchSummary {
-	s := &BatchSummary{Rows: rows}
-	st := &s.Stats
-	grades := map[string]int{}
-	crit := map[string]*CriterionStat{}
-	var other []string
-	scoreSum := 0
+	var t BatchTally
 	for i := range rows {
-		r := &rows[i]
-		st.Targets++
-		switch r.Outcome {
-		case BatchScanned:
-			st.Scanned++
-			if r.Policy != "" {
-				st.BelowPolicy++
-			}
-		case BatchSkipped:
-			st.Skipped++
-			continue
+		t.Add(&rows[i])
+	}
+	return &BatchSummary{Rows: rows, Stats: t.Stats()}
+}
+
+// BatchTally counts rows into statistics one at a time, so that a caller
+// can drop what it no longer needs of each row (its statuses) as it goes.
+type BatchTally struct {
+	st       BatchStats
+	grades   map[string]int
+	other    []string
+	crit     map[string]*CriterionStat
+	scoreSum int
+}
+
+// Add counts r.
+func (t *BatchTally) Add(r *BatchRow) {
+	if t.grades == nil {
+		t.grades, t.crit = map[string]int{}, map[string]*CriterionStat{}
+	}
+	st := &t.st
+	st.Targets++
+	switch r.Outcome {
+	case BatchScanned:
+		st.Scanned++
+		if r.Policy != "" {
+			st.BelowPolicy++
+		}
+	case BatchSkipped:
+		st.Skipped++
+		return
+	default:
+		st.CannotScan++
+		return
+	}
+	t.scoreSum += r.Score
+	if GradeRank(r.Grade) < 0 && t.grades[r.Grade] == 0 {
+		t.other = append(t.other, r.Grade)
+	}
+	t.grades[r.Grade]++
+	for id, status := range r.Statuses {
+		c := t.crit[id]
+		if c == nil {
+			c = &CriterionStat{Criterion: id}
+			t.crit[id] = c
+		}
+		switch status {
+		case Pass:
+			c.Pass++
+		case Warn:
+			c.Warn++
+		case Fail:
+			c.Fail++
+		case Info:
+			c.Info++
+		case Skip:
+			c.Skip++
 		default:
-			st.CannotScan++
-			continue
-		}
-		scoreSum += r.Score
-		if GradeRank(r.Grade) < 0 {
-			if grades[r.Grade] == 0 {
-				other = append(other, r.Grade)
-			}
-		}
-		grades[r.Grade]++
-		for id, status := range r.Statuses {
-			c := crit[id]
-			if c == nil {
-				c = &CriterionStat{Criterion: id}
-				crit[id] = c
-			}
-			switch status {
-			case Pass:
-				c.Pass++
-			case Warn:
-				c.Warn++
-			case Fail:
-				c.Fail++
-			case Info:
-				c.Info++
-			case Skip:
-				c.Skip++
-			default:
-				c.Error++
-			}
+			c.Error++
 		}
 	}
+}
+
+// Stats are the statistics of the rows added so far.
+func (t *BatchTally) Stats() BatchStats {
+	st := t.st
 	if st.Scanned > 0 {
-		st.MeanScore = (scoreSum + st.Scanned/2) / st.Scanned
+		st.MeanScore = (t.scoreSum + st.Scanned/2) / st.Scanned
 	}
+	st.Grades = nil
 	for _, g := range GradeOrder {
-		st.Grades = append(st.Grades, GradeCount{Grade: g, Count: grades[g]})
+		st.Grades = append(st.Grades, GradeCount{Grade: g, Count: t.grades[g]})
 	}
+	other := slices.Clone(t.other)
 	slices.Sort(other)
 	for _, g := range other {
-		st.Grades = append(st.Grades, GradeCount{Grade: g, Count: grades[g]})
+		st.Grades = append(st.Grades, GradeCount{Grade: g, Count: t.grades[g]})
 	}
-	for _, c := range crit {
+	st.Criteria = nil
+	for _, c := range t.crit {
 		st.Criteria = append(st.Criteria, *c)
 	}
 	slices.SortFunc(st.Criteria, func(a, b CriterionStat) int { return strings.Compare(a.Criterion, b.Criterion) })
-	return s
+	return st
 }
 
 // CannotScan are the rows of targets that could not be scanned.

@@ -11,8 +11,10 @@ import (
 //	 below_policy, grades: [{grade, count}], criteria: [{criterion, pass,
 //	 warn, fail, info, skip, error}]}, "targets": [entry + policy, …]}
 //
-// Each target is its index.jsonl entry (BatchEntry) with "policy", why it
-// fails the run's policy. Text from lists and servers is kept as it is
+// Each target is its index.jsonl entry (BatchEntry) without the statuses
+// of every criterion (those are counted in stats.criteria, and kept in
+// index.jsonl and the reports), with "policy", why it fails the run's
+// policy. Text from lists and servers is kept as it is
 // (JSON escapes control characters); the rows are written one at a time.
 func WriteBatchJSON(w io.Writer, s *BatchSummary) error {
 	stats, err := json.MarshalIndent(s.Stats, "  ", "  ")
@@ -23,6 +25,7 @@ func WriteBatchJSON(w io.Writer, s *BatchSummary) error {
 		return err
 	}
 	for i, r := range s.Rows {
+		r.Statuses = nil // per criterion: the statistics, and index.jsonl
 		b, err := json.MarshalIndent(r, "    ", "  ")
 		if err != nil {
 			return err

@@ -217,11 +217,21 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 		ctx = context.Background()
 	}
 	if o.merge {
-		entries, err := batch.Merge(o.outDir, args, nil)
+		keys, err := batch.Merge(o.outDir, args, nil)
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		return batchSummary(ctx, o, entries, nil, stdout, stderr)
+		store, err := batch.OpenStore(o.outDir)
+		if err != nil {
+			return usageErr("--out %s: %v", o.outDir, err)
+		}
+		defer store.Close()
+		var ts []batch.Target
+		for _, k := range keys {
+			kind, name, _ := strings.Cut(k, ":")
+			ts = append(ts, batch.Target{Kind: kind, Name: name})
+		}
+		return batchSummary(o, ts, store, nil, stdout, stderr)
 	}
 	targets, err := o.readLists(args, stderr)
 	if err != nil {
@@ -293,21 +303,14 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 	if err != nil {
 		return &exitError{code: ExitCannotScan, msg: "batch: " + err.Error()}
 	}
-	var entries []report.BatchEntry
-	for _, t := range targets {
-		if e, ok := store.Entry(t.Key()); ok {
-			entries = append(entries, e)
-			continue
-		}
-		why := "not scanned: the batch was interrupted first; run it again to go on"
-		entries = append(entries, report.NewBatchRecord(t.Kind, t.Name, report.BatchCannotScan, why, time.Time{}, 0))
-	}
-	return batchSummary(ctx, o, entries, &res, stdout, stderr)
+	return batchSummary(o, targets, store, &res, stdout, stderr)
 }
 
-// batchSummary judges every entry against the policy, writes the summary
-// and maps the outcome to the exit code.
-func batchSummary(ctx context.Context, o *batchOptions, entries []report.BatchEntry, res *batch.Result, stdout, stderr io.Writer) error {
+// batchSummary judges every target's entry against the policy, writes the
+// summary and maps the outcome to the exit code. Entries are read from the
+// store one at a time and counted into the statistics; the summary keeps
+// of each what it shows (the statuses only for the site).
+func batchSummary(o *batchOptions, targets []batch.Target, store *batch.Store, res *batch.Result, stdout, stderr io.Writer) error {
 	load := func(e report.BatchEntry) (*report.Report, error) {
 		rep, _, err := batch.ReadTargetFile(filepath.Join(o.outDir, filepath.FromSlash(e.File)))
 		if err == nil && rep == nil {
@@ -315,20 +318,30 @@ func batchSummary(ctx context.Context, o *batchOptions, entries []report.BatchEn
 		}
 		return rep, err
 	}
-	rows := make([]report.BatchRow, len(entries))
+	rows := make([]report.BatchRow, 0, len(targets))
 	notes := map[string]bool{}
-	for i, e := range entries {
-		rows[i] = report.BatchRow{BatchEntry: e}
-		if e.Outcome != report.BatchScanned {
-			continue
+	var tally report.BatchTally
+	for _, t := range targets {
+		e, ok := store.Entry(t.Key())
+		if !ok {
+			why := "not scanned: the batch was interrupted first; run it again to go on"
+			e = report.NewBatchRecord(t.Kind, t.Name, report.BatchCannotScan, why, time.Time{}, 0)
 		}
-		why, err := batchPolicy(&o.scan, e, load, notes, stderr)
-		if err != nil {
-			return &exitError{code: ExitUsage, msg: err.Error()}
+		row := report.BatchRow{BatchEntry: e}
+		if e.Outcome == report.BatchScanned {
+			why, err := batchPolicy(&o.scan, e, load, notes, stderr)
+			if err != nil {
+				return &exitError{code: ExitUsage, msg: err.Error()}
+			}
+			row.Policy = why
 		}
-		rows[i].Policy = why
+		tally.Add(&row)
+		if o.scan.format != "html" {
+			row.Statuses = nil
+		}
+		rows = append(rows, row)
 	}
-	sum := report.NewBatchSummary(rows)
+	sum := &report.BatchSummary{Rows: rows, Stats: tally.Stats()}
 	if err := writeBatchSummary(o, sum, load, stdout); err != nil {
 		return &exitError{code: ExitUsage, msg: err.Error()}
 	}

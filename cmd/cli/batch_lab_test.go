@@ -22,7 +22,7 @@ type batchLab struct {
 	lines []string
 }
 
-func newBatchLab(t *testing.T) *batchLab {
+func newBatchLab(t testing.TB) *batchLab {
 	t.Helper()
 	return &batchLab{pki: testenv.NewPKI(t), dns: testenv.StartDNS(t, "lab.test. 60 IN A 127.0.0.1\n", true)}
 }
@@ -38,7 +38,7 @@ func domains(prefix string, n int) []string {
 
 // xmppCert is one certificate for every domain (and xmpp.DOMAIN) of a
 // server hosting ds.
-func (l *batchLab) xmppCert(t *testing.T, name string, ds []string, o testenv.LeafOptions) (cert, key string) {
+func (l *batchLab) xmppCert(t testing.TB, name string, ds []string, o testenv.LeafOptions) (cert, key string) {
 	t.Helper()
 	for _, d := range ds {
 		o.DNSNames = append(o.DNSNames, d, "xmpp."+d)
@@ -52,7 +52,7 @@ func (l *batchLab) xmppCert(t *testing.T, name string, ds []string, o testenv.Le
 
 // xmppDomains serves the SRV and A records of ds: clients and servers at
 // xmpp.DOMAIN on ip, ports of c2s and s2s; each becomes a target.
-func (l *batchLab) xmppDomains(t *testing.T, ds []string, ip, c2s, s2s string) {
+func (l *batchLab) xmppDomains(t testing.TB, ds []string, ip, c2s, s2s string) {
 	t.Helper()
 	_, cp, _ := net.SplitHostPort(c2s)
 	_, sp, _ := net.SplitHostPort(s2s)
@@ -67,7 +67,7 @@ func (l *batchLab) xmppDomains(t *testing.T, ds []string, ip, c2s, s2s string) {
 }
 
 // prosody starts Prosody on ip hosting ds and lists them.
-func (l *batchLab) prosody(t *testing.T, ip string, ds []string, o testenv.ProsodyOptions) *testenv.Server {
+func (l *batchLab) prosody(t testing.TB, ip string, ds []string, o testenv.ProsodyOptions) *testenv.Server {
 	t.Helper()
 	o.Cert, o.Key = l.xmppCert(t, "prosody-"+ip, ds, testenv.LeafOptions{})
 	o.IP, o.Domain, o.ExtraDomains = ip, ds[0], ds[1:]
@@ -77,7 +77,7 @@ func (l *batchLab) prosody(t *testing.T, ip string, ds []string, o testenv.Proso
 }
 
 // writeList writes the list's lines (and extra ones) to a file.
-func (l *batchLab) writeList(t *testing.T, extra ...string) string {
+func (l *batchLab) writeList(t testing.TB, extra ...string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "targets.txt")
 	text := "# the lab's targets\n" + strings.Join(append(append([]string(nil), l.lines...), extra...), "\n") + "\n"

@@ -221,18 +221,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, storeErr
 	}
 	order := make([]string, len(cfg.Targets))
-	rows := make([]report.BatchRow, 0, len(cfg.Targets))
+	var tally report.BatchTally
 	for i, t := range cfg.Targets {
 		order[i] = t.Key()
 		if e, ok := cfg.Store.Entry(t.Key()); ok {
-			rows = append(rows, report.BatchRow{BatchEntry: e})
+			tally.Add(&report.BatchRow{BatchEntry: e})
 		}
 	}
 	if err := cfg.Store.Compact(order); err != nil {
 		return res, err
 	}
 	rec := report.BatchRun{At: start.UTC(), Finished: cfg.Now().UTC(), What: "run", Shard: cfg.Shard, Scanned: res.Scanned,
-		Stats: report.NewBatchSummary(rows).Stats}
+		Stats: tally.Stats()}
 	return res, cfg.Store.AppendRun(rec)
 }
 
@@ -244,13 +244,15 @@ func (cfg *Config) fresh(t Target) (bool, error) {
 	if err != nil || cfg.MaxAge <= 0 || cfg.Now().Sub(fi.ModTime()) >= cfg.MaxAge {
 		return false, nil
 	}
-	e, ok := cfg.Store.Entry(t.Key())
-	if !ok || !e.WrittenAt.Equal(fi.ModTime().UTC()) || e.File != FileName(t.Kind, t.Name) {
+	m, ok := cfg.Store.Meta(t.Key())
+	outcome := m.Outcome
+	if !ok || !m.WrittenAt.Equal(fi.ModTime().UTC()) || m.File != FileName(t.Kind, t.Name) {
 		// Written, but the run ended before its index line: read it.
 		rep, rec, err := cfg.Store.ReadTarget(FileName(t.Kind, t.Name))
 		if err != nil {
 			return false, nil // unreadable: scan it again
 		}
+		var e report.BatchEntry
 		if rec != nil {
 			e = rec.BatchEntry
 		} else {
@@ -260,11 +262,12 @@ func (cfg *Config) fresh(t Target) (bool, error) {
 		if err := cfg.Store.Reindex(e, fi.ModTime()); err != nil {
 			return false, err
 		}
+		outcome = e.Outcome
 	}
 	switch {
-	case e.Outcome == report.BatchSkipped:
+	case outcome == report.BatchSkipped:
 		return false, nil
-	case e.Outcome == report.BatchCannotScan && cfg.RetryFailed:
+	case outcome == report.BatchCannotScan && cfg.RetryFailed:
 		return false, nil
 	}
 	return true, nil

@@ -14,9 +14,9 @@ import (
 // Merge joins the output directories of shards (srcs) into dst (`imscore
 // batch --merge`): every target's file and history, the newer scan of a
 // target winning when two directories hold it, and one index. It returns
-// the merged entries, in the order of srcs (each source's index order).
-// The sources are only read.
-func Merge(dst string, srcs []string, now func() time.Time) ([]report.BatchEntry, error) {
+// the keys of the merged targets, source by source (each sorted). The
+// sources are only read.
+func Merge(dst string, srcs []string, now func() time.Time) ([]string, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -37,13 +37,17 @@ func Merge(dst string, srcs []string, now func() time.Time) ([]report.BatchEntry
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range in.keys {
-			e := in.entries[k]
+		defer in.index.Close()
+		for _, k := range in.Keys() {
+			e, ok := in.Entry(k)
+			if !ok {
+				continue
+			}
 			if !seen[k] {
 				seen[k] = true
 				order = append(order, k)
 			}
-			if old, ok := out.Entry(k); ok && !e.StartedAt.After(old.StartedAt) {
+			if old, ok := out.Meta(k); ok && !e.StartedAt.After(old.StartedAt) {
 				continue
 			}
 			data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(e.File)))
@@ -62,32 +66,28 @@ func Merge(dst string, srcs []string, now func() time.Time) ([]report.BatchEntry
 	if err := out.Compact(order); err != nil {
 		return nil, err
 	}
-	var entries []report.BatchEntry
-	rows := make([]report.BatchRow, 0, len(order))
+	var tally report.BatchTally
 	for _, k := range order {
-		e, _ := out.Entry(k)
-		entries = append(entries, e)
-		rows = append(rows, report.BatchRow{BatchEntry: e})
+		if e, ok := out.Entry(k); ok {
+			tally.Add(&report.BatchRow{BatchEntry: e})
+		}
 	}
-	rec := report.BatchRun{At: start.UTC(), Finished: now().UTC(), What: "merge", Scanned: merged, Stats: report.NewBatchSummary(rows).Stats}
-	return entries, out.AppendRun(rec)
+	rec := report.BatchRun{At: start.UTC(), Finished: now().UTC(), What: "merge", Scanned: merged, Stats: tally.Stats()}
+	return order, out.AppendRun(rec)
 }
 
-// sourceStore is a shard's index, read without locking or writing.
-type sourceStore struct {
-	keys    []string
-	entries map[string]report.BatchEntry
-}
-
-func readStore(dir string) (*sourceStore, error) {
-	if fi, err := os.Stat(filepath.Join(dir, "index.jsonl")); err != nil || fi.IsDir() {
+// readStore reads a shard's index without locking or writing it.
+func readStore(dir string) (*Store, error) {
+	f, err := os.Open(filepath.Join(dir, "index.jsonl"))
+	if err != nil {
 		return nil, fmt.Errorf("--merge: %s holds no index.jsonl (not a batch output directory)", dir)
 	}
-	s := &Store{Dir: dir, entries: map[string]report.BatchEntry{}}
-	if err := s.readIndex(); err != nil {
+	s := &Store{Dir: dir, entries: map[string]*Meta{}, index: f, unlock: func() {}}
+	if err := s.readIndex(false); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("--merge: %v", err)
 	}
-	return &sourceStore{keys: s.Keys(), entries: s.entries}, nil
+	return s, nil
 }
 
 // copyTree copies the files under src (if any) into dst, keeping those dst

@@ -41,12 +41,12 @@ func TestMerge(t *testing.T) {
 	st.Close()
 
 	out := filepath.Join(root, "all")
-	entries, err := Merge(out, append(dirs, later), nil)
+	keys, err := Merge(out, append(dirs, later), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 20 {
-		t.Fatalf("%d merged entries, want 20", len(entries))
+	if len(keys) != 20 {
+		t.Fatalf("%d merged targets, want 20", len(keys))
 	}
 	lines2 := indexLines(t, out)
 	if len(lines2) != 20 {
@@ -58,9 +58,12 @@ func TestMerge(t *testing.T) {
 		}
 	}
 	e0, _ := readStore(out)
-	first := e0.entries[ts[0].Key()]
-	laterEntry, _ := readStore(later)
-	if !first.StartedAt.Equal(laterEntry.entries[ts[0].Key()].StartedAt) {
+	first, _ := e0.Meta(ts[0].Key())
+	laterStore, _ := readStore(later)
+	latest, _ := laterStore.Meta(ts[0].Key())
+	e0.index.Close()
+	laterStore.index.Close()
+	if first.StartedAt.IsZero() || !first.StartedAt.Equal(latest.StartedAt) {
 		t.Errorf("the newer scan of %s did not win", ts[0])
 	}
 	hist, _ := filepath.Glob(filepath.Join(out, "history", "xmpp", "m00.example", "*.json"))

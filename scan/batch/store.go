@@ -36,9 +36,14 @@ import (
 type Store struct {
 	Dir string
 
-	mu      sync.Mutex
-	entries map[string]report.BatchEntry
-	index   *os.File
+	mu sync.Mutex
+	// entries locate each target's latest line in index.jsonl and keep
+	// what deciding on it needs; the whole entry (statuses, claims) stays
+	// on disk, so memory does not grow with what each target's entry
+	// holds.
+	entries map[string]*Meta
+	index   *os.File // index.jsonl, read with ReadAt, appended to
+	size    int64    // of index.jsonl
 	unlock  func()
 	// Notes are what opening the store found worth saying (a torn last
 	// index line).
@@ -51,6 +56,20 @@ type Record struct {
 	Record string `json:"record"`
 	report.BatchEntry
 	Tool report.Tool `json:"tool"`
+}
+
+// Meta is what the store keeps in memory of a target's entry.
+type Meta struct {
+	Outcome   string
+	File      string
+	StartedAt time.Time
+	WrittenAt time.Time
+	off       int64 // the entry's line in index.jsonl
+	n         int
+}
+
+func metaOf(e report.BatchEntry, off int64, n int) *Meta {
+	return &Meta{Outcome: e.Outcome, File: e.File, StartedAt: e.StartedAt, WrittenAt: e.WrittenAt, off: off, n: n}
 }
 
 // RecordMarker marks a Record file.
@@ -66,13 +85,14 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{Dir: dir, entries: map[string]report.BatchEntry{}, unlock: unlock}
-	if err := s.readIndex(); err != nil {
+	s := &Store{Dir: dir, entries: map[string]*Meta{}, unlock: unlock}
+	s.index, err = os.OpenFile(filepath.Join(dir, "index.jsonl"), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
 		unlock()
 		return nil, err
 	}
-	s.index, err = os.OpenFile(filepath.Join(dir, "index.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := s.readIndex(true); err != nil {
+		s.index.Close()
 		unlock()
 		return nil, err
 	}
@@ -87,17 +107,11 @@ func (s *Store) Close() error {
 }
 
 // readIndex loads index.jsonl: the last line of a target wins; a line that
-// does not parse (a run killed while appending it) is left out.
-func (s *Store) readIndex() error {
-	f, err := os.Open(filepath.Join(s.Dir, "index.jsonl"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
+// does not parse (a run killed while appending it) is left out. With
+// repair a torn last line is ended, so that appends start a line.
+func (s *Store) readIndex(repair bool) error {
+	br := bufio.NewReaderSize(io.NewSectionReader(s.index, 0, 1<<62), 64<<10)
+	var off int64
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
@@ -105,10 +119,19 @@ func (s *Store) readIndex() error {
 			if perr != nil {
 				s.Notes = append(s.Notes, fmt.Sprintf("%s:%d: left out (%v); the target's file is read again", filepath.Join(s.Dir, "index.jsonl"), n, perr))
 			} else {
-				s.entries[e.Key()] = e
+				s.entries[e.Key()] = metaOf(e, off, len(line))
 			}
 		}
+		off += int64(len(line))
 		if errors.Is(err, io.EOF) {
+			s.size = off
+			if repair && len(line) > 0 && line[len(line)-1] != '\n' {
+				// A torn last line: later lines start on a line of their own.
+				if _, err := s.index.Write([]byte("\n")); err != nil {
+					return err
+				}
+				s.size++
+			}
 			return nil
 		}
 		if err != nil {
@@ -144,12 +167,50 @@ func FileName(kind, name string) string {
 	return kind + "/" + base + ".json"
 }
 
-// Entry is the index entry of key, if any.
+// Entry is the index entry of key, if any, read from index.jsonl.
 func (s *Store) Entry(key string) (report.BatchEntry, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.entries[key]
-	return e, ok
+	m, ok := s.entries[key]
+	if !ok {
+		return report.BatchEntry{}, false
+	}
+	e, err := s.read(m)
+	return e, err == nil
+}
+
+// Meta is what the store keeps in memory of key's entry, if any.
+func (s *Store) Meta(key string) (Meta, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.entries[key]
+	if !ok {
+		return Meta{}, false
+	}
+	return *m, true
+}
+
+func (s *Store) read(m *Meta) (report.BatchEntry, error) {
+	line := make([]byte, m.n)
+	if _, err := s.index.ReadAt(line, m.off); err != nil {
+		return report.BatchEntry{}, err
+	}
+	return report.ReadBatchEntry(line)
+}
+
+// appendLine appends e to index.jsonl and remembers where (s.mu held).
+func (s *Store) appendLine(e report.BatchEntry) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	if _, err := s.index.Write(line); err != nil {
+		return fmt.Errorf("index.jsonl: %v", err)
+	}
+	s.entries[e.Key()] = metaOf(e, s.size, len(line))
+	s.size += int64(len(line))
+	return nil
 }
 
 // Keys are the targets the index knows, sorted.
@@ -175,8 +236,8 @@ func (s *Store) Stat(kind, name string) (fs.FileInfo, error) {
 func (s *Store) Put(e report.BatchEntry, data []byte) (report.BatchEntry, error) {
 	e.File = FileName(e.Kind, e.Name)
 	path := filepath.Join(s.Dir, filepath.FromSlash(e.File))
-	if old, ok := s.Entry(e.Key()); ok && old.Outcome == report.BatchScanned && e.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
-		if err := s.keepHistory(old, path); err != nil {
+	if old, ok := s.Meta(e.Key()); ok && old.Outcome == report.BatchScanned && e.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
+		if err := s.keepHistory(e.Kind, e.Name, old.StartedAt, path); err != nil {
 			return e, err
 		}
 	}
@@ -188,17 +249,9 @@ func (s *Store) Put(e report.BatchEntry, data []byte) (report.BatchEntry, error)
 		return e, err
 	}
 	e.WrittenAt = fi.ModTime().UTC()
-	line, err := json.Marshal(e)
-	if err != nil {
-		return e, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries[e.Key()] = e
-	if _, err := s.index.Write(append(line, '\n')); err != nil {
-		return e, fmt.Errorf("index.jsonl: %v", err)
-	}
-	return e, nil
+	return e, s.appendLine(e)
 }
 
 // Reindex appends e, the entry of a target file written at mtime whose
@@ -206,15 +259,9 @@ func (s *Store) Put(e report.BatchEntry, data []byte) (report.BatchEntry, error)
 func (s *Store) Reindex(e report.BatchEntry, mtime time.Time) error {
 	e.File = FileName(e.Kind, e.Name)
 	e.WrittenAt = mtime.UTC()
-	line, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries[e.Key()] = e
-	_, err = s.index.Write(append(line, '\n'))
-	return err
+	return s.appendLine(e)
 }
 
 // HistoryDir is where the earlier reports of a target are kept.
@@ -222,12 +269,12 @@ func HistoryDir(kind, name string) string {
 	return "history/" + strings.TrimSuffix(FileName(kind, name), ".json")
 }
 
-func (s *Store) keepHistory(old report.BatchEntry, path string) error {
-	dir := filepath.Join(s.Dir, filepath.FromSlash(HistoryDir(old.Kind, old.Name)))
+func (s *Store) keepHistory(kind, name string, started time.Time, path string) error {
+	dir := filepath.Join(s.Dir, filepath.FromSlash(HistoryDir(kind, name)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	dst := filepath.Join(dir, old.StartedAt.UTC().Format("20060102T150405.000Z")+".json")
+	dst := filepath.Join(dir, started.UTC().Format("20060102T150405.000Z")+".json")
 	if err := os.Rename(path, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -236,28 +283,46 @@ func (s *Store) keepHistory(old report.BatchEntry, path string) error {
 
 // Compact rewrites index.jsonl with one line per target: first the keys
 // of order (the run's list), then every other target the directory holds,
-// sorted.
+// sorted. The lines are copied one at a time.
 func (s *Store) Compact(order []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b bytes.Buffer
-	done := map[string]bool{}
+	path := filepath.Join(s.Dir, "index.jsonl")
+	f, err := os.CreateTemp(s.Dir, ".index.jsonl.tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	w := bufio.NewWriterSize(f, 64<<10)
+	done := make(map[string]bool, len(s.entries))
+	fresh := make(map[string]*Meta, len(s.entries))
+	var off int64
 	write := func(k string) error {
-		e, ok := s.entries[k]
+		m, ok := s.entries[k]
 		if !ok || done[k] {
 			return nil
 		}
 		done[k] = true
-		line, err := json.Marshal(e)
-		if err != nil {
+		line := make([]byte, m.n)
+		if _, err := s.index.ReadAt(line, m.off); err != nil {
 			return err
 		}
-		b.Write(line)
-		b.WriteByte('\n')
+		if line[len(line)-1] != '\n' {
+			line = append(line, '\n')
+		}
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+		nm := *m
+		nm.off, nm.n = off, len(line)
+		fresh[k] = &nm
+		off += int64(len(line))
 		return nil
 	}
 	for _, k := range order {
 		if err := write(k); err != nil {
+			f.Close()
 			return err
 		}
 	}
@@ -270,20 +335,33 @@ func (s *Store) Compact(order []string) error {
 	slices.Sort(rest)
 	for _, k := range rest {
 		if err := write(k); err != nil {
+			f.Close()
 			return err
 		}
 	}
-	path := filepath.Join(s.Dir, "index.jsonl")
-	if err := WriteFileAtomic(path, b.Bytes()); err != nil {
+	err = w.Flush()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		return err
 	}
-	// Appends go to the new file from now on.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	// Reads and appends go to the new file from now on.
+	nf, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	s.index.Close()
-	s.index = f
+	s.index, s.entries, s.size = nf, fresh, off
 	return nil
 }
 
