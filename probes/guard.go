@@ -28,6 +28,9 @@ import (
 //     unless Scope.AllowPrivate (--allow-private) says the user scans their
 //     own network.
 //
+// A target named by a list (Scope.Listed, `imscore batch`) is not the
+// user's own: its internal addresses are refused too.
+//
 // Names are resolved by the Env's Resolver only (ResolveEndpoints), which
 // drops refused addresses with an evidence note; the Env's Dialer is
 // wrapped so that a dial to an address no decision allowed fails too (a
@@ -44,6 +47,12 @@ type Scope struct {
 	// addresses that the scanned servers point to (an admin scanning
 	// their own LAN).
 	AllowPrivate bool
+	// Listed says the targets were named by a list others wrote
+	// (`imscore batch`): they get no exemption. An internal address of a
+	// target itself is refused like one a server points to, so a hostile
+	// list cannot aim the scan at the network it runs in; only --connect
+	// destinations and AllowPrivate open internal addresses then.
+	Listed bool
 }
 
 // RefusedError is returned instead of a connection to an internal address
@@ -126,7 +135,11 @@ func (g *guard) init(ctx context.Context) {
 		addrs, _, _ := LookupAddrs(ctx, g.env.Resolver, host)
 		return addrs
 	}
-	for _, t := range g.env.Scope.Targets {
+	var targets []string
+	if !g.env.Scope.Listed {
+		targets = g.env.Scope.Targets
+	}
+	for _, t := range targets {
 		addrs := resolve(t)
 		public := len(addrs) > 0
 		for _, a := range addrs {

@@ -169,6 +169,22 @@ func TestGuard(t *testing.T) {
 		{"special-use target with a public address: no subtree", probes.Scope{Targets: []string{"public.test"}}, nil, []step{
 			{"hs.public.test", 443, "hs.public.test → 127.0.0.1: internal address, not contacted"},
 		}},
+		{"listed targets (a batch): not even their own addresses", probes.Scope{Targets: []string{"lan.example.org", "local.test", "10.1.1.1"}, Listed: true}, nil, []step{
+			{"lan.example.org", 5222, "lan.example.org → 10.1.1.1: internal address, not contacted"},
+			{"10.1.1.1", 5222, "10.1.1.1: internal address, not contacted"},
+			{"local.test", 5222, "local.test → 127.0.0.1: internal address, not contacted"},
+			{"xmpp.nodata.test", 5222, "xmpp.nodata.test → 127.0.0.1: internal address, not contacted"},
+			{"public.example.net", 443, "192.0.2.10:443"},
+		}},
+		{"listed targets: a --connect destination", probes.Scope{Targets: []string{"lan.example.org"}, Listed: true},
+			map[string]string{"public.example.net:5222": "dest.example.net:5222"}, []step{
+				{"public.example.net", 5222, "10.9.9.9:5222"},
+				{"lan.example.org", 5222, "lan.example.org → 10.1.1.1: internal address, not contacted"},
+			}},
+		{"listed targets, --allow-private", probes.Scope{Targets: []string{"lan.example.org"}, Listed: true, AllowPrivate: true}, nil, []step{
+			{"lan.example.org", 5222, "10.1.1.1:5222"},
+			{"xmpp.lan.example.org", 5222, "10.1.1.2:5222"},
+		}},
 		{"no target declared: public only", probes.Scope{}, nil, []step{
 			{"public.example.net", 443, "192.0.2.10:443"},
 			{"127.0.0.1", 443, "127.0.0.1: internal address, not contacted"},

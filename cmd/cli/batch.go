@@ -36,7 +36,6 @@ type batchOptions struct {
 	retryFailed   bool
 	shard         string
 	merge         bool
-	allowPrivate  bool
 	progressEvery time.Duration
 }
 
@@ -105,7 +104,7 @@ and one line on stderr say which); 2 usage error.`,
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "scan again the targets that could not be scanned last time, whatever --max-age")
 	f.StringVar(&o.shard, "shard", "", "scan only part i of n of the list, as i/n (deterministic by target)")
 	f.BoolVar(&o.merge, "merge", false, "join the output directories given as arguments (shards) into --out instead of scanning")
-	f.BoolVar(&o.allowPrivate, "allow-private", false, "let scans connect to internal addresses (loopback, private, link-local, CGNAT): for your own network")
+	f.BoolVar(&s.allowPrivate, "allow-private", false, "let scans connect to internal addresses (loopback, private, link-local, CGNAT), the targets' own and those they point to: for your own network")
 	f.DurationVar(&o.progressEvery, "progress-every", 30*time.Second, "when stderr is not a terminal, a progress line this often")
 	f.StringVar(&s.format, "format", "table", "summary format: "+strings.Join(batchFormats, "|"))
 	f.StringVarP(&s.out, "output", "o", "", "write the summary to FILE (--format html: the site's directory, required)")
@@ -192,7 +191,7 @@ func (o *batchOptions) readLists(args []string, stderr io.Writer) ([]batch.Targe
 			return nil, usageErr("%v", err)
 		}
 		for _, n := range l.Notes {
-			fmt.Fprintln(stderr, "imscore: "+oneLine(n))
+			fmt.Fprintln(stderr, "imscore: "+report.Line(n, 0))
 		}
 		for _, t := range l.Targets {
 			if seen[t.Key()] {
@@ -263,17 +262,17 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 	if err != nil {
 		return err
 	}
-	pool := batch.NewPool(o.perAddress, o.allowPrivate)
-	if err := pool.AllowConnect(ctx, base.Filled().Resolver, base.Connect); err != nil {
-		return usageErr("%v", err)
+	if base.Resolver == nil {
+		base.Resolver = probes.NewSystemResolver() // one for every scan
 	}
+	pool := batch.NewPool(o.perAddress)
 	store, err := batch.OpenStore(o.outDir)
 	if err != nil {
 		return usageErr("--out %s: %v", o.outDir, err)
 	}
 	defer store.Close()
 	for _, n := range store.Notes {
-		fmt.Fprintln(stderr, "imscore: "+oneLine(n))
+		fmt.Fprintln(stderr, "imscore: "+report.Line(n, 0))
 	}
 	v, c := buildInfo()
 	var prog *batchProgress
@@ -285,7 +284,9 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 		DomainGap: o.domainGap, Rate: o.rate, MaxAge: o.maxAge, RetryFailed: o.retryFailed,
 		Timeout: o.scan.timeout, ProbeConcurrency: o.scan.concurrency,
 		NewEnv: func() *probes.Env {
-			return &probes.Env{Resolver: base.Resolver, Roots: base.Roots, Connect: base.Connect, Family: base.Family, Routes: base.Routes}
+			// The guard's Scope (--allow-private) as for one scan;
+			// batch.Run marks it Listed.
+			return &probes.Env{Resolver: base.Resolver, Roots: base.Roots, Connect: base.Connect, Family: base.Family, Routes: base.Routes, Scope: base.Scope}
 		},
 		Tool: report.Tool{Name: "imscore", Version: v, Commit: c},
 	}

@@ -17,11 +17,15 @@
 //     --active only where the file says so; passwords stay in
 //     probes.Credentials, which never prints them.
 //   - Politeness (polite.go): one Pool shared by the Env of every scan. It
-//     wraps each scan's dialer, holds a per-IP-address semaphore for the
+//     wraps each scan's dialer and holds a per-IP-address semaphore for the
 //     life of each connection (at most --per-address connections to one
-//     address at a time, counted across all targets), and refuses internal
-//     addresses unless --allow-private: a hostile list cannot point the
-//     batch at the network it runs in.
+//     address at a time, counted across all targets). Where a scan may
+//     connect is the scan's guard's decision alone (probes.Scope): Run
+//     marks each scan's Scope Listed, so a list's target gets no exemption
+//     for its own internal addresses and a hostile list cannot point the
+//     batch at the network it runs in unless --allow-private. The guard
+//     sits in front of the Pool and decides on the address dialled before
+//     a slot is taken.
 //   - Scheduling (schedule.go): at most --concurrency scans at once, a
 //     minimum gap between two scans of one domain, and at most --rate scan
 //     starts per second.

@@ -27,8 +27,8 @@ type Config struct {
 	Access map[string]Access
 	// Concurrency bounds the scans at once (default 4).
 	Concurrency int
-	// Pool is the per-address politeness and the guard shared by every
-	// scan (default NewPool(2, false)).
+	// Pool is the per-address politeness shared by every
+	// scan (default NewPool(2)).
 	Pool *Pool
 	// DomainGap is the least time between the end of one scan of a domain
 	// and the start of the next (see Target.Domain).
@@ -46,8 +46,11 @@ type Config struct {
 	// runner's default).
 	ProbeConcurrency int
 	// NewEnv returns a fresh Env for one scan, built from the scan flags
-	// (--resolver, --ca-file, --connect, -4/-6); nil: the real defaults.
-	// Run puts its dialer behind Pool.
+	// (--resolver, --ca-file, --connect, -4/-6, --allow-private in its
+	// Scope); nil: the real defaults. Run marks its Scope Listed (the
+	// list's targets are not the user's own: the guard refuses their
+	// internal addresses too, unless --allow-private) and puts the Pool
+	// between the guard and its dialer.
 	NewEnv func() *probes.Env
 	// Tool names the program in reports and records.
 	Tool report.Tool
@@ -82,9 +85,8 @@ type Result struct {
 	// Unfinished targets have no result: the run was interrupted first.
 	Unfinished  int
 	Interrupted bool
-	// Peak is the most connections open to one address at once; Refused
-	// the connections to internal addresses that were not made.
-	Peak, Refused int
+	// Peak is the most connections open to one address at once.
+	Peak int
 }
 
 // Run scans cfg.Targets into cfg.Store. It returns when every target has a
@@ -100,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.Concurrency = 4
 	}
 	if cfg.Pool == nil {
-		cfg.Pool = NewPool(2, false)
+		cfg.Pool = NewPool(2)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -216,7 +218,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Unfinished = res.Total - res.Fresh - res.Scanned
 	res.Interrupted = ctx.Err() != nil
 	res.Peak = cfg.Pool.Peak()
-	_, res.Refused = cfg.Pool.Stats()
 	if storeErr != nil {
 		return res, storeErr
 	}
@@ -292,6 +293,10 @@ func (cfg *Config) one(ctx context.Context, t Target) (report.BatchEntry, bool, 
 		return cfg.record(t, report.BatchCannotScan, err.Error(), begin)
 	}
 	env := cfg.NewEnv()
+	// One rule for internal addresses, the scan's guard: Filled puts it
+	// in front of whatever Dialer is set, so it decides on each address
+	// dialled before the Pool waits for that address's slot.
+	env.Scope.Listed = true
 	dialer := cfg.Pool.Dialer(env.Dialer)
 	env.Dialer = dialer
 	env.Filled()

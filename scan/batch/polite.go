@@ -15,18 +15,20 @@ import (
 // Pool is the politeness shared by every scan of a batch: at most
 // PerAddress connections to one IP address at a time, counted across all
 // targets (several domains often share one server), each slot held for the
-// life of its connection. It also keeps the batch out of internal networks
-// (see refused).
+// life of its connection.
+//
+// It decides nothing about where a scan may connect: each scan's Env puts
+// the dialer the Pool wraps behind the scan's guard (probes.Scope, Listed
+// for a batch), so the guard refuses an internal address before the Pool
+// waits for a slot, and the slot is taken for the address actually
+// dialled.
 type Pool struct {
-	perAddress   int
-	allowPrivate bool
+	perAddress int
 
-	mu       sync.Mutex
-	slots    map[netip.Addr]*slot
-	allowed  map[netip.Addr]bool
-	peak     int // most connections open to one address at once
-	dials    int
-	nRefused int
+	mu    sync.Mutex
+	slots map[netip.Addr]*slot
+	peak  int // most connections open to one address at once
+	dials int
 }
 
 type slot struct {
@@ -35,42 +37,9 @@ type slot struct {
 	open int
 }
 
-// NewPool allows perAddress connections to one address at a time;
-// allowPrivate (--allow-private) lets scans connect to internal addresses.
-func NewPool(perAddress int, allowPrivate bool) *Pool {
-	return &Pool{perAddress: max(perAddress, 1), allowPrivate: allowPrivate,
-		slots: map[netip.Addr]*slot{}, allowed: map[netip.Addr]bool{}}
-}
-
-// Allow lets scans connect to addrs even when they are internal: the
-// destinations the user gave with --connect.
-func (p *Pool) Allow(addrs ...netip.Addr) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, a := range addrs {
-		p.allowed[a.Unmap().WithZone("")] = true
-	}
-}
-
-// AllowConnect allows every destination of a --connect map (host:port
-// values): IP literals as they are, names as resolver resolves them.
-func (p *Pool) AllowConnect(ctx context.Context, resolver probes.Resolver, connect map[string]string) error {
-	for _, to := range connect {
-		h, _, err := net.SplitHostPort(to)
-		if err != nil {
-			return fmt.Errorf("--connect destination %q: %v", to, err)
-		}
-		if a, err := netip.ParseAddr(h); err == nil {
-			p.Allow(a)
-			continue
-		}
-		addrs, _, err := probes.LookupAddrs(ctx, resolver, h)
-		if err != nil {
-			return fmt.Errorf("--connect destination %s: %v", h, err)
-		}
-		p.Allow(addrs...)
-	}
-	return nil
+// NewPool allows perAddress connections to one address at a time.
+func NewPool(perAddress int) *Pool {
+	return &Pool{perAddress: max(perAddress, 1), slots: map[netip.Addr]*slot{}}
 }
 
 // Peak is the most connections that were open to one address at once.
@@ -80,37 +49,11 @@ func (p *Pool) Peak() int {
 	return p.peak
 }
 
-// Stats are the connections made and refused.
-func (p *Pool) Stats() (dials, refused int) {
+// Dials are the connections the pool let through to the dialer.
+func (p *Pool) Dials() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.dials, p.nRefused
-}
-
-// RefusedError is a connection the batch did not make: to an internal
-// address (loopback, private, link-local, CGNAT…) that a list entry or a
-// scanned server pointed to, without --allow-private.
-type RefusedError struct{ Addr netip.Addr }
-
-func (e *RefusedError) Error() string {
-	return e.Addr.String() + ": internal address, not contacted (a batch scans public addresses only; --allow-private allows it)"
-}
-
-// refuses decides whether a may not be contacted (and counts it). A batch's list is
-// untrusted, so unlike a single scan not even the target's own addresses
-// may be internal; only --connect destinations and --allow-private open
-// the way.
-func (p *Pool) refuses(a netip.Addr) bool {
-	if p.allowPrivate || !probes.InternalAddr(a) {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.allowed[a] {
-		return false
-	}
-	p.nRefused++
-	return true
+	return p.dials
 }
 
 func (p *Pool) acquire(ctx context.Context, a netip.Addr) (*slot, error) {
@@ -175,16 +118,14 @@ type ScanDialer struct {
 
 // DialContext waits for a slot of the address (bounded by ctx), then
 // dials. addr must be an IP address and port: every probe resolves names
-// with the scan's resolver first.
+// with the scan's resolver first, and the scan's guard, in front of this
+// dialer, has already allowed the address.
 func (d *ScanDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("refusing to dial %q: not an IP address and port", addr)}
 	}
 	a := ap.Addr().Unmap().WithZone("")
-	if d.pool.refuses(a) {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: &RefusedError{Addr: a}}
-	}
 	s, err := d.pool.acquire(ctx, a)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("waiting for a connection slot of %s (--per-address): %w", a, err)}

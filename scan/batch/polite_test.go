@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imscore/imscore/fixtures/testenv"
+	"github.com/imscore/imscore/probes"
 )
 
 // The cap holds at the server, across the dialers of several scans; with
@@ -19,7 +19,7 @@ import (
 func TestPoolPerAddressCap(t *testing.T) {
 	load := func(perAddress int) (peak, total int, failed int32) {
 		srv := testenv.StartCountingProxy(t, "127.0.0.1", "")
-		pool := NewPool(perAddress, true)
+		pool := NewPool(perAddress)
 		var wg sync.WaitGroup
 		var fails atomic.Int32
 		for scan := 0; scan < 6; scan++ {
@@ -74,51 +74,68 @@ func (r *recordingDialer) DialContext(_ context.Context, _, addr string) (net.Co
 	return a, nil
 }
 
-// Internal addresses are refused before the dialer is asked, unless
-// --allow-private or --connect allows them.
-func TestPoolRefusesInternal(t *testing.T) {
+// The pool sits behind each scan's guard (probes.Env puts the guard in
+// front of whatever Dialer is set): an internal address is refused by the
+// guard, with its wording, before the pool takes a slot or the dialer is
+// asked — also a listed target's own address — unless --allow-private or
+// --connect allows it; what the guard allows takes the slot of the address
+// actually dialled.
+func TestPoolBehindTheGuard(t *testing.T) {
 	rec := &recordingDialer{}
-	pool := NewPool(2, false)
-	pool.Allow(netip.MustParseAddr("10.9.9.9"))
-	d := pool.Dialer(rec)
+	pool := NewPool(2)
+	env := func(scope probes.Scope, connect map[string]string) *probes.Env {
+		scope.Listed = true // as Run does
+		return (&probes.Env{Dialer: pool.Dialer(rec), Scope: scope, Connect: connect, Routes: probes.AllRoutes{}, IOTimeout: time.Second}).Filled()
+	}
 	ctx := context.Background()
+	e := env(probes.Scope{Targets: []string{"127.0.0.1"}}, map[string]string{"x.example:5222": "10.9.9.9:5222"})
 	for _, addr := range []string{"127.0.0.1:5222", "10.0.0.1:5269", "169.254.169.254:80", "[::1]:443", "[::ffff:10.0.0.1]:443", "100.64.0.1:443", "[fd00::1]:443", "[fe80::1%eth0]:443"} {
-		_, err := d.DialContext(ctx, "tcp", addr)
-		var re *RefusedError
+		_, _, err := e.Dial(ctx, addr)
+		var re *probes.RefusedError
 		if !errors.As(err, &re) || !strings.Contains(err.Error(), "internal address, not contacted") {
-			t.Errorf("%s: %v, want a refusal", addr, err)
+			t.Errorf("%s: %v, want the guard's refusal", addr, err)
 		}
 	}
-	if _, err := d.DialContext(ctx, "tcp", "example.org:443"); err == nil || !strings.Contains(err.Error(), "not an IP address and port") {
+	if _, _, err := e.Dial(ctx, "example.org:443"); err == nil || !strings.Contains(err.Error(), "not an IP address and port") {
 		t.Errorf("a name: %v", err)
 	}
-	for _, addr := range []string{"192.0.2.7:5222", "10.9.9.9:443", "[2001:db8::7]:5222"} {
-		c, err := d.DialContext(ctx, "tcp", addr)
+	if n := pool.Dials(); n != 0 || len(rec.addrs) != 0 {
+		t.Fatalf("refused dials reached the pool (%d) or the dialer (%v)", n, rec.addrs)
+	}
+	// --connect: the destination the user chose.
+	if eps, _, _, err := e.ResolveEndpoints(ctx, "x.example", 5222); err != nil || len(eps) != 1 {
+		t.Fatalf("--connect: %v %v", eps, err)
+	}
+	for _, addr := range []string{"192.0.2.7:5222", "10.9.9.9:5222", "[2001:db8::7]:5222"} {
+		c, _, err := e.Dial(ctx, addr)
 		if err != nil {
 			t.Errorf("%s: %v", addr, err)
 			continue
 		}
 		c.Close()
 	}
-	if got := strings.Join(rec.addrs, " "); got != "192.0.2.7:5222 10.9.9.9:443 [2001:db8::7]:5222" {
+	if got := strings.Join(rec.addrs, " "); got != "192.0.2.7:5222 10.9.9.9:5222 [2001:db8::7]:5222" {
 		t.Errorf("the dialer was asked for %s", got)
 	}
-	if _, refused := pool.Stats(); refused != 8 {
-		t.Errorf("%d refusals counted, want 8", refused)
+	if n := pool.Dials(); n != 3 {
+		t.Errorf("the pool counted %d dials, want 3", n)
 	}
-	open := NewPool(1, true).Dialer(rec)
-	c, err := open.DialContext(ctx, "tcp", "127.0.0.1:5222")
+	open := env(probes.Scope{AllowPrivate: true}, nil)
+	c, _, err := open.Dial(ctx, "127.0.0.1:5222")
 	if err != nil {
 		t.Fatalf("--allow-private: %v", err)
 	}
 	c.Close()
+	if n := pool.Dials(); n != 4 {
+		t.Errorf("--allow-private: the pool counted %d dials, want 4", n)
+	}
 }
 
 // A connection a scan leaves open is closed with the scan's dialer, and a
 // wait for a slot ends with its context.
 func TestPoolSlotsEndWithTheScan(t *testing.T) {
 	srv := testenv.StartCountingProxy(t, "127.0.0.1", "")
-	pool := NewPool(1, true)
+	pool := NewPool(1)
 	first := pool.Dialer(nil)
 	if _, err := first.DialContext(context.Background(), "tcp", srv.Addr); err != nil {
 		t.Fatal(err)
