@@ -297,7 +297,9 @@ func (cfg *Config) one(ctx context.Context, t Target) (report.BatchEntry, bool, 
 	// in front of whatever Dialer is set, so it decides on each address
 	// dialled before the Pool waits for that address's slot.
 	env.Scope.Listed = true
-	dialer := cfg.Pool.Dialer(env.Dialer)
+	sctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	dialer := cfg.Pool.Dialer(sctx, env.Dialer)
 	env.Dialer = dialer
 	env.Filled()
 	if tr, ok := env.HTTP.Transport.(*http.Transport); ok {

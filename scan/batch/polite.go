@@ -56,27 +56,52 @@ func (p *Pool) Dials() int {
 	return p.dials
 }
 
-func (p *Pool) acquire(ctx context.Context, a netip.Addr) (*slot, error) {
+// acquire waits for a slot of a. The wait ends with scan; ctx's
+// cancellation ends it too, but not ctx's deadline when scan is set: that
+// is the dial's own time (see ScanDialer.DialContext). waited says the
+// slot was not free at once.
+func (p *Pool) acquire(ctx, scan context.Context, a netip.Addr) (s *slot, waited bool, err error) {
 	p.mu.Lock()
-	s := p.slots[a]
+	s = p.slots[a]
 	if s == nil {
 		s = &slot{ch: make(chan struct{}, p.perAddress)}
 		p.slots[a] = s
 	}
 	s.refs++
 	p.mu.Unlock()
+	var scanDone <-chan struct{}
+	if scan != nil {
+		scanDone = scan.Done()
+	}
+	ctxDone := ctx.Done()
 	select {
 	case s.ch <- struct{}{}:
-		p.mu.Lock()
-		s.open++
-		p.peak = max(p.peak, s.open)
-		p.dials++
-		p.mu.Unlock()
-		return s, nil
-	case <-ctx.Done():
-		p.drop(a, s)
-		return nil, ctx.Err()
+	default:
+		waited = true
+	wait:
+		for {
+			select {
+			case s.ch <- struct{}{}:
+				break wait
+			case <-scanDone:
+				p.drop(a, s)
+				return nil, true, scan.Err()
+			case <-ctxDone:
+				if scan != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					ctxDone = nil // the dial's time: it starts with the slot
+					continue
+				}
+				p.drop(a, s)
+				return nil, true, ctx.Err()
+			}
+		}
 	}
+	p.mu.Lock()
+	s.open++
+	p.peak = max(p.peak, s.open)
+	p.dials++
+	p.mu.Unlock()
+	return s, waited, nil
 }
 
 func (p *Pool) release(a netip.Addr, s *slot) {
@@ -96,19 +121,20 @@ func (p *Pool) drop(a netip.Addr, s *slot) {
 	}
 }
 
-// Dialer wraps one scan's dialer. Close it when the scan ends: every
-// connection the scan left open is closed then, so no slot outlives its
-// scan.
-func (p *Pool) Dialer(inner probes.Dialer) *ScanDialer {
+// Dialer wraps the dialer of one scan, whose context is scan (nil: each
+// dial's context only). Close it when the scan ends: every connection the
+// scan left open is closed then, so no slot outlives its scan.
+func (p *Pool) Dialer(scan context.Context, inner probes.Dialer) *ScanDialer {
 	if inner == nil {
 		inner = &net.Dialer{Timeout: 5 * time.Second}
 	}
-	return &ScanDialer{pool: p, inner: inner, conns: map[*politeConn]struct{}{}}
+	return &ScanDialer{pool: p, scan: scan, inner: inner, conns: map[*politeConn]struct{}{}}
 }
 
 // ScanDialer is a probes.Dialer for one scan of a batch.
 type ScanDialer struct {
 	pool  *Pool
+	scan  context.Context
 	inner probes.Dialer
 
 	mu     sync.Mutex
@@ -116,21 +142,35 @@ type ScanDialer struct {
 	closed bool
 }
 
-// DialContext waits for a slot of the address (bounded by ctx), then
-// dials. addr must be an IP address and port: every probe resolves names
-// with the scan's resolver first, and the scan's guard, in front of this
-// dialer, has already allowed the address.
+// DialContext waits for a slot of the address, then dials. addr must be
+// an IP address and port: every probe resolves names with the scan's
+// resolver first, and the scan's guard, in front of this dialer, has
+// already allowed the address.
+//
+// Waiting for a slot is politeness, not the server's slowness: the wait is
+// bounded by the scan (and ctx's cancellation), and a dial that had to
+// wait gets, from the moment it has its slot, the time ctx's deadline gave
+// it — so that a server the cap makes imscore queue for is not judged to
+// time out where a scan of it alone would not.
 func (d *ScanDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("refusing to dial %q: not an IP address and port", addr)}
 	}
 	a := ap.Addr().Unmap().WithZone("")
-	s, err := d.pool.acquire(ctx, a)
+	dl, hasDeadline := ctx.Deadline()
+	budget := time.Until(dl)
+	s, waited, err := d.pool.acquire(ctx, d.scan, a)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("waiting for a connection slot of %s (--per-address): %w", a, err)}
 	}
-	c, err := d.inner.DialContext(ctx, network, addr)
+	dctx := ctx
+	if waited && hasDeadline && d.scan != nil {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(d.scan, budget)
+		defer cancel()
+	}
+	c, err := d.inner.DialContext(dctx, network, addr)
 	if err != nil {
 		d.pool.release(a, s)
 		return nil, err

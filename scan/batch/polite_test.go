@@ -23,7 +23,7 @@ func TestPoolPerAddressCap(t *testing.T) {
 		var wg sync.WaitGroup
 		var fails atomic.Int32
 		for scan := 0; scan < 6; scan++ {
-			d := pool.Dialer(nil)
+			d := pool.Dialer(nil, nil)
 			for i := 0; i < 5; i++ {
 				wg.Add(1)
 				go func() {
@@ -85,7 +85,7 @@ func TestPoolBehindTheGuard(t *testing.T) {
 	pool := NewPool(2)
 	env := func(scope probes.Scope, connect map[string]string) *probes.Env {
 		scope.Listed = true // as Run does
-		return (&probes.Env{Dialer: pool.Dialer(rec), Scope: scope, Connect: connect, Routes: probes.AllRoutes{}, IOTimeout: time.Second}).Filled()
+		return (&probes.Env{Dialer: pool.Dialer(nil, rec), Scope: scope, Connect: connect, Routes: probes.AllRoutes{}, IOTimeout: time.Second}).Filled()
 	}
 	ctx := context.Background()
 	e := env(probes.Scope{Targets: []string{"127.0.0.1"}}, map[string]string{"x.example:5222": "10.9.9.9:5222"})
@@ -136,11 +136,11 @@ func TestPoolBehindTheGuard(t *testing.T) {
 func TestPoolSlotsEndWithTheScan(t *testing.T) {
 	srv := testenv.StartCountingProxy(t, "127.0.0.1", "")
 	pool := NewPool(1)
-	first := pool.Dialer(nil)
+	first := pool.Dialer(nil, nil)
 	if _, err := first.DialContext(context.Background(), "tcp", srv.Addr); err != nil {
 		t.Fatal(err)
 	}
-	second := pool.Dialer(nil)
+	second := pool.Dialer(nil, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	_, err := second.DialContext(ctx, "tcp", srv.Addr)
 	cancel()
@@ -162,5 +162,50 @@ func TestPoolSlotsEndWithTheScan(t *testing.T) {
 	second.Close()
 	if len(pool.slots) != 0 {
 		t.Errorf("%d slots left", len(pool.slots))
+	}
+}
+
+// Waiting for a slot is not the server's time: a dial whose own deadline
+// passes while it waits still gets its connection, with that much time
+// from when the slot is free; the wait ends with the scan.
+func TestPoolWaitIsNotTheDialsTime(t *testing.T) {
+	srv := testenv.StartCountingProxy(t, "127.0.0.1", "")
+	pool := NewPool(1)
+	scanCtx, endScan := context.WithTimeout(context.Background(), 10*time.Second)
+	defer endScan()
+	holder := pool.Dialer(scanCtx, nil)
+	c, err := holder.DialContext(context.Background(), "tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(300 * time.Millisecond); c.Close() }()
+	waiter := pool.Dialer(scanCtx, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond) // the dial's IOTimeout
+	defer cancel()
+	start := time.Now()
+	c2, err := waiter.DialContext(ctx, "tcp", srv.Addr)
+	if err != nil {
+		t.Fatalf("a dial that waited past its deadline for a slot: %v", err)
+	}
+	c2.Close()
+	if w := time.Since(start); w < 250*time.Millisecond {
+		t.Errorf("connected after %s: the cap did not hold", w)
+	}
+	// The wait ends with the scan, or with ctx's cancellation.
+	holder2 := pool.Dialer(scanCtx, nil)
+	c3, err := holder2.DialContext(context.Background(), "tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	short, endShort := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer endShort()
+	if _, err := pool.Dialer(short, nil).DialContext(context.Background(), "tcp", srv.Addr); err == nil || !strings.Contains(err.Error(), "--per-address") {
+		t.Errorf("a wait past the scan's end: %v", err)
+	}
+	gone, stop := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, stop)
+	if _, err := waiter.DialContext(gone, "tcp", srv.Addr); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled wait: %v", err)
 	}
 }
