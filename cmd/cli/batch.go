@@ -277,7 +277,10 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 	v, c := buildInfo()
 	var prog *batchProgress
 	if !o.scan.quiet {
-		prog = newBatchProgress(stderr, progressIsTerminal(stderr), o.progressEvery)
+		// A CI job's log gets plain lines, also when its runner gives
+		// it a pseudo-terminal.
+		term := progressIsTerminal(stderr) && !inCI()
+		prog = newBatchProgress(stderr, term, o.progressEvery)
 	}
 	cfg := batch.Config{
 		Targets: targets, Store: store, Access: access, Concurrency: o.concurrency, Pool: pool,

@@ -156,7 +156,12 @@ func (p *batchProgress) line(withRunning bool) string {
 	} else if todo <= p.done {
 		eta = "0s"
 	}
-	s := fmt.Sprintf("imscore: batch %d/%d done · %d running · %d failed · ETA %s", p.fresh+p.done, p.total, len(p.running), p.failed, eta)
+	// On a terminal (withRunning) a bar too.
+	pre := "imscore: batch "
+	if withRunning {
+		pre += bar(p.fresh+p.done, p.total, 20) + " "
+	}
+	s := fmt.Sprintf("%s%d/%d done · %d running · %d failed · ETA %s", pre, p.fresh+p.done, p.total, len(p.running), p.failed, eta)
 	if !withRunning || len(p.running) == 0 {
 		return s
 	}
@@ -178,4 +183,20 @@ func (p *batchProgress) line(withRunning bool) string {
 		run = string([]rune(run)[:room-1]) + "…"
 	}
 	return s + run
+}
+
+// bar is a progress bar of width cells: "[########            ]".
+func bar(done, total, width int) string {
+	n := width
+	if total > 0 {
+		n = min(width, done*width/total)
+	}
+	return "[" + strings.Repeat("#", n) + strings.Repeat(" ", width-n) + "]"
+}
+
+// inCI reports whether $CI says the process runs in a CI job (GitHub,
+// GitLab and most others set CI=true).
+func inCI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v != "" && v != "false" && v != "0"
 }

@@ -200,6 +200,7 @@ func TestBatchProgress(t *testing.T) {
 	p := newBatchProgress(&b, false, time.Hour)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return now }
+	p.width = 119
 	p.start()
 	p.Planned(10, 4)
 	x := batch.Target{Kind: "xmpp", Name: "a.test"}
@@ -207,7 +208,7 @@ func TestBatchProgress(t *testing.T) {
 	p.Started(batch.Target{Kind: "matrix", Name: "b.test"})
 	now = now.Add(10 * time.Second)
 	p.Finished(x, report.BatchEntry{Outcome: report.BatchCannotScan})
-	if got := p.line(true); got != "imscore: batch 5/10 done · 1 running · 1 failed · ETA 50s  matrix:b.test" {
+	if got := p.line(true); got != "imscore: batch [##########          ] 5/10 done · 1 running · 1 failed · ETA 50s  matrix:b.test" {
 		t.Errorf("line %q", got)
 	}
 	p.end(batch.Result{Total: 10, Fresh: 4, Scanned: 1, Unfinished: 5, Peak: 2})
@@ -223,7 +224,7 @@ func TestBatchProgress(t *testing.T) {
 	term.Planned(3, 0)
 	term.Started(x)
 	term.end(batch.Result{})
-	if s := b.String(); !strings.HasPrefix(s, "\r\x1b[Kimscore: batch 0/3 done · 1 running") || !strings.HasSuffix(s, "\r\x1b[K") {
+	if s := b.String(); !strings.HasPrefix(s, "\r\x1b[Kimscore: batch [                    ] 0/3 done · 1 running") || !strings.HasSuffix(s, "\r\x1b[K") {
 		t.Errorf("terminal: %q", s)
 	}
 }
