@@ -357,7 +357,21 @@ func batchSummary(o *batchOptions, targets []batch.Target, store *batch.Store, r
 		return &exitError{code: ExitCannotScan, msg: msg}
 	}
 	if bad := sum.CannotScan(); len(bad) > 0 {
-		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("%s could not be scanned: %s", count(len(bad), "target", "targets"), listRows(bad, func(r report.BatchRow) string { return r.Reason }))}
+		kept := ""
+		if res != nil && res.Fresh > 0 {
+			// A record younger than --max-age is kept too: say how to
+			// try those again (after fixing a flag, say).
+			n := 0
+			for _, r := range bad {
+				if !r.StartedAt.IsZero() && r.StartedAt.Before(res.Start) {
+					n++
+				}
+			}
+			if n > 0 {
+				kept = fmt.Sprintf(" (%d kept from an earlier run; --retry-failed scans them again)", n)
+			}
+		}
+		return &exitError{code: ExitCannotScan, msg: fmt.Sprintf("%s could not be scanned%s: %s", count(len(bad), "target", "targets"), kept, listRows(bad, func(r report.BatchRow) string { return r.Reason }))}
 	}
 	var below []report.BatchRow
 	for _, r := range rows {

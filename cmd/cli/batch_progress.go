@@ -43,6 +43,8 @@ func newBatchProgress(w io.Writer, term bool, every time.Duration) *batchProgres
 	width := 80
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 20 {
 		width = n
+	} else if n := ttyColumns(w); n >= 20 {
+		width = n
 	}
 	return &batchProgress{w: w, term: term, every: every, width: width - 1, now: time.Now,
 		running: map[string]time.Time{}, stop: make(chan struct{})}
@@ -78,7 +80,7 @@ func (p *batchProgress) Planned(total, fresh int) {
 	defer p.mu.Unlock()
 	p.total, p.fresh = total, fresh
 	if !p.term {
-		fmt.Fprintf(p.w, "imscore: batch of %d targets: %d kept from an earlier run (--max-age), %d to scan\n", total, fresh, total-fresh)
+		fmt.Fprintf(p.w, "imscore: batch of %s: %d kept from an earlier run (--max-age), %d to scan\n", count(total, "target", "targets"), fresh, total-fresh)
 	}
 }
 
@@ -116,10 +118,10 @@ func (p *batchProgress) end(res batch.Result) {
 	if !p.term {
 		rate := ""
 		if s := el.Seconds(); s > 0 && res.Scanned > 0 {
-			rate = fmt.Sprintf(" (%.1f targets/s)", float64(res.Scanned)/s)
+			rate = fmt.Sprintf(", %.1f targets/s", float64(res.Scanned)/s)
 		}
-		fmt.Fprintf(p.w, "imscore: batch ended after %s: %d scanned%s, %d could not be scanned, %d kept, %d unfinished; at most %d connections to one address at once\n",
-			el.Round(time.Second), res.Scanned, rate, p.failed, res.Fresh, res.Unfinished, res.Peak)
+		fmt.Fprintf(p.w, "imscore: batch ended after %s: %d done (%d could not be scanned%s), %d kept, %d unfinished; at most %d connections to one address at once\n",
+			el.Round(time.Second), res.Scanned, p.failed, rate, res.Fresh, res.Unfinished, res.Peak)
 	}
 	p.mu.Unlock()
 	p.wg.Wait()

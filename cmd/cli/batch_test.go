@@ -214,7 +214,7 @@ func TestBatchProgress(t *testing.T) {
 	p.end(batch.Result{Total: 10, Fresh: 4, Scanned: 1, Unfinished: 5, Peak: 2})
 	log := b.String()
 	if !strings.HasPrefix(log, "imscore: batch of 10 targets: 4 kept from an earlier run (--max-age), 6 to scan\n") ||
-		!strings.Contains(log, "imscore: batch ended after 10s: 1 scanned (0.1 targets/s), 1 could not be scanned, 4 kept, 5 unfinished; at most 2 connections to one address at once\n") ||
+		!strings.Contains(log, "imscore: batch ended after 10s: 1 done (1 could not be scanned, 0.1 targets/s), 4 kept, 5 unfinished; at most 2 connections to one address at once\n") ||
 		strings.Contains(log, "\r") {
 		t.Errorf("log:\n%s", log)
 	}

@@ -87,6 +87,9 @@ type Result struct {
 	Interrupted bool
 	// Peak is the most connections open to one address at once.
 	Peak int
+	// Start is when the run began: an entry that started before was
+	// kept from an earlier run.
+	Start time.Time
 }
 
 // Run scans cfg.Targets into cfg.Store. It returns when every target has a
@@ -114,7 +117,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.NewEnv = func() *probes.Env { return &probes.Env{} }
 	}
 	start := cfg.Now()
-	res := Result{Total: len(cfg.Targets)}
+	res := Result{Total: len(cfg.Targets), Start: start}
 	sched := newSchedule(cfg.DomainGap, cfg.Rate)
 	var skips []int
 	for i, t := range cfg.Targets {
