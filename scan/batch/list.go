@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/imscore/imscore/report"
 )
 
 // Bounds of a list: lists are untrusted input.
@@ -35,11 +37,13 @@ type ListError struct {
 	Msg  string
 }
 
+// Error is one visible-safe line, whatever the list held (a JSON
+// decoder's message can quote the file's bytes).
 func (e *ListError) Error() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+		return report.Line(fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg), 0)
 	}
-	return e.File + ": " + e.Msg
+	return report.Line(e.File+": "+e.Msg, 0)
 }
 
 // lister collects targets, dropping repeats.
