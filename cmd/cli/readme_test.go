@@ -239,3 +239,34 @@ func TestReadmeGitLabJobRuns(t *testing.T) {
 		t.Fatalf("manual run with ACCEPT=1: exit %d\n%s", code, out)
 	}
 }
+
+// TestReadmeBatchCommands checks every imscore command line of the
+// README's batch section against the real command tree and its flags.
+func TestReadmeBatchCommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "## Many servers at once: `imscore batch`")
+	if i < 0 {
+		t.Fatal("README has no batch section")
+	}
+	s = s[i+3:]
+	if j := strings.Index(s, "\n## "); j >= 0 {
+		s = s[:j]
+	}
+	n := 0
+	for _, block := range strings.Split(s, "```sh\n")[1:] {
+		block, _, _ = strings.Cut(block, "\n```")
+		for _, l := range strings.Split(block, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "imscore ") {
+				n++
+				checkCommandLine(t, l)
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d imscore command lines in the README's batch section", n)
+	}
+}
