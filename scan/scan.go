@@ -5,8 +5,8 @@
 // reach the service at all.
 //
 // `imscore scan` and `imscore compare --server` share it; `imscore batch`
-// will add scanning many targets here. Flags, the Env built from them,
-// writing the report and exit codes stay in cmd/.
+// runs it once per target (package scan/batch). Flags, the Env built from
+// them, writing the report and exit codes stay in cmd/.
 package scan
 
 import (
