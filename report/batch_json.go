@@ -16,6 +16,7 @@ import (
 // index.jsonl and the reports), with "policy", why it fails the run's
 // policy. Text from lists and servers is kept as it is
 // (JSON escapes control characters); the rows are written one at a time.
+// The schema is schema/batch.v1.json (BatchSchema).
 func WriteBatchJSON(w io.Writer, s *BatchSummary) error {
 	stats, err := json.MarshalIndent(s.Stats, "  ", "  ")
 	if err != nil {
