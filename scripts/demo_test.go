@@ -52,8 +52,22 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, log)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(site, "index.html")); err != nil {
-		t.Errorf("no site: %v", err)
+	// The batch: every demo server scanned once, then kept by the second
+	// run (--max-age), the observatory written.
+	for _, want := range []string{"0 to scan", "0 could not be scanned", "│ weak.demo.test ", "Observatory of the batch: " + site + "/observatory/index.html"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, log)
+		}
+	}
+	// The client tester, when go-sendxmpp is there (install-test-deps
+	// installs it).
+	if _, err := exec.LookPath("go-sendxmpp"); err == nil && !strings.Contains(log, "client go-sendxmpp ") {
+		t.Errorf("demo output lacks the go-sendxmpp client's grade:\n%s", log)
+	}
+	for _, f := range []string{"index.html", "observatory/index.html"} {
+		if _, err := os.Stat(filepath.Join(site, f)); err != nil {
+			t.Errorf("no site: %v", err)
+		}
 	}
 	reports, _ := filepath.Glob(filepath.Join(out, "reports", "*.json"))
 	if len(reports) < 5 {
