@@ -262,6 +262,9 @@ func (cfg *Config) fresh(t Target) (bool, error) {
 		} else {
 			e = entryOf(t, rep)
 		}
+		if e.Key() != t.Key() {
+			return false, nil // another target's file: scan it again
+		}
 		e.Source = t.Source
 		if err := cfg.Store.Reindex(e, fi.ModTime()); err != nil {
 			return false, err

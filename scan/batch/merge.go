@@ -50,7 +50,8 @@ func Merge(dst string, srcs []string, now func() time.Time) ([]string, error) {
 			if old, ok := out.Meta(k); ok && !e.StartedAt.After(old.StartedAt) {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(e.File)))
+			// Only the target's own file, whatever the index line says.
+			data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(FileName(e.Kind, e.Name))))
 			if err != nil {
 				return nil, fmt.Errorf("--merge: %s: %v", src, err)
 			}

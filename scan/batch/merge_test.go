@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imscore/imscore/report"
 )
 
 // Shards scanned apart and merged hold every target once; where two
@@ -79,5 +81,73 @@ func TestMerge(t *testing.T) {
 	}
 	if _, err := Merge(filepath.Join(root, "x"), []string{filepath.Join(root, "nope")}, nil); err == nil || !strings.Contains(err.Error(), "not a batch output directory") {
 		t.Errorf("a missing source: %v", err)
+	}
+}
+
+// A hostile shard index cannot make --merge (or a resumed run) read or
+// write outside the directories: a kind or name no list could hold is left
+// out with a note, and the file an entry names is never read.
+func TestMergeHostileIndex(t *testing.T) {
+	root := t.TempDir()
+	evil := filepath.Join(root, "evil")
+	secret := filepath.Join(root, "secret.txt")
+	if err := os.WriteFile(secret, []byte("SECRET-CONTENT"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(evil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(evil, secret)
+	lines := []string{
+		`{"schema_version":1,"kind":"../../pwned","name":"x.invalid","file":"` + rel + `","outcome":"cannot-scan","started_at":"2026-01-01T00:00:00Z"}`,
+		`{"schema_version":1,"kind":"xmpp","name":"../../x","file":"` + rel + `","outcome":"cannot-scan","started_at":"2026-01-01T00:00:00Z"}`,
+		`{"schema_version":1,"kind":"xmpp","name":"X.Example","file":"` + rel + `","outcome":"cannot-scan","started_at":"2026-01-01T00:00:00Z"}`,
+		// A well-formed target whose line names another file: only
+		// xmpp/ok.example.json is ever read, and it is missing.
+		`{"schema_version":1,"kind":"xmpp","name":"ok.example","file":"` + rel + `","outcome":"cannot-scan","started_at":"2026-01-01T00:00:00Z"}`,
+	}
+	if err := os.WriteFile(filepath.Join(evil, "index.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "all", "sub")
+	_, err := Merge(out, []string{evil}, nil)
+	if err == nil || !strings.Contains(err.Error(), "ok.example.json") {
+		t.Errorf("merge of an entry whose file is missing: %v", err)
+	}
+	// Nothing outside out, and nothing anywhere holds the secret.
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == secret {
+			return nil
+		}
+		if !strings.HasPrefix(p, out+string(filepath.Separator)) && !strings.HasPrefix(p, evil+string(filepath.Separator)) {
+			t.Errorf("written outside --out: %s", p)
+		}
+		if data, _ := os.ReadFile(p); strings.Contains(string(data), "SECRET-CONTENT") {
+			t.Errorf("%s holds the secret", p)
+		}
+		return nil
+	})
+	// Reading the index (as a resumed run does) leaves the bad lines out.
+	st, err := OpenStore(evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if keys := st.Keys(); len(keys) != 1 || keys[0] != "xmpp:ok.example" {
+		t.Errorf("keys %v", keys)
+	}
+	if len(st.Notes) != 3 {
+		t.Errorf("notes %q", st.Notes)
+	}
+	if e, ok := st.Entry("xmpp:ok.example"); !ok || e.File != "xmpp/ok.example.json" {
+		t.Errorf("entry %+v", e)
+	}
+	if _, err := TargetReports(evil, report.BatchEntry{Kind: "../../pwned", Name: "x.invalid", File: rel}); err == nil {
+		t.Error("TargetReports read a hostile entry")
+	}
+	for _, k := range []string{"../../pwned", "", "A/B"} {
+		if f := FileName(k, "x"); strings.Contains(f, "..") || strings.Count(f, "/") != 1 {
+			t.Errorf("FileName(%q) = %s", k, f)
+		}
 	}
 }
