@@ -265,12 +265,13 @@ func (s *Store) Stat(kind, name string) (fs.FileInfo, error) {
 }
 
 // Put writes a target's file (data, the report's or the record's JSON)
-// atomically and appends its entry to the index. A report that replaces an
-// earlier report is kept under history/ first.
+// atomically and appends its entry to the index. A report that anything
+// replaces (a newer report, or the record of a rescan that failed) is kept
+// under history/ first.
 func (s *Store) Put(e report.BatchEntry, data []byte) (report.BatchEntry, error) {
 	e.File = FileName(e.Kind, e.Name)
 	path := filepath.Join(s.Dir, filepath.FromSlash(e.File))
-	if old, ok := s.Meta(e.Key()); ok && old.Outcome == report.BatchScanned && e.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
+	if old, ok := s.Meta(e.Key()); ok && old.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
 		if err := s.keepHistory(e.Kind, e.Name, old.StartedAt, path); err != nil {
 			return e, err
 		}
@@ -508,8 +509,9 @@ func ReadRuns(dir string) ([]report.BatchRun, error) {
 	return out, nil
 }
 
-// TargetReports reads a scanned target's reports: those kept under
-// history/, oldest first, then its current one.
+// TargetReports reads a target's reports: those kept under history/,
+// oldest first, then its current one (none when the target could not be
+// scanned this time).
 func TargetReports(dir string, e report.BatchEntry) ([]*report.Report, error) {
 	var out []*report.Report
 	hist := filepath.Join(dir, filepath.FromSlash(HistoryDir(e.Kind, e.Name)))
@@ -529,11 +531,14 @@ func TargetReports(dir string, e report.BatchEntry) ([]*report.Report, error) {
 		return nil, err
 	}
 	file := FileName(e.Kind, e.Name)
-	rep, _, err := ReadTargetFile(filepath.Join(dir, filepath.FromSlash(file)))
+	rep, rec, err := ReadTargetFile(filepath.Join(dir, filepath.FromSlash(file)))
 	if err != nil {
 		return nil, err
 	}
 	if rep == nil {
+		if rec != nil && e.Outcome != report.BatchScanned {
+			return out, nil // not scanned this time: the earlier reports only
+		}
 		return nil, fmt.Errorf("%s is not a report", file)
 	}
 	return append(out, rep), nil
