@@ -220,7 +220,7 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 		ctx = context.Background()
 	}
 	if o.merge {
-		keys, err := batch.Merge(o.outDir, args, nil)
+		keys, err := batch.Merge(o.outDir, args, nil, func(n string) { fmt.Fprintln(stderr, "imscore: --merge: "+report.Line(n, 0)) })
 		if err != nil {
 			return usageErr("%v", err)
 		}

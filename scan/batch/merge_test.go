@@ -43,7 +43,7 @@ func TestMerge(t *testing.T) {
 	st.Close()
 
 	out := filepath.Join(root, "all")
-	keys, err := Merge(out, append(dirs, later), nil)
+	keys, err := Merge(out, append(dirs, later), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +76,10 @@ func TestMerge(t *testing.T) {
 	if len(runs) != 1 || runs[0].What != "merge" || runs[0].Stats.Targets != 20 {
 		t.Errorf("runs %+v", runs)
 	}
-	if _, err := Merge(out, []string{out}, nil); err == nil || !strings.Contains(err.Error(), "output directory itself") {
+	if _, err := Merge(out, []string{out}, nil, nil); err == nil || !strings.Contains(err.Error(), "output directory itself") {
 		t.Errorf("merging into a source: %v", err)
 	}
-	if _, err := Merge(filepath.Join(root, "x"), []string{filepath.Join(root, "nope")}, nil); err == nil || !strings.Contains(err.Error(), "not a batch output directory") {
+	if _, err := Merge(filepath.Join(root, "x"), []string{filepath.Join(root, "nope")}, nil, nil); err == nil || !strings.Contains(err.Error(), "not a batch output directory") {
 		t.Errorf("a missing source: %v", err)
 	}
 }
@@ -110,7 +110,7 @@ func TestMergeHostileIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(root, "all", "sub")
-	_, err := Merge(out, []string{evil}, nil)
+	_, err := Merge(out, []string{evil}, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "ok.example.json") {
 		t.Errorf("merge of an entry whose file is missing: %v", err)
 	}
@@ -149,5 +149,44 @@ func TestMergeHostileIndex(t *testing.T) {
 		if f := FileName(k, "x"); strings.Contains(f, "..") || strings.Count(f, "/") != 1 {
 			t.Errorf("FileName(%q) = %s", k, f)
 		}
+	}
+}
+
+// A shard killed between writing a target's file and its index line (or
+// while appending the line) loses nothing in the merge: the files are read
+// again, as a resumed run reads them, and the merge says so.
+func TestMergeRecoversLostLines(t *testing.T) {
+	ts := targetsOf(t, "xmpp:a.example", "xmpp:b.example", "xmpp:c.example")
+	root := t.TempDir()
+	shard := filepath.Join(root, "shard")
+	f := newFake(time.Millisecond)
+	f.down["c.example"] = true
+	cfg, st := config(t, shard, ts, f)
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Keep the first line and a torn half of the second; the third is lost.
+	raw, _ := os.ReadFile(filepath.Join(shard, "index.jsonl"))
+	ls := strings.SplitAfter(string(raw), "\n")
+	if err := os.WriteFile(filepath.Join(shard, "index.jsonl"), []byte(ls[0]+ls[1][:len(ls[1])/2]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	out := filepath.Join(root, "all")
+	keys, err := Merge(out, []string{shard}, nil, func(n string) { notes = append(notes, n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(keys, " ") != "xmpp:a.example xmpp:b.example xmpp:c.example" {
+		t.Errorf("merged %v", keys)
+	}
+	got := indexLines(t, out)
+	if len(got) != 3 || got[1].Grade != "A" || got[2].Outcome != report.BatchCannotScan || !strings.Contains(got[2].Reason, "NXDOMAIN") {
+		t.Errorf("merged index %+v", got)
+	}
+	all := strings.Join(notes, "\n")
+	if !strings.Contains(all, "index.jsonl:2: left out") || !strings.Contains(all, "xmpp:b.example recovered") || !strings.Contains(all, "xmpp:c.example recovered") || strings.Contains(all, "xmpp:a.example") {
+		t.Errorf("notes:\n%s", all)
 	}
 }
