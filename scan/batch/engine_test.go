@@ -416,6 +416,10 @@ func TestRescanFailureKeepsReport(t *testing.T) {
 	if !ok || e.Outcome != report.BatchCannotScan {
 		t.Fatalf("after the failed rescan: %+v", e)
 	}
+	// The record on disk says when it was written.
+	if _, rec, err := st2.ReadTarget(e.File); err != nil || rec == nil || rec.WrittenAt.IsZero() || rec.WrittenAt.Before(rec.StartedAt) {
+		t.Errorf("record %+v, %v", rec, err)
+	}
 	hist, _ := filepath.Glob(filepath.Join(dir, "history", "xmpp", "up.example", "*.json"))
 	if len(hist) != 1 {
 		t.Fatalf("history of up.example: %v", hist)
