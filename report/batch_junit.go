@@ -41,7 +41,7 @@ func WriteBatchJUnit(w io.Writer, s *BatchSummary, load func(BatchEntry) (*Repor
 			tests += c.tests
 			failures += c.failures
 			errs += c.errs
-		case BatchSkipped:
+		case BatchSkipped, BatchUnfinished:
 			tests++
 		default:
 			tests++
@@ -94,7 +94,7 @@ func writeBatchSuite(x *xmlWriter, r BatchRow, load func(BatchEntry) (*Report, e
 	}
 	switch r.Outcome {
 	case BatchScanned:
-	case BatchSkipped:
+	case BatchSkipped, BatchUnfinished:
 		x.open(1, "testsuite", false, attrs(1, 0, 0, 1)...)
 		props()
 		x.open(2, "testcase", false, "name", "scan", "classname", "imscore.batch")

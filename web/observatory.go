@@ -116,7 +116,7 @@ func buildObservatory(o Observatory, opts Options, emit func(string, []byte) err
 		}
 	}
 	for i := range v.Others {
-		if v.Others[i].Outcome == report.BatchSkipped {
+		if v.Others[i].Outcome != report.BatchCannotScan {
 			continue
 		}
 		if err := pages(&v.Others[i]); err != nil {

@@ -532,6 +532,9 @@ func TargetReports(dir string, e report.BatchEntry) ([]*report.Report, error) {
 	}
 	file := FileName(e.Kind, e.Name)
 	rep, rec, err := ReadTargetFile(filepath.Join(dir, filepath.FromSlash(file)))
+	if errors.Is(err, fs.ErrNotExist) && e.Outcome != report.BatchScanned {
+		return out, nil // no result at all this time
+	}
 	if err != nil {
 		return nil, err
 	}
