@@ -31,6 +31,9 @@ const (
 	// BatchSkipped: not scanned on purpose (the list records that the
 	// provider does not consent to testing).
 	BatchSkipped = "skipped"
+	// BatchUnfinished: in a summary only (never in an index), a target
+	// an interrupted run had not started or finished, with no result.
+	BatchUnfinished = "unfinished"
 )
 
 // BatchEntry is one target of a batch.
@@ -217,6 +220,8 @@ type BatchStats struct {
 	Scanned    int `json:"scanned"`
 	CannotScan int `json:"cannot_scan"`
 	Skipped    int `json:"skipped"`
+	// Unfinished counts targets an interrupted run left without a result.
+	Unfinished int `json:"unfinished,omitempty"`
 	// BelowPolicy counts scanned targets that fail the run's policy.
 	BelowPolicy int `json:"below_policy"`
 	// MeanScore is the mean score of the scanned targets (rounded).
@@ -293,6 +298,9 @@ func (t *BatchTally) Add(r *BatchRow) {
 		}
 	case BatchSkipped:
 		st.Skipped++
+		return
+	case BatchUnfinished:
+		st.Unfinished++
 		return
 	default:
 		st.CannotScan++

@@ -20,31 +20,28 @@ import (
 //   - a skipped target: one test case "scan", <skipped> with the reason.
 //
 // load reads a scanned target's report (the summary holds entries only);
-// each report is written and dropped before the next is read. Suites are
-// written as they are made.
+// each report is read twice — once to count the totals of <testsuites>,
+// once to write its suite — and dropped before the next is read. Suites
+// are written as they are made.
 func WriteBatchJUnit(w io.Writer, s *BatchSummary, load func(BatchEntry) (*Report, error)) error {
 	var tests, failures, errs int
 	var ms int64
-	// First pass: the totals of <testsuites> (from the entries: a report's
-	// test cases are its findings, one per status counted there).
+	// First pass: the totals of <testsuites>, counted as the suites count
+	// theirs (a scanned target's from its report, read here and again
+	// when its suite is written), so that they are the suites' sums.
 	for _, r := range s.Rows {
 		ms += r.DurationMS
 		switch r.Outcome {
 		case BatchScanned:
-			for _, st := range r.Statuses {
-				tests++
-				switch junitKind(st) {
-				case "failure":
-					failures++
-				case "error":
-					errs++
-				}
+			rep, err := load(r.BatchEntry)
+			if err != nil {
+				return fmt.Errorf("report: batch JUnit: %s %s: %v", r.Kind, r.Name, err)
 			}
-			tests++ // policy
-			if r.Policy != "" {
-				failures++
-			}
-		case BatchSkipped:
+			c := countCases(rep.Findings, r.Policy)
+			tests += c.tests
+			failures += c.failures
+			errs += c.errs
+		case BatchSkipped, BatchUnfinished:
 			tests++
 		default:
 			tests++
@@ -97,7 +94,7 @@ func writeBatchSuite(x *xmlWriter, r BatchRow, load func(BatchEntry) (*Report, e
 	}
 	switch r.Outcome {
 	case BatchScanned:
-	case BatchSkipped:
+	case BatchSkipped, BatchUnfinished:
 		x.open(1, "testsuite", false, attrs(1, 0, 0, 1)...)
 		props()
 		x.open(2, "testcase", false, "name", "scan", "classname", "imscore.batch")
@@ -119,21 +116,8 @@ func writeBatchSuite(x *xmlWriter, r BatchRow, load func(BatchEntry) (*Report, e
 		return fmt.Errorf("report: batch JUnit: %s: %v", name, err)
 	}
 	findings := sortedFindings(rep.Findings)
-	var failures, errs, skipped int
-	for _, f := range findings {
-		switch junitKind(f.Status) {
-		case "failure":
-			failures++
-		case "error":
-			errs++
-		case "skipped":
-			skipped++
-		}
-	}
-	if r.Policy != "" {
-		failures++
-	}
-	x.open(1, "testsuite", false, attrs(len(findings)+1, failures, errs, skipped)...)
+	c := countCases(findings, r.Policy)
+	x.open(1, "testsuite", false, attrs(c.tests, c.failures, c.errs, c.skipped)...)
 	props([2]string{"grade", rep.Grade}, [2]string{"score", strconv.Itoa(rep.Score)})
 	for _, f := range findings {
 		writeJUnitCase(x, f, "imscore."+f.Area)
@@ -147,4 +131,27 @@ func writeBatchSuite(x *xmlWriter, r BatchRow, load func(BatchEntry) (*Report, e
 	}
 	x.close(1, "testsuite")
 	return nil
+}
+
+// caseCounts are the counts of a scanned target's suite.
+type caseCounts struct{ tests, failures, errs, skipped int }
+
+// countCases counts a scanned target's test cases: one per finding and
+// "policy" (a failure when policy is set).
+func countCases(findings []Finding, policy string) caseCounts {
+	c := caseCounts{tests: len(findings) + 1}
+	for _, f := range findings {
+		switch junitKind(f.Status) {
+		case "failure":
+			c.failures++
+		case "error":
+			c.errs++
+		case "skipped":
+			c.skipped++
+		}
+	}
+	if policy != "" {
+		c.failures++
+	}
+	return c
 }

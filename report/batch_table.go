@@ -25,6 +25,9 @@ func WriteBatchTable(w io.Writer, s *BatchSummary, o TableOptions) error {
 	st := s.Stats
 	head := fmt.Sprintf("imscore batch: %s — %d scanned, %d could not be scanned, %d skipped",
 		count(st.Targets, "target", "targets"), st.Scanned, st.CannotScan, st.Skipped)
+	if st.Unfinished > 0 {
+		head += fmt.Sprintf(", %d unfinished (interrupted)", st.Unfinished)
+	}
 	if st.BelowPolicy > 0 {
 		head += fmt.Sprintf("; %d below the policy", st.BelowPolicy)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"strings"
 	"testing"
@@ -193,5 +194,46 @@ func TestBatchGolden(t *testing.T) {
 	// A report that cannot be loaded is an error, not a silent gap.
 	if err := WriteBatchJUnit(&b, s, func(BatchEntry) (*Report, error) { return nil, errors.New("gone") }); err == nil || !strings.Contains(err.Error(), "gone") {
 		t.Errorf("unloadable report: %v", err)
+	}
+}
+
+// The totals of <testsuites> are the sums of its suites', also when the
+// summary's rows do not carry each criterion's status (the CLI drops them
+// for every format but html).
+func TestBatchJUnitTotals(t *testing.T) {
+	s, reps := sampleBatch()
+	for i := range s.Rows {
+		s.Rows[i].Statuses = nil
+	}
+	load := func(e BatchEntry) (*Report, error) {
+		if r := reps[e.Key()]; r != nil {
+			return r, nil
+		}
+		return nil, errors.New("no report")
+	}
+	var b bytes.Buffer
+	if err := WriteBatchJUnit(&b, s, load); err != nil {
+		t.Fatal(err)
+	}
+	type counts struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+	}
+	var doc struct {
+		counts
+		Suites []counts `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var sum counts
+	for _, c := range doc.Suites {
+		sum.Tests += c.Tests
+		sum.Failures += c.Failures
+		sum.Errors += c.Errors
+	}
+	if len(doc.Suites) != len(s.Rows) || doc.counts != sum || sum.Tests <= len(s.Rows) {
+		t.Errorf("<testsuites> %+v, the suites sum to %+v (%d suites)", doc.counts, sum, len(doc.Suites))
 	}
 }

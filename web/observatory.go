@@ -85,6 +85,44 @@ func buildObservatory(o Observatory, opts Options, emit func(string, []byte) err
 		}
 		return emit(name, b.Bytes())
 	}
+	// Each target's pages, one target's reports at a time: a scanned
+	// target's, and those a target that could not be scanned this time
+	// keeps from earlier scans (its index row links them).
+	pages := func(r *obsRow) error {
+		if o.Reports == nil {
+			return nil
+		}
+		reps, err := o.Reports(r.BatchEntry)
+		if err != nil {
+			return fmt.Errorf("web: %s: %v", r.Key(), err)
+		}
+		if len(reps) == 0 {
+			return nil
+		}
+		r.Pages = true
+		s := newSite(reps, metas, opts)
+		s.Observatory = true
+		for _, t := range s.Targets {
+			t.Slug = r.Slug
+			if err := s.targetFiles(t, add); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range v.Scanned {
+		if err := pages(&v.Scanned[i]); err != nil {
+			return err
+		}
+	}
+	for i := range v.Others {
+		if v.Others[i].Outcome != report.BatchCannotScan {
+			continue
+		}
+		if err := pages(&v.Others[i]); err != nil {
+			return err
+		}
+	}
 	if err := emit("style.css", styleCSS); err != nil {
 		return err
 	}
@@ -101,27 +139,6 @@ func buildObservatory(o Observatory, opts Options, emit func(string, []byte) err
 	}
 	if err := add("runs.html", runsPage(v.page(0, "Across runs", "runs"), v)); err != nil {
 		return err
-	}
-	// Each target's pages, one target's reports at a time.
-	for _, r := range v.Scanned {
-		if o.Reports == nil {
-			break
-		}
-		reps, err := o.Reports(r.BatchEntry)
-		if err != nil {
-			return fmt.Errorf("web: %s: %v", r.Key(), err)
-		}
-		if len(reps) == 0 {
-			continue
-		}
-		s := newSite(reps, metas, opts)
-		s.Observatory = true
-		for _, t := range s.Targets {
-			t.Slug = r.Slug
-			if err := s.targetFiles(t, add); err != nil {
-				return err
-			}
-		}
 	}
 	s := v.site
 	if err := add("criteria/index.html", criteriaIndexPage(s.page(1, "Criteria", "criteria"), s)); err != nil {
@@ -160,6 +177,9 @@ type obsRow struct {
 	report.BatchRow
 	// Slug names the target's directory under targets/.
 	Slug string
+	// Pages says the target has pages under targets/ (a target not
+	// scanned this time has them when earlier scans of it are kept).
+	Pages bool
 }
 
 // obsSort is one ordering of the index: its file and what it orders by.

@@ -56,6 +56,9 @@ func testObservatory(t *testing.T) (Observatory, *int) {
 	return Observatory{Summary: sum, Runs: runs, Reports: func(e report.BatchEntry) ([]*report.Report, error) {
 		loads++
 		r, ok := byKey[e.Key()]
+		if !ok && e.Outcome == report.BatchCannotScan {
+			return nil, nil // no earlier scans kept
+		}
 		if !ok {
 			return nil, errors.New("no report for " + e.Key())
 		}
@@ -184,8 +187,8 @@ func TestObservatoryLoadsEachTargetOnce(t *testing.T) {
 	if err := RenderObservatory(dir, o, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if *loads != 4 {
-		t.Errorf("reports read %d times, want 4 (once per scanned target)", *loads)
+	if *loads != 5 {
+		t.Errorf("reports read %d times, want 5 (once per target not skipped)", *loads)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "targets", "xmpp-evil.example", "index.html")); err != nil {
 		t.Error(err)
@@ -196,5 +199,45 @@ func TestObservatoryLoadsEachTargetOnce(t *testing.T) {
 	}
 	if _, err := BuildObservatory(Observatory{Summary: report.NewBatchSummary(nil)}, Options{}); err == nil {
 		t.Error("an empty observatory was built")
+	}
+}
+
+// A target that could not be scanned this time but has earlier reports
+// kept keeps its pages, and its row in "Not scanned" links them.
+func TestObservatoryFailedRescanKeepsPages(t *testing.T) {
+	o, _ := testObservatory(t)
+	old := *testReports(t)[1]
+	old.Target.Name = "down.example"
+	inner := o.Reports
+	o.Reports = func(e report.BatchEntry) ([]*report.Report, error) {
+		if e.Key() == "xmpp:down.example" {
+			return []*report.Report{&old}, nil
+		}
+		return inner(e)
+	}
+	files, err := BuildObservatory(o, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slug string
+	for name := range files {
+		if strings.HasPrefix(name, "targets/") && strings.Contains(name, "down.example") && strings.HasSuffix(name, "/index.html") {
+			slug = strings.TrimSuffix(strings.TrimPrefix(name, "targets/"), "/index.html")
+		}
+	}
+	if slug == "" {
+		t.Fatal("no pages for the target whose rescan failed")
+	}
+	if !bytes.Contains(files["index.html"], []byte(`href="targets/`+slug+`/index.html">earlier reports</a>`)) {
+		t.Error("the not-scanned row does not link the earlier reports")
+	}
+	// Without history: no link.
+	o2, _ := testObservatory(t)
+	files2, err := BuildObservatory(o2, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(files2["index.html"], []byte("earlier reports")) {
+		t.Error("a link to earlier reports that do not exist")
 	}
 }

@@ -119,6 +119,10 @@ and one line on stderr say which); 2 usage error.`,
 	return cmd
 }
 
+// minRate is the least --rate: one scan start a day (a smaller rate's
+// interval would overflow).
+const minRate = 1.0 / 86400
+
 func (o *batchOptions) validate(args []string) error {
 	s := &o.scan
 	if !slices.Contains(batchFormats, s.format) {
@@ -139,6 +143,9 @@ func (o *batchOptions) validate(args []string) error {
 	}
 	if o.domainGap < 0 || o.maxAge < 0 || o.rate < 0 {
 		return usageErr("--domain-gap, --max-age and --rate cannot be negative")
+	}
+	if o.rate > 0 && o.rate < minRate {
+		return usageErr("--rate %g is below the least rate, one scan start a day (%g a second); 0 means no limit", o.rate, minRate)
 	}
 	if o.progressEvery <= 0 {
 		o.progressEvery = 30 * time.Second
@@ -213,7 +220,7 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 		ctx = context.Background()
 	}
 	if o.merge {
-		keys, err := batch.Merge(o.outDir, args, nil)
+		keys, err := batch.Merge(o.outDir, args, nil, func(n string) { fmt.Fprintln(stderr, "imscore: --merge: "+report.Line(n, 0)) })
 		if err != nil {
 			return usageErr("%v", err)
 		}
@@ -229,22 +236,33 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 		}
 		return batchSummary(o, ts, store, nil, stdout, stderr)
 	}
-	targets, err := o.readLists(args, stderr)
-	if err != nil {
-		return err
-	}
+	// Flags and files other than the lists first: a mistake in them is
+	// reported before a long list is read.
 	shard := batch.Shard{I: 1, N: 1}
+	var err error
 	if o.shard != "" {
 		if shard, err = batch.ParseShard(o.shard); err != nil {
 			return usageErr("%v", err)
 		}
-		targets = shard.Select(targets)
 	}
 	access := map[string]batch.Access{}
 	if o.credentials != "" {
 		if access, err = batch.LoadCredentials(o.credentials, nil); err != nil {
 			return usageErr("--credentials: %v", err)
 		}
+	}
+	base, err := o.scan.env()
+	if err != nil {
+		return err
+	}
+	targets, err := o.readLists(args, stderr)
+	if err != nil {
+		return err
+	}
+	if o.shard != "" {
+		targets = shard.Select(targets)
+	}
+	if o.credentials != "" {
 		listed := map[string]bool{}
 		for _, t := range targets {
 			listed[t.Key()] = true
@@ -254,10 +272,6 @@ func runBatch(ctx context.Context, o *batchOptions, args []string, stdout, stder
 				fmt.Fprintf(stderr, "imscore: --credentials: %s is in no list\n", k)
 			}
 		}
-	}
-	base, err := o.scan.env()
-	if err != nil {
-		return err
 	}
 	if base.Resolver == nil {
 		base.Resolver = probes.NewSystemResolver() // one for every scan

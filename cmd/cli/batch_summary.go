@@ -37,7 +37,11 @@ func batchSummary(o *batchOptions, targets []batch.Target, store *batch.Store, r
 		e, ok := store.Entry(t.Key())
 		if !ok {
 			why := "not scanned: the batch was interrupted first; run it again to go on"
-			e = report.NewBatchRecord(t.Kind, t.Name, report.BatchCannotScan, why, time.Time{}, 0)
+			outcome := report.BatchCannotScan
+			if res != nil && res.Interrupted {
+				outcome = report.BatchUnfinished // not a failure of the target
+			}
+			e = report.NewBatchRecord(t.Kind, t.Name, outcome, why, time.Time{}, 0)
 		}
 		row := report.BatchRow{BatchEntry: e}
 		if e.Outcome == report.BatchScanned {
@@ -59,7 +63,7 @@ func batchSummary(o *batchOptions, targets []batch.Target, store *batch.Store, r
 	}
 	if res != nil && res.Interrupted {
 		msg := fmt.Sprintf("interrupted: %d of %d targets have a result; run the same command again to go on", res.Total-res.Unfinished, res.Total)
-		if n := len(sum.CannotScan()) - res.Unfinished; n > 0 {
+		if n := len(sum.CannotScan()); n > 0 {
 			msg += fmt.Sprintf(" (%s could not be scanned; see the summary)", count(n, "target", "targets"))
 		}
 		return &exitError{code: ExitCannotScan, msg: msg}

@@ -52,6 +52,12 @@ func TestBatchUsage(t *testing.T) {
 		{[]string{"batch", filepath.Join(out, "missing.txt"), "--out", out}, "no such file"},
 		{[]string{"batch", list, "--out", out, "--credentials", creds}, "--credentials: " + creds + ":1: "},
 		{[]string{"batch", list, "--out", out, "--resolver", "dns.example"}, "--resolver"},
+		{[]string{"batch", list, "--out", out, "--rate", "1e-12"}, "--rate 1e-12 is below the least rate"},
+		// Flags are checked before any list is read: with a broken list,
+		// the flag's error.
+		{[]string{"batch", bad, "--out", out, "--shard", "4/3"}, "--shard \"4/3\""},
+		{[]string{"batch", bad, "--out", out, "--credentials", creds}, "--credentials: " + creds + ":1: "},
+		{[]string{"batch", bad, "--out", out, "--resolver", "dns.example"}, "--resolver"},
 	}
 	for _, c := range cases {
 		code, _, stderr := run(t, c.args...)

@@ -262,6 +262,9 @@ func (cfg *Config) fresh(t Target) (bool, error) {
 		} else {
 			e = entryOf(t, rep)
 		}
+		if e.Key() != t.Key() {
+			return false, nil // another target's file: scan it again
+		}
 		e.Source = t.Source
 		if err := cfg.Store.Reindex(e, fi.ModTime()); err != nil {
 			return false, err
@@ -336,6 +339,9 @@ func (cfg *Config) record(t Target, outcome, reason string, begin time.Time) (re
 	e := report.NewBatchRecord(t.Kind, t.Name, outcome, reason, begin, cfg.Now().Sub(begin))
 	e.Source = t.Source
 	e.File = FileName(t.Kind, t.Name)
+	// The record says when it was written (its index line has the file's
+	// own time, set by Put).
+	e.WrittenAt = cfg.Now().UTC()
 	var buf bytes.Buffer
 	rec := Record{Record: RecordMarker, BatchEntry: e, Tool: cfg.Tool}
 	if err := writeJSON(&buf, rec); err != nil {

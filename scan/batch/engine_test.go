@@ -394,3 +394,48 @@ func TestFileName(t *testing.T) {
 		t.Errorf("a plain name: %s", f)
 	}
 }
+
+// A rescan that fails does not destroy the last good report: it goes to
+// history/ before the record replaces it, and TargetReports still finds it.
+func TestRescanFailureKeepsReport(t *testing.T) {
+	dir := t.TempDir()
+	ts := targetsOf(t, "xmpp:up.example")
+	cfg, st := config(t, dir, ts, newFake(time.Millisecond))
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	f := newFake(time.Millisecond)
+	f.down["up.example"] = true
+	cfg2, st2 := config(t, dir, ts, f)
+	cfg2.MaxAge = 0
+	if _, err := Run(context.Background(), cfg2); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := st2.Entry("xmpp:up.example")
+	if !ok || e.Outcome != report.BatchCannotScan {
+		t.Fatalf("after the failed rescan: %+v", e)
+	}
+	// The record on disk says when it was written.
+	if _, rec, err := st2.ReadTarget(e.File); err != nil || rec == nil || rec.WrittenAt.IsZero() || rec.WrittenAt.Before(rec.StartedAt) {
+		t.Errorf("record %+v, %v", rec, err)
+	}
+	hist, _ := filepath.Glob(filepath.Join(dir, "history", "xmpp", "up.example", "*.json"))
+	if len(hist) != 1 {
+		t.Fatalf("history of up.example: %v", hist)
+	}
+	reps, err := TargetReports(dir, e)
+	if err != nil || len(reps) != 1 || reps[0].Grade != "A" {
+		t.Errorf("reports of a target whose rescan failed: %d, %v", len(reps), err)
+	}
+	// A second failure keeps that history and adds nothing.
+	st2.Close()
+	cfg3, _ := config(t, dir, ts, f)
+	cfg3.MaxAge = 0
+	if _, err := Run(context.Background(), cfg3); err != nil {
+		t.Fatal(err)
+	}
+	if hist, _ := filepath.Glob(filepath.Join(dir, "history", "xmpp", "up.example", "*.json")); len(hist) != 1 {
+		t.Errorf("history after a second failure: %v", hist)
+	}
+}

@@ -15,6 +15,10 @@ type jsonList struct {
 	file string
 	data []byte
 	dec  *json.Decoder
+	// lineOff and line are the last offset lineAt counted to and its
+	// line: offsets mostly only grow, so each count goes on from there.
+	lineOff int64
+	line    int
 }
 
 // readJSONList reads r whole, at most MaxListBytes.
@@ -28,7 +32,7 @@ func readJSONList(r io.Reader, file string) (*jsonList, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return &jsonList{file: file, data: data, dec: dec}, nil
+	return &jsonList{file: file, data: data, dec: dec, line: 1}, nil
 }
 
 // lineAt is the line of byte offset off, skipping the white space and
@@ -40,7 +44,12 @@ func (j *jsonList) lineAt(off int64) int {
 	for off < int64(len(j.data)) && bytes.IndexByte([]byte(" \t\r\n,:"), j.data[off]) >= 0 {
 		off++
 	}
-	return bytes.Count(j.data[:off], []byte("\n")) + 1
+	if off < j.lineOff {
+		j.lineOff, j.line = 0, 1
+	}
+	j.line += bytes.Count(j.data[j.lineOff:off], []byte("\n"))
+	j.lineOff = off
+	return j.line
 }
 
 // fail is an error at offset off.

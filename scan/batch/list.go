@@ -89,6 +89,9 @@ func ParseList(r io.Reader, file string) (*List, error) {
 			return nil, &ListError{file, n, err.Error()}
 		}
 		line := string(raw)
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // a UTF-8 byte order mark
+		}
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}

@@ -260,3 +260,18 @@ func TestShard(t *testing.T) {
 		}
 	}
 }
+
+// A text list saved with a UTF-8 byte order mark reads as without one; a
+// BOM anywhere but the start is still refused.
+func TestParseListBOM(t *testing.T) {
+	l, err := ParseList(strings.NewReader("\ufeffxmpp:example.org\nmatrix:example.org\n"), "bom.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(keys(l), " "); got != "xmpp:example.org matrix:example.org" {
+		t.Errorf("targets %s", got)
+	}
+	if _, err := ParseList(strings.NewReader("xmpp:example.org\n\ufeffxmpp:b.example\n"), "bom.txt"); err == nil {
+		t.Error("a BOM on line 2 was taken")
+	}
+}

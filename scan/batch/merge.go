@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/imscore/imscore/report"
@@ -16,9 +18,15 @@ import (
 // target winning when two directories hold it, and one index. It returns
 // the keys of the merged targets, source by source (each sorted). The
 // sources are only read.
-func Merge(dst string, srcs []string, now func() time.Time) ([]string, error) {
+//
+// A target file whose index line a killed shard lost (or tore) is read
+// again, as a resumed run does; note (when set) is told of each.
+func Merge(dst string, srcs []string, now func() time.Time, note func(string)) ([]string, error) {
 	if now == nil {
 		now = time.Now
+	}
+	if note == nil {
+		note = func(string) {}
 	}
 	start := now()
 	out, err := OpenStore(dst)
@@ -38,8 +46,25 @@ func Merge(dst string, srcs []string, now func() time.Time) ([]string, error) {
 			return nil, err
 		}
 		defer in.index.Close()
-		for _, k := range in.Keys() {
-			e, ok := in.Entry(k)
+		for _, n := range in.Notes {
+			note(n)
+		}
+		lost, err := recoverLost(in, note)
+		if err != nil {
+			return nil, err
+		}
+		keys := in.Keys()
+		for k := range lost {
+			if _, ok := in.Meta(k); !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			e, ok := lost[k]
+			if !ok {
+				e, ok = in.Entry(k)
+			}
 			if !ok {
 				continue
 			}
@@ -50,7 +75,8 @@ func Merge(dst string, srcs []string, now func() time.Time) ([]string, error) {
 			if old, ok := out.Meta(k); ok && !e.StartedAt.After(old.StartedAt) {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(e.File)))
+			// Only the target's own file, whatever the index line says.
+			data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(FileName(e.Kind, e.Name))))
 			if err != nil {
 				return nil, fmt.Errorf("--merge: %s: %v", src, err)
 			}
@@ -88,6 +114,66 @@ func readStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("--merge: %v", err)
 	}
 	return s, nil
+}
+
+// recoverLost reads the target files of a shard whose index line is
+// missing, torn, or older than the file (a shard killed between writing a
+// target's file and appending its line): their entries, by key, made from
+// the files as a resumed run makes them.
+func recoverLost(in *Store, note func(string)) (map[string]report.BatchEntry, error) {
+	out := map[string]report.BatchEntry{}
+	for _, kind := range []string{KindXMPP, KindMatrix, KindTLS} {
+		des, err := os.ReadDir(filepath.Join(in.Dir, kind))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--merge: %v", err)
+		}
+		for _, de := range des {
+			name := de.Name()
+			if !de.Type().IsRegular() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") {
+				continue // a directory, a link, a temporary file
+			}
+			rel := kind + "/" + name
+			path := filepath.Join(in.Dir, kind, name)
+			fi, err := de.Info()
+			if err != nil {
+				continue
+			}
+			mtime := fi.ModTime().UTC()
+			rep, rec, err := ReadTargetFile(path)
+			if err != nil {
+				note(fmt.Sprintf("%s: left out: %v", path, err))
+				continue
+			}
+			var e report.BatchEntry
+			if rec != nil {
+				e = rec.BatchEntry
+			} else {
+				e = report.NewBatchEntry(rep)
+				e.Software = Software(rep)
+			}
+			if err := checkEntry(e); err != nil || FileName(e.Kind, e.Name) != rel {
+				note(fmt.Sprintf("%s: left out: not the file of the target it holds", path))
+				continue
+			}
+			m, ok := in.Meta(e.Key())
+			if ok && m.WrittenAt.Equal(mtime) {
+				continue // its index line is the file's
+			}
+			if ok {
+				if old, err := in.read(&m); err == nil {
+					e.Source = old.Source
+				}
+			}
+			e.File = rel
+			e.WrittenAt = mtime
+			out[e.Key()] = e
+			note(fmt.Sprintf("%s: %s recovered from its file (the shard's index has no line for this scan of it)", in.Dir, report.Line(e.Key(), 0)))
+		}
+	}
+	return out, nil
 }
 
 // copyTree copies the files under src (if any) into dst, keeping those dst

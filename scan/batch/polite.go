@@ -56,11 +56,27 @@ func (p *Pool) Dials() int {
 	return p.dials
 }
 
+// errOwnSlots ends the wait of a dial whose own scan holds every slot of
+// the address (see acquire).
+type errOwnSlots struct {
+	perAddress int
+	addr       netip.Addr
+}
+
+func (e errOwnSlots) Error() string {
+	return fmt.Sprintf("--per-address %d: this scan's own connections hold every slot to %s; raise --per-address", e.perAddress, e.addr)
+}
+
 // acquire waits for a slot of a. The wait ends with scan; ctx's
 // cancellation ends it too, but not ctx's deadline when scan is set: that
-// is the dial's own time (see ScanDialer.DialContext). waited says the
-// slot was not free at once.
-func (p *Pool) acquire(ctx, scan context.Context, a netip.Addr) (s *slot, waited bool, err error) {
+// is the dial's own time (see ScanDialer.DialContext) — unless held (the
+// number of a's slots the dialling scan holds now) says the scan itself
+// holds slots of a: then only the scan's own connections may free the
+// slot it waits for (a dial nested in an open connection can wait for
+// ever), so ctx's deadline ends the wait, and when the scan holds every
+// slot then, the error says so. waited says the slot was not free at
+// once.
+func (p *Pool) acquire(ctx, scan context.Context, a netip.Addr, held func() int) (s *slot, waited bool, err error) {
 	p.mu.Lock()
 	s = p.slots[a]
 	if s == nil {
@@ -87,11 +103,18 @@ func (p *Pool) acquire(ctx, scan context.Context, a netip.Addr) (s *slot, waited
 				p.drop(a, s)
 				return nil, true, scan.Err()
 			case <-ctxDone:
-				if scan != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				own := 0
+				if held != nil {
+					own = held()
+				}
+				if scan != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && own == 0 {
 					ctxDone = nil // the dial's time: it starts with the slot
 					continue
 				}
 				p.drop(a, s)
+				if own >= p.perAddress {
+					return nil, true, errOwnSlots{p.perAddress, a}
+				}
 				return nil, true, ctx.Err()
 			}
 		}
@@ -160,8 +183,12 @@ func (d *ScanDialer) DialContext(ctx context.Context, network, addr string) (net
 	a := ap.Addr().Unmap().WithZone("")
 	dl, hasDeadline := ctx.Deadline()
 	budget := time.Until(dl)
-	s, waited, err := d.pool.acquire(ctx, d.scan, a)
+	s, waited, err := d.pool.acquire(ctx, d.scan, a, func() int { return d.held(a) })
 	if err != nil {
+		var own errOwnSlots
+		if errors.As(err, &own) {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+		}
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("waiting for a connection slot of %s (--per-address): %w", a, err)}
 	}
 	dctx := ctx
@@ -185,6 +212,19 @@ func (d *ScanDialer) DialContext(ctx context.Context, network, addr string) (net
 	d.conns[pc] = struct{}{}
 	d.mu.Unlock()
 	return pc, nil
+}
+
+// held is the number of slots of a the scan's connections hold.
+func (d *ScanDialer) held(a netip.Addr) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for c := range d.conns {
+		if c.addr == a {
+			n++
+		}
+	}
+	return n
 }
 
 // Close closes every connection of the scan still open and refuses new

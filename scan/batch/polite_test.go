@@ -209,3 +209,83 @@ func TestPoolWaitIsNotTheDialsTime(t *testing.T) {
 		t.Errorf("a cancelled wait: %v", err)
 	}
 }
+
+// A dial nested in a scan's open connection cannot wait for a slot only
+// the scan itself would free: when the scan holds every slot of the
+// address, the dial's own deadline ends the wait with an error that says
+// so; when it holds some, the dial's deadline ends the wait too. A slot a
+// sibling connection of the scan gives back in time is still taken.
+func TestPoolOwnSlots(t *testing.T) {
+	srv := testenv.StartCountingProxy(t, "127.0.0.1", "")
+	scanCtx, endScan := context.WithTimeout(context.Background(), 30*time.Second)
+	defer endScan()
+	dialIn := func(d *ScanDialer, timeout time.Duration) (net.Conn, error, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		c, err := d.DialContext(ctx, "tcp", srv.Addr)
+		return c, err, time.Since(start)
+	}
+
+	// Holds every slot (--per-address 2, two open connections).
+	pool := NewPool(2)
+	scan := pool.Dialer(scanCtx, nil)
+	defer scan.Close()
+	for range 2 {
+		if _, err, _ := dialIn(scan, time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err, took := dialIn(scan, 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "--per-address 2: this scan's own connections hold every slot to 127.0.0.1; raise --per-address") {
+		t.Errorf("a nested dial: %v", err)
+	}
+	if took > 5*time.Second {
+		t.Errorf("the nested dial waited %s, past its own deadline", took)
+	}
+
+	// Holds some: the other slot is another scan's.
+	pool = NewPool(2)
+	other := pool.Dialer(scanCtx, nil)
+	defer other.Close()
+	mine := pool.Dialer(scanCtx, nil)
+	defer mine.Close()
+	if _, err, _ := dialIn(other, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err, _ := dialIn(mine, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, err, took = dialIn(mine, 200*time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "raise") {
+		t.Errorf("a dial of a scan holding one of two slots: %v", err)
+	}
+	if took > 5*time.Second {
+		t.Errorf("waited %s, past the dial's own deadline", took)
+	}
+	// A scan that does not hold a slot still waits past its dial's
+	// deadline (TestPoolWaitIsNotTheDialsTime); one whose sibling
+	// connection closes in time gets the slot.
+	c, err, _ := dialIn(mine, time.Second)
+	if err == nil {
+		t.Fatalf("a third connection past the cap: %v", c)
+	}
+	sib, err, _ := dialIn(scan, time.Second) // scan: first pool, 2 held
+	if err == nil {
+		sib.Close()
+		t.Fatal("a third connection past the cap of the first pool")
+	}
+	scan.mu.Lock()
+	var one net.Conn
+	for c := range scan.conns {
+		one = c
+		break
+	}
+	scan.mu.Unlock()
+	time.AfterFunc(100*time.Millisecond, func() { one.Close() })
+	c, err, _ = dialIn(scan, 3*time.Second)
+	if err != nil {
+		t.Fatalf("a slot the scan gave back in time: %v", err)
+	}
+	c.Close()
+}

@@ -69,7 +69,7 @@ type Meta struct {
 }
 
 func metaOf(e report.BatchEntry, off int64, n int) *Meta {
-	return &Meta{Outcome: e.Outcome, File: e.File, StartedAt: e.StartedAt, WrittenAt: e.WrittenAt, off: off, n: n}
+	return &Meta{Outcome: e.Outcome, File: FileName(e.Kind, e.Name), StartedAt: e.StartedAt, WrittenAt: e.WrittenAt, off: off, n: n}
 }
 
 // RecordMarker marks a Record file.
@@ -116,6 +116,9 @@ func (s *Store) readIndex(repair bool) error {
 		line, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
 			e, perr := report.ReadBatchEntry(line)
+			if perr == nil {
+				perr = checkEntry(e)
+			}
 			if perr != nil {
 				s.Notes = append(s.Notes, fmt.Sprintf("%s:%d: left out (%v); the target's file is read again", filepath.Join(s.Dir, "index.jsonl"), n, perr))
 			} else {
@@ -140,10 +143,35 @@ func (s *Store) readIndex(repair bool) error {
 	}
 }
 
+// checkEntry refuses an index entry whose kind or name a list could not
+// hold (an index is input: a shard's directory may come from anywhere, and
+// kind and name become paths).
+func checkEntry(e report.BatchEntry) error {
+	t, err := NewTarget(e.Kind, e.Name)
+	if err != nil {
+		return fmt.Errorf("index entry %s: %v", report.Line(e.Kind+":"+e.Name, 80), err)
+	}
+	if t.Kind != e.Kind || t.Name != e.Name {
+		return fmt.Errorf("index entry %s: not a normalised target (want %s)", report.Line(e.Kind+":"+e.Name, 80), t.Key())
+	}
+	return nil
+}
+
 // FileName is the target's file in the directory: KIND/NAME.json, the
 // name reduced to [a-z0-9._-] and, when that lost something, followed by a
-// hash of the whole key so that no two targets share a file.
+// hash of the whole key so that no two targets share a file. A kind other
+// than xmpp, matrix or tls (which no checked entry has) is reduced to
+// [a-z0-9] too, so no kind or name leaves the directory.
 func FileName(kind, name string) string {
+	kind = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(kind))
+	if kind == "" {
+		kind = "_"
+	}
 	var b strings.Builder
 	lossy := false
 	for _, r := range strings.ToLower(name) {
@@ -195,7 +223,13 @@ func (s *Store) read(m *Meta) (report.BatchEntry, error) {
 	if _, err := s.index.ReadAt(line, m.off); err != nil {
 		return report.BatchEntry{}, err
 	}
-	return report.ReadBatchEntry(line)
+	e, err := report.ReadBatchEntry(line)
+	if err == nil {
+		err = checkEntry(e)
+	}
+	// The file is where the target's file is, whatever the line says.
+	e.File = FileName(e.Kind, e.Name)
+	return e, err
 }
 
 // appendLine appends e to index.jsonl and remembers where (s.mu held).
@@ -231,12 +265,13 @@ func (s *Store) Stat(kind, name string) (fs.FileInfo, error) {
 }
 
 // Put writes a target's file (data, the report's or the record's JSON)
-// atomically and appends its entry to the index. A report that replaces an
-// earlier report is kept under history/ first.
+// atomically and appends its entry to the index. A report that anything
+// replaces (a newer report, or the record of a rescan that failed) is kept
+// under history/ first.
 func (s *Store) Put(e report.BatchEntry, data []byte) (report.BatchEntry, error) {
 	e.File = FileName(e.Kind, e.Name)
 	path := filepath.Join(s.Dir, filepath.FromSlash(e.File))
-	if old, ok := s.Meta(e.Key()); ok && old.Outcome == report.BatchScanned && e.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
+	if old, ok := s.Meta(e.Key()); ok && old.Outcome == report.BatchScanned && !old.StartedAt.Equal(e.StartedAt) {
 		if err := s.keepHistory(e.Kind, e.Name, old.StartedAt, path); err != nil {
 			return e, err
 		}
@@ -474,8 +509,9 @@ func ReadRuns(dir string) ([]report.BatchRun, error) {
 	return out, nil
 }
 
-// TargetReports reads a scanned target's reports: those kept under
-// history/, oldest first, then its current one.
+// TargetReports reads a target's reports: those kept under history/,
+// oldest first, then its current one (none when the target could not be
+// scanned this time).
 func TargetReports(dir string, e report.BatchEntry) ([]*report.Report, error) {
 	var out []*report.Report
 	hist := filepath.Join(dir, filepath.FromSlash(HistoryDir(e.Kind, e.Name)))
@@ -491,12 +527,22 @@ func TargetReports(dir string, e report.BatchEntry) ([]*report.Report, error) {
 		}
 		out = append(out, rep)
 	}
-	rep, _, err := ReadTargetFile(filepath.Join(dir, filepath.FromSlash(e.File)))
+	if err := checkEntry(e); err != nil {
+		return nil, err
+	}
+	file := FileName(e.Kind, e.Name)
+	rep, rec, err := ReadTargetFile(filepath.Join(dir, filepath.FromSlash(file)))
+	if errors.Is(err, fs.ErrNotExist) && e.Outcome != report.BatchScanned {
+		return out, nil // no result at all this time
+	}
 	if err != nil {
 		return nil, err
 	}
 	if rep == nil {
-		return nil, fmt.Errorf("%s is not a report", e.File)
+		if rec != nil && e.Outcome != report.BatchScanned {
+			return out, nil // not scanned this time: the earlier reports only
+		}
+		return nil, fmt.Errorf("%s is not a report", file)
 	}
 	return append(out, rep), nil
 }

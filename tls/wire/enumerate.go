@@ -18,8 +18,9 @@ import (
 
 // Engine limits. Variables, not constants, so tests can shorten them.
 var (
-	// handshakeTimeout caps one raw handshake (connect, ClientHello,
-	// reading the reply), on top of the caller's ctx deadline.
+	// handshakeTimeout caps the connect of one raw handshake, and then,
+	// counted from the connect, the handshake (ClientHello, reading the
+	// reply), on top of the caller's ctx deadline.
 	handshakeTimeout = 5 * time.Second
 	// maxParallel bounds the handshakes one scan runs at once.
 	maxParallel = 4
@@ -41,15 +42,20 @@ func (p *prober) exchange(ctx context.Context, hello []byte, opts readOpts) repl
 	if err := ctxErr(ctx); err != nil {
 		return reply{kind: replyDialError, err: err}
 	}
-	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
-	defer cancel()
-	conn, err := p.dial(hctx)
+	// The connect has its own time; the handshake's starts when the
+	// connection is there, so that a dial that waited (a batch's
+	// --per-address slot) does not leave the handshake no time at all.
+	dctx, dcancel := context.WithTimeout(ctx, handshakeTimeout)
+	conn, err := p.dial(dctx)
+	dcancel()
 	if err != nil {
 		return reply{kind: replyDialError, err: err}
 	}
 	defer conn.Close()
 	p.handshakes.Add(1)
 	p.connected.Add(1)
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
 	if d, ok := hctx.Deadline(); ok {
 		_ = conn.SetDeadline(d)
 	}

@@ -593,3 +593,30 @@ func TestEngClientHellos(t *testing.T) {
 		t.Errorf("SSLv2 CLIENT-HELLO: %v", err)
 	}
 }
+
+// TestEngSlowConnect: a connect that waits longer than handshakeTimeout
+// (a batch's --per-address slot: the wait ignores the dial's deadline, the
+// dial then gets its own time) still leaves the handshake its full time.
+func TestEngSlowConnect(t *testing.T) {
+	old := handshakeTimeout
+	handshakeTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { handshakeTimeout = old })
+	addr := engFake(t, func(c net.Conn, ch *engCH) {
+		_, _ = c.Write(engRecord(recordAlert, 0x0303, []byte{1, 112}))
+	})
+	dial := func(ctx context.Context) (net.Conn, error) {
+		budget := time.Until(func() time.Time { d, _ := ctx.Deadline(); return d }())
+		time.Sleep(2 * handshakeTimeout) // waiting for a slot
+		dctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		var d net.Dialer
+		return d.DialContext(dctx, "tcp", addr)
+	}
+	vs, err := ScanVersions(engCtx(t), dial, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v12 := vs.Versions[4]; v12.Error != "" || v12.Answer != "alert warning unrecognized_name" {
+		t.Errorf("TLS 1.2 after a slow connect: answer %q error %q", v12.Answer, v12.Error)
+	}
+}
