@@ -137,6 +137,24 @@ func TestHostileClientInput(t *testing.T) {
 	}
 }
 
+// The hostile payload is recorded as sent only when it went out: not to a
+// client that closed without opening a stream, and surely to one that did.
+func TestHostilePayloadRecorded(t *testing.T) {
+	for _, id := range []string{"xml-entity-bomb", "xml-oversized"} {
+		s := scripted(t, id, 2*time.Second, func(_ *Tester, c net.Conn) { c.Close() })
+		if s.Header || s.HostileSent {
+			t.Errorf("%s, closed at once: header %v, payload sent %v", id, s.Header, s.HostileSent)
+		}
+		s = scripted(t, id, 2*time.Second, func(_ *Tester, c net.Conn) {
+			write(t, c, header)
+			time.Sleep(300 * time.Millisecond)
+		})
+		if !s.Header || !s.HostileSent {
+			t.Errorf("%s, opened a stream: header %v, payload sent %v (%s)", id, s.Header, s.HostileSent, s.End)
+		}
+	}
+}
+
 // A client that sends nothing after the TCP handshake is reported as
 // such at the deadline; the scenario's deadline is kept.
 func TestScenarioDeadline(t *testing.T) {

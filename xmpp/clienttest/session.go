@@ -324,7 +324,13 @@ func (s *session) sendHeaderAndFeatures() error {
 		what = append([]string{"a DTD with nested entities before the stream header"}, what...)
 	}
 	s.event("tester sent its stream header and features: %s", strings.Join(what, ", "))
-	return s.st.write(b.String())
+	if err := s.st.write(b.String()); err != nil {
+		return err
+	}
+	if firstStream && (s.p.prolog != "" || s.p.extraFeature != "") {
+		s.out.HostileSent = true
+	}
+	return nil
 }
 
 // mechanisms writes the SASL mechanisms (and XEP-0440 channel-binding
@@ -365,12 +371,14 @@ func (s *session) sendOversized(head string, what []string) error {
 	for sent < s.p.oversize {
 		if err := s.st.write(chunk); err != nil {
 			s.out.OversizeSent = sent
+			s.out.HostileSent = sent > 0
 			s.event("the client stopped taking the element after %d bytes were written", sent)
 			return err
 		}
 		sent += int64(len(chunk))
 	}
 	s.out.OversizeSent = sent
+	s.out.HostileSent = true
 	s.event("the tester wrote all %d bytes of the element (read by the client or held in its socket buffers)", sent)
 	return s.st.write("</filler></stream:features>")
 }
