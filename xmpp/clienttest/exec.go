@@ -86,12 +86,16 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string {
+// text is the tail kept; when the start was cut off, a part of any of
+// forms (secrets) the cut left at the start is removed first, so that no
+// part of a secret survives its redaction.
+func (t *tailBuffer) text(forms []string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := string(t.buf)
 	if t.n > int64(len(t.buf)) {
-		s = fmt.Sprintf("[… last %d of %d bytes]\n", len(t.buf), t.n) + s
+		s = trimCutSecret(s, forms, false)
+		s = fmt.Sprintf("[… last %d of %d bytes]\n", len(s), t.n) + s
 	}
 	return s
 }
@@ -166,7 +170,7 @@ var crashSignals = map[syscall.Signal]bool{syscall.SIGSEGV: true, syscall.SIGABR
 func (c *child) result(tmpl, password string, atDeadline bool) *Child {
 	r := &Child{Command: tmpl, Started: true, AtDeadline: atDeadline, KilledByUs: c.stopped}
 	ps := c.cmd.ProcessState
-	r.Output = report.Visible(redactSecret(c.out.String(), password))
+	r.Output = report.Visible(redactSecret(c.out.text(secretForms(password)), password))
 	if ps == nil {
 		r.Exit = "still running after SIGKILL"
 		return r

@@ -110,7 +110,13 @@ func (s *session) serve() {
 	s.event("end: %s", s.out.End)
 	s.out.EndMS = s.since(time.Now())
 	s.out.Bytes = s.rec.bytes()
-	s.out.Transcript = s.redact(s.rec.String())
+	forms := secretForms(s.srv.password)
+	for _, r := range s.redactions {
+		if r[0] != "" {
+			forms = append(forms, r[0])
+		}
+	}
+	s.out.Transcript = s.redact(s.rec.text(forms))
 	// Every other field that quotes the client passes the same filter.
 	// (Clipped only after redaction: a clipped SASL payload would no
 	// longer match its redaction.)
