@@ -219,6 +219,40 @@ func TestExecChild(t *testing.T) {
 	}
 }
 
+// A process that escaped the client's process group (setsid) and holds its
+// output pipe does not keep the tester waiting, and the child's result is
+// read only once Wait returned (no race, a real run time).
+func TestExecEscapedProcess(t *testing.T) {
+	shortTimings(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	cmd := `setsid sh -c 'echo $$ > ` + shellQuote(pidFile) + `; exec sleep 30' & exec sleep 31`
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			var p int
+			for _, ch := range strings.TrimSpace(string(b)) {
+				p = p*10 + int(ch-'0')
+			}
+			if p > 0 {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	tt := newTester(t, []string{"login"}, cmd, 1500*time.Millisecond)
+	start := time.Now()
+	res := tt.Run(context.Background())
+	took := time.Since(start)
+	r := res[ProbeID("login")].Data.(*Result)
+	if r.Child == nil || !r.Child.KilledByUs || r.Child.Signal != "SIGTERM" {
+		t.Fatalf("%+v", r.Child)
+	}
+	if r.Child.RunMS < 1000 || r.Child.RunMS > took.Milliseconds() {
+		t.Errorf("run_ms %d (the run took %s)", r.Child.RunMS, took)
+	}
+	if took > 8*time.Second {
+		t.Errorf("the escaped process held the tester for %s", took)
+	}
+}
+
 func TestExecCrashAndNoConnection(t *testing.T) {
 	shortTimings(t)
 	tt := newTester(t, []string{"login"}, `kill -SEGV $$`, 3*time.Second)
