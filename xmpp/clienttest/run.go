@@ -33,6 +33,10 @@ var (
 // maxSessions bounds the connections served per scenario.
 const maxSessions = 8
 
+// maxBacklog bounds the connections an interactive run keeps for the
+// scenarios after the current one; more are closed.
+const maxBacklog = 16
+
 // Config configures a Tester.
 type Config struct {
 	// Domain is the XMPP domain the tester serves.
@@ -174,19 +178,30 @@ func (t *Tester) vars(sc Scenario) map[string]string {
 // with status timeout. It closes the listener.
 func (t *Tester) Run(ctx context.Context) probes.Results {
 	conns := make(chan net.Conn, 16)
+	stopAccept := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var backoff time.Duration
 		for {
 			c, err := t.cfg.Listener.Accept()
 			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					continue
+				if errors.Is(err, net.ErrClosed) {
+					return
 				}
-				return
+				// Out of file descriptors (EMFILE), an aborted
+				// connection, …: try again shortly rather than stop
+				// serving for the rest of the run.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-stopAccept:
+					return
+				case <-time.After(backoff):
+				}
+				continue
 			}
+			backoff = 0
 			select {
 			case conns <- c:
 			default:
@@ -195,6 +210,7 @@ func (t *Tester) Run(ctx context.Context) probes.Results {
 		}
 	}()
 	defer func() {
+		close(stopAccept)
 		t.cfg.Listener.Close()
 		wg.Wait()
 		for _, c := range t.backlog {
@@ -303,8 +319,12 @@ loop:
 			switch {
 			case ch == nil:
 				// Interactive: a further connection is the next
-				// scenario's.
-				t.backlog = append(t.backlog, c)
+				// scenario's (a bounded number of them).
+				if len(t.backlog) >= maxBacklog {
+					c.Close()
+				} else {
+					t.backlog = append(t.backlog, c)
+				}
 			case len(r.Sessions) >= maxSessions:
 				r.Extra++
 				c.Close()
