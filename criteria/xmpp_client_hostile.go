@@ -45,6 +45,9 @@ func xmlScenario(in Input, id, what string) Verdict {
 			}
 			return Verdict{Status: report.Warn, Evidence: ev,
 				Summary: "Sent " + what + ", the client carried on with the stream" + took + ": it accepts what RFC 6120 §11 tells it to refuse, though it survived."}
+		case sess.EndBy == clienttest.EndAborted && !clientGone(sess):
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured in scenario " + id + ": imscore ended it before the client refused or went on (" + clientLeftBy(sess) + ")."}
 		case clientGone(sess) && !controlOK:
 			return Verdict{Status: report.Error, Evidence: ev,
 				Summary: "Could not be measured in scenario " + id + ": the client hung up after " + what + ", but " + strings.TrimPrefix(control.Summary, "Could not be measured: ")}

@@ -223,6 +223,9 @@ var clientCases = map[string][]clientCase{
 			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndDeadline
 		}))), report.Fail, "neither answered nor gave up"},
 		{"no SCRAM", clientRes(on("scram-iterations", held())), report.Skip, "does not use SCRAM"},
+		{"run ended it", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
+			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndAborted
+		}))), report.Error, "imscore ended the scenario"},
 	},
 	"xmpp.client.xml-hardening": {
 		{"ended", clientRes(ctl, on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(left()))), report.Pass, "ended the session"},
@@ -234,6 +237,7 @@ var clientCases = map[string][]clientCase{
 		{"no stream", clientRes(ctl, on("xml-entity-bomb", left()), on("xml-oversized", left())), report.Error, "never opened an XMPP stream"},
 		{"left before payload", clientRes(ctl, on("xml-entity-bomb", func() *clienttest.Session { s := left(); s.Header = true; return s }()), on("xml-oversized", hit(left()))), report.Error, "before the tester's payload"},
 		{"no control", clientRes(on("login", left()), on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(left()))), report.Error, "never logged in"},
+		{"run ended it", clientRes(ctl, on("xml-entity-bomb", hit(&clienttest.Session{EndBy: clienttest.EndAborted, End: "stopped by imscore: the run's --timeout passed"})), on("xml-oversized", hit(left()))), report.Error, "imscore ended it"},
 	},
 	"xmpp.client.carbon-spoofing": {
 		{"no reaction", clientRes(on("carbon-forged", func() *clienttest.Session { s := loggedIn(); s.Injected = []string{"carbon"}; return s }())), report.Info, "Check the client's display"},

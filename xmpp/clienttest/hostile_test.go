@@ -286,6 +286,41 @@ func TestRunTimeout(t *testing.T) {
 	}
 }
 
+// When the run's --timeout ends a scenario, imscore says so instead of
+// blaming the client: for a client still connected, and for one that
+// never connected.
+func TestRunTimeoutIsNotTheClients(t *testing.T) {
+	shortTimings(t)
+	tt := newTester(t, []string{"starttls-stripped"}, "", 10*time.Second)
+	sc, _ := Lookup("starttls-stripped")
+	tt.cfg.Scenarios = []Scenario{sc}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan probes.Results, 1)
+	go func() { done <- tt.Run(ctx) }()
+	c, err := net.Dial("tcp", net.JoinHostPort(tt.Host(), tt.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	write(t, c, header)
+	res := <-done
+	r := res[ProbeID("starttls-stripped")].Data.(*Result)
+	if len(r.Sessions) != 1 || r.Sessions[0].EndBy != EndAborted || !strings.Contains(r.Sessions[0].End, "stopped by imscore: the run's --timeout passed") {
+		t.Fatalf("%+v", r.Sessions)
+	}
+
+	tt = newTester(t, []string{"login"}, `sleep 30`, 10*time.Second)
+	sc, _ = Lookup("login")
+	tt.cfg.Scenarios = []Scenario{sc}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	o := tt.Run(ctx2)[ProbeID("login")]
+	if o.Status != probes.StatusTimeout || !strings.Contains(o.Reason, "stopped by imscore: the run's --timeout passed") {
+		t.Fatalf("%s: %s", o.Status, o.Reason)
+	}
+}
+
 // The certificates say what they are meant to say, checked with imscore's
 // own certificate code.
 func TestCertificates(t *testing.T) {

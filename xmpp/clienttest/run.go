@@ -296,7 +296,7 @@ func (t *Tester) scenario(ctx context.Context, sc Scenario, conns chan net.Conn)
 		s := &Session{Remote: c.RemoteAddr().String(), StartMS: time.Since(start).Milliseconds(), Events: []string{}}
 		r.Sessions = append(r.Sessions, s)
 		active++
-		ss := &session{srv: t.srv, sc: sc, p: sc.plan.withDefaults(), out: s, start: start, ctx: sctx,
+		ss := &session{srv: t.srv, sc: sc, p: sc.plan.withDefaults(), out: s, start: start, ctx: sctx, runCtx: ctx,
 			deadline: deadline, tcp: c, rec: &recorder{}}
 		go func() {
 			ss.serve()
@@ -311,7 +311,7 @@ func (t *Tester) scenario(ctx context.Context, sc Scenario, conns chan net.Conn)
 	if ch != nil {
 		childDone = ch.done
 	}
-	atDeadline := false
+	atDeadline, runOver := false, false
 loop:
 	for {
 		select {
@@ -349,6 +349,7 @@ loop:
 			break loop
 		case <-sctx.Done():
 			atDeadline = ctx.Err() == nil
+			runOver = !atDeadline
 			break loop
 		}
 	}
@@ -366,7 +367,9 @@ loop:
 	if len(r.Sessions) == 0 {
 		o.Status = probes.StatusTimeout
 		o.Reason = "the client did not connect within " + t.cfg.ScenarioTimeout.String()
-		if r.Child != nil && !r.Child.AtDeadline {
+		if runOver {
+			o.Reason = runStopped(ctx) + " before the client connected"
+		} else if r.Child != nil && !r.Child.AtDeadline {
 			o.Reason = "the client ended (" + r.Child.Exit + ") without connecting"
 			if r.Child.Crashed {
 				o.Reason = "the client crashed (" + r.Child.Exit + ") without connecting"
@@ -376,6 +379,15 @@ loop:
 	// The evidence is derived from the data (Result.Evidence) when a
 	// criterion cites it; keeping it here too would double the report.
 	return o
+}
+
+// runStopped says why the run (ctx, done) ended a scenario: it was imscore,
+// not the client.
+func runStopped(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "stopped by imscore: the run's --timeout passed"
+	}
+	return "stopped by imscore: the run was cancelled"
 }
 
 // outcomeLine is the progress line after a scenario.

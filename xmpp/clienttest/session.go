@@ -30,7 +30,10 @@ type session struct {
 	out   *Session
 	start time.Time // the scenario's start (Session times are relative to it)
 
-	ctx      context.Context
+	ctx context.Context
+	// runCtx is the whole run's context: when it ends a session, the
+	// client is not to blame.
+	runCtx   context.Context
 	deadline time.Time
 	tcp      net.Conn
 	st       *stream
@@ -95,12 +98,17 @@ func (s *session) serve() {
 		err = nil
 	}
 	by, words := endOf(err)
-	if by == EndDeadline && s.ctx.Err() != nil && !errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
+	if s.out.EndBy != "" {
+		by, words = s.out.EndBy, s.out.End
+	}
+	switch {
+	case by == EndDeadline && s.runCtx != nil && s.runCtx.Err() != nil:
+		// Not the client's doing: the run ended the scenario.
+		by, words = EndAborted, runStopped(s.runCtx)
+	case by == EndDeadline && s.ctx.Err() != nil && !errors.Is(s.ctx.Err(), context.DeadlineExceeded):
 		by, words = EndAborted, "the run was cancelled"
 	}
-	if s.out.EndBy == "" {
-		s.out.EndBy, s.out.End = by, words
-	}
+	s.out.EndBy, s.out.End = by, words
 	if !s.injected.IsZero() {
 		switch s.out.EndBy {
 		case EndClientClosedStream, EndClientClosed, EndClientReset, EndProtocolError:
