@@ -219,6 +219,9 @@ func evalClientSCRAMIterations(in Input) Verdict {
 	case a.Aborted || clientGone(sess):
 		return Verdict{Status: report.Pass, Evidence: s.evidence(),
 			Summary: "Asked for 2^31-1 iterations, the client refused (" + clientLeftBy(sess) + ")."}
+	case sess.EndBy == clienttest.EndAborted:
+		return Verdict{Status: report.Error, Evidence: s.evidence(),
+			Summary: "Could not be measured: imscore ended the scenario before the client answered or gave up (" + clientLeftBy(sess) + ")."}
 	}
 	return Verdict{Status: report.Fail, Evidence: s.evidence(),
 		Summary: "Asked for 2^31-1 iterations, the client neither answered nor gave up: " + clientLeftBy(sess) + " (it is computing or stuck; a hostile server can tie it up)."}

@@ -28,8 +28,16 @@ func continued(s *clienttest.Session) bool {
 
 func xmlScenario(in Input, id, what string) Verdict {
 	s := clientScenario(in, id)
+	controlOK, control := clientControl(in)
 	return s.perSession(func(sess *clienttest.Session, ev []probes.Evidence) Verdict {
 		switch {
+		case !sess.Header || !sess.HostileSent:
+			why := "the client never opened an XMPP stream"
+			if sess.Header {
+				why = "the client left before the tester's payload went out"
+			}
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured in scenario " + id + ": " + why + " (" + clientLeftBy(sess) + ")."}
 		case continued(sess):
 			took := ""
 			if sess.OversizeSent > 0 {
@@ -37,6 +45,12 @@ func xmlScenario(in Input, id, what string) Verdict {
 			}
 			return Verdict{Status: report.Warn, Evidence: ev,
 				Summary: "Sent " + what + ", the client carried on with the stream" + took + ": it accepts what RFC 6120 §11 tells it to refuse, though it survived."}
+		case sess.EndBy == clienttest.EndAborted && !clientGone(sess):
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured in scenario " + id + ": imscore ended it before the client refused or went on (" + clientLeftBy(sess) + ")."}
+		case clientGone(sess) && !controlOK:
+			return Verdict{Status: report.Error, Evidence: ev,
+				Summary: "Could not be measured in scenario " + id + ": the client hung up after " + what + ", but " + strings.TrimPrefix(control.Summary, "Could not be measured: ")}
 		case clientGone(sess):
 			return Verdict{Status: report.Pass, Evidence: ev,
 				Summary: "Sent " + what + ", the client ended the session (" + clientLeftBy(sess) + ")."}

@@ -98,6 +98,16 @@ func evalClientStartTLSOptional(in Input) Verdict {
 			vs = append(vs, Verdict{Status: report.Pass, Evidence: s.evidence(), Summary: "The client " + what + "."})
 			continue
 		}
+		if !sess.Header {
+			vs = append(vs, Verdict{Status: report.Error, Evidence: s.evidence(),
+				Summary: "Could not be measured: the client never opened an XMPP stream in scenario starttls-optional (" + clientLeftBy(sess) + ")."})
+			continue
+		}
+		if ok, c := clientControl(in); !ok {
+			c.Evidence = s.evidence()
+			vs = append(vs, c)
+			continue
+		}
 		vs = append(vs, Verdict{Status: report.Warn, Evidence: s.evidence(),
 			Summary: "The client neither upgraded to TLS nor authenticated when STARTTLS was offered without <required/> (" + clientLeftBy(sess) + "): it cannot use such a server, though it stays safe."})
 	}

@@ -57,6 +57,13 @@ func left() *clienttest.Session {
 	return &clienttest.Session{EndBy: clienttest.EndClientClosed, End: "the client closed the TCP connection", EndMS: 5}
 }
 
+// hit marks a session that opened a stream and received the scenario's
+// hostile payload.
+func hit(s *clienttest.Session) *clienttest.Session {
+	s.Header, s.HostileSent = true, true
+	return s
+}
+
 func held() *clienttest.Session {
 	return &clienttest.Session{EndBy: clienttest.EndDeadline, End: "the client was still connected when the scenario's deadline passed"}
 }
@@ -105,7 +112,9 @@ var clientCases = map[string][]clientCase{
 	"xmpp.client.starttls-optional": {
 		{"upgraded", clientRes(on("starttls-optional", loggedIn())), report.Pass, "upgraded with STARTTLS"},
 		{"auth in the clear", clientRes(on("starttls-optional", plainInClear())), report.Fail, "although STARTTLS was offered"},
-		{"neither", clientRes(on("starttls-optional", left())), report.Warn, "neither upgraded"},
+		{"neither", clientRes(ctl, on("starttls-optional", func() *clienttest.Session { s := left(); s.Header = true; return s }())), report.Warn, "neither upgraded"},
+		{"no stream", clientRes(ctl, on("starttls-optional", left())), report.Error, "never opened an XMPP stream"},
+		{"neither, no control", clientRes(on("login", left()), on("starttls-optional", func() *clienttest.Session { s := left(); s.Header = true; return s }())), report.Error, "never logged in"},
 	},
 	"xmpp.client.starttls-failure": {
 		{"gave up", clientRes(ctl, on("starttls-failure", &clienttest.Session{StartTLS: true, EndBy: clienttest.EndClientClosedStream, End: "closed"})), report.Pass, "gave up"},
@@ -214,12 +223,21 @@ var clientCases = map[string][]clientCase{
 			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndDeadline
 		}))), report.Fail, "neither answered nor gave up"},
 		{"no SCRAM", clientRes(on("scram-iterations", held())), report.Skip, "does not use SCRAM"},
+		{"run ended it", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
+			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndAborted
+		}))), report.Error, "imscore ended the scenario"},
 	},
 	"xmpp.client.xml-hardening": {
-		{"ended", clientRes(on("xml-entity-bomb", left()), on("xml-oversized", left())), report.Pass, "ended the session"},
-		{"carried on", clientRes(on("xml-entity-bomb", left()), on("xml-oversized", &clienttest.Session{StartTLS: true, OversizeSent: 8 << 20, EndBy: clienttest.EndTesterDone})), report.Warn, "read all 8 MiB"},
-		{"stuck", clientRes(on("xml-entity-bomb", held()), on("xml-oversized", left())), report.Fail, "neither refused nor went on"},
-		{"crashed", clientRes(on("xml-entity-bomb", left()), scen{id: "xml-oversized", sessions: []*clienttest.Session{left()}, child: &clienttest.Child{Crashed: true, Exit: "exited 139 (128+SIGSEGV)"}}), report.Fail, "crashed"},
+		{"ended", clientRes(ctl, on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(left()))), report.Pass, "ended the session"},
+		{"carried on", clientRes(ctl, on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(&clienttest.Session{StartTLS: true, OversizeSent: 8 << 20, EndBy: clienttest.EndTesterDone}))), report.Warn, "read all 8 MiB"},
+		{"stuck", clientRes(ctl, on("xml-entity-bomb", hit(held())), on("xml-oversized", hit(left()))), report.Fail, "neither refused nor went on"},
+		{"crashed", clientRes(ctl, on("xml-entity-bomb", hit(left())), scen{id: "xml-oversized", sessions: []*clienttest.Session{hit(left())}, child: &clienttest.Child{Crashed: true, Exit: "exited 139 (128+SIGSEGV)"}}), report.Fail, "crashed"},
+		// A connection closed without a stream, or before the payload went
+		// out, proves nothing (it was a PASS once).
+		{"no stream", clientRes(ctl, on("xml-entity-bomb", left()), on("xml-oversized", left())), report.Error, "never opened an XMPP stream"},
+		{"left before payload", clientRes(ctl, on("xml-entity-bomb", func() *clienttest.Session { s := left(); s.Header = true; return s }()), on("xml-oversized", hit(left()))), report.Error, "before the tester's payload"},
+		{"no control", clientRes(on("login", left()), on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(left()))), report.Error, "never logged in"},
+		{"run ended it", clientRes(ctl, on("xml-entity-bomb", hit(&clienttest.Session{EndBy: clienttest.EndAborted, End: "stopped by imscore: the run's --timeout passed"})), on("xml-oversized", hit(left()))), report.Error, "imscore ended it"},
 	},
 	"xmpp.client.carbon-spoofing": {
 		{"no reaction", clientRes(on("carbon-forged", func() *clienttest.Session { s := loggedIn(); s.Injected = []string{"carbon"}; return s }())), report.Info, "Check the client's display"},

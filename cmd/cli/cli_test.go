@@ -38,6 +38,8 @@ func TestUsageErrors(t *testing.T) {
 		{"explain"},
 		{"scan", "tls", "127.0.0.1:443", "-4", "-6"},
 		{"scan", "tls", "127.0.0.1:443", "-6", "--require-all-families"},
+		{"test-client", "xmpp", "--domain", "test.example", "--listen", "127.0.0.1:0", "--exec", ""},
+		{"test-client", "xmpp", "--domain", "test.example", "--listen", "127.0.0.1:0", "--exec", "  "},
 	}
 	for _, args := range cases {
 		code, _, stderr := run(t, args...)

@@ -26,6 +26,7 @@ type testClientOptions struct {
 	domain          string
 	listen          string
 	exec            string
+	execSet         bool // --exec was given, even as ''
 	scenarios       []string
 	scenarioTimeout time.Duration
 	timeout         time.Duration
@@ -98,6 +99,7 @@ pass, 2 usage error, 3 the client never connected.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.execSet = cmd.Flags().Changed("exec")
 			return runTestClient(cmd.Context(), &o, stdout, stderr)
 		},
 	}
@@ -137,7 +139,7 @@ func (o *testClientOptions) validate() ([]clienttest.Scenario, error) {
 	if host != "" && net.ParseIP(host) == nil && host != "localhost" {
 		return nil, usageErr("--listen %q: want an IP address (or localhost)", o.listen)
 	}
-	if o.exec != "" {
+	if o.execSet || o.exec != "" {
 		if err := clienttest.CheckCommand(o.exec); err != nil {
 			return nil, usageErr("--exec: %v", err)
 		}

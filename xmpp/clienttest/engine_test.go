@@ -135,8 +135,8 @@ func TestEngineAgainstImscoreClient(t *testing.T) {
 		t.Errorf("scram-iterations: %+v", s.Auths)
 	}
 	for _, id := range []string{"xml-entity-bomb", "xml-oversized"} {
-		if s := firstSession(t, res, id); s.StartTLS || s.EndBy == EndDeadline {
-			t.Errorf("%s: %s (starttls %v)", id, s.End, s.StartTLS)
+		if s := firstSession(t, res, id); s.StartTLS || s.EndBy == EndDeadline || !s.Header || !s.HostileSent {
+			t.Errorf("%s: %s (starttls %v, header %v, payload sent %v)", id, s.End, s.StartTLS, s.Header, s.HostileSent)
 		}
 	}
 	for _, id := range []string{"carbon-forged", "mam-forged"} {

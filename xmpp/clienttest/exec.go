@@ -25,6 +25,10 @@ var Placeholders = []string{"jid", "password", "host", "port", "domain", "ca", "
 // group is killed.
 const stopGrace = 2 * time.Second
 
+// outputWaitDelay is how long the output of a child that exited is still
+// read (a process it left behind may keep the pipe open).
+const outputWaitDelay = time.Second
+
 // maxOutput bounds the client output kept (its tail).
 const maxOutput = 8 << 10
 
@@ -86,12 +90,16 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string {
+// text is the tail kept; when the start was cut off, a part of any of
+// forms (secrets) the cut left at the start is removed first, so that no
+// part of a secret survives its redaction.
+func (t *tailBuffer) text(forms []string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := string(t.buf)
 	if t.n > int64(len(t.buf)) {
-		s = fmt.Sprintf("[… last %d of %d bytes]\n", len(t.buf), t.n) + s
+		s = trimCutSecret(s, forms, false)
+		s = fmt.Sprintf("[… last %d of %d bytes]\n", len(s), t.n) + s
 	}
 	return s
 }
@@ -116,6 +124,10 @@ func startChild(cmdline string, env []string, dir string) (*child, error) {
 	out := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// A process that escaped the group (setsid) may hold the output pipe
+	// open: Wait then returns this long after the child itself exited
+	// instead of waiting for the escapee.
+	cmd.WaitDelay = outputWaitDelay
 	c := &child{cmd: cmd, out: out, done: make(chan struct{}), start: time.Now()}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -165,12 +177,14 @@ var crashSignals = map[syscall.Signal]bool{syscall.SIGSEGV: true, syscall.SIGABR
 // output.
 func (c *child) result(tmpl, password string, atDeadline bool) *Child {
 	r := &Child{Command: tmpl, Started: true, AtDeadline: atDeadline, KilledByUs: c.stopped}
-	ps := c.cmd.ProcessState
-	r.Output = report.Visible(redactSecret(c.out.String(), password))
-	if ps == nil {
+	r.Output = report.Visible(redactSecret(c.out.text(secretForms(password)), password))
+	// ProcessState and end are only read once Wait has returned (done is
+	// closed): Wait sets ProcessState before it is over.
+	if !c.exited() || c.cmd.ProcessState == nil {
 		r.Exit = "still running after SIGKILL"
 		return r
 	}
+	ps := c.cmd.ProcessState
 	r.RunMS = c.end.Sub(c.start).Milliseconds()
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		sig := ws.Signal()

@@ -137,6 +137,24 @@ func TestHostileClientInput(t *testing.T) {
 	}
 }
 
+// The hostile payload is recorded as sent only when it went out: not to a
+// client that closed without opening a stream, and surely to one that did.
+func TestHostilePayloadRecorded(t *testing.T) {
+	for _, id := range []string{"xml-entity-bomb", "xml-oversized"} {
+		s := scripted(t, id, 2*time.Second, func(_ *Tester, c net.Conn) { c.Close() })
+		if s.Header || s.HostileSent {
+			t.Errorf("%s, closed at once: header %v, payload sent %v", id, s.Header, s.HostileSent)
+		}
+		s = scripted(t, id, 2*time.Second, func(_ *Tester, c net.Conn) {
+			write(t, c, header)
+			time.Sleep(300 * time.Millisecond)
+		})
+		if !s.Header || !s.HostileSent {
+			t.Errorf("%s, opened a stream: header %v, payload sent %v (%s)", id, s.Header, s.HostileSent, s.End)
+		}
+	}
+}
+
 // A client that sends nothing after the TCP handshake is reported as
 // such at the deadline; the scenario's deadline is kept.
 func TestScenarioDeadline(t *testing.T) {
@@ -201,6 +219,40 @@ func TestExecChild(t *testing.T) {
 	}
 }
 
+// A process that escaped the client's process group (setsid) and holds its
+// output pipe does not keep the tester waiting, and the child's result is
+// read only once Wait returned (no race, a real run time).
+func TestExecEscapedProcess(t *testing.T) {
+	shortTimings(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	cmd := `setsid sh -c 'echo $$ > ` + shellQuote(pidFile) + `; exec sleep 30' & exec sleep 31`
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			var p int
+			for _, ch := range strings.TrimSpace(string(b)) {
+				p = p*10 + int(ch-'0')
+			}
+			if p > 0 {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	tt := newTester(t, []string{"login"}, cmd, 1500*time.Millisecond)
+	start := time.Now()
+	res := tt.Run(context.Background())
+	took := time.Since(start)
+	r := res[ProbeID("login")].Data.(*Result)
+	if r.Child == nil || !r.Child.KilledByUs || r.Child.Signal != "SIGTERM" {
+		t.Fatalf("%+v", r.Child)
+	}
+	if r.Child.RunMS < 1000 || r.Child.RunMS > took.Milliseconds() {
+		t.Errorf("run_ms %d (the run took %s)", r.Child.RunMS, took)
+	}
+	if took > 8*time.Second {
+		t.Errorf("the escaped process held the tester for %s", took)
+	}
+}
+
 func TestExecCrashAndNoConnection(t *testing.T) {
 	shortTimings(t)
 	tt := newTester(t, []string{"login"}, `kill -SEGV $$`, 3*time.Second)
@@ -231,6 +283,41 @@ func TestRunTimeout(t *testing.T) {
 	}
 	if o := res[ProbeID("starttls-stripped")]; o == nil || o.Status != probes.StatusTimeout || !strings.Contains(o.Reason, "not run") {
 		t.Fatalf("%+v", o)
+	}
+}
+
+// When the run's --timeout ends a scenario, imscore says so instead of
+// blaming the client: for a client still connected, and for one that
+// never connected.
+func TestRunTimeoutIsNotTheClients(t *testing.T) {
+	shortTimings(t)
+	tt := newTester(t, []string{"starttls-stripped"}, "", 10*time.Second)
+	sc, _ := Lookup("starttls-stripped")
+	tt.cfg.Scenarios = []Scenario{sc}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan probes.Results, 1)
+	go func() { done <- tt.Run(ctx) }()
+	c, err := net.Dial("tcp", net.JoinHostPort(tt.Host(), tt.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	write(t, c, header)
+	res := <-done
+	r := res[ProbeID("starttls-stripped")].Data.(*Result)
+	if len(r.Sessions) != 1 || r.Sessions[0].EndBy != EndAborted || !strings.Contains(r.Sessions[0].End, "stopped by imscore: the run's --timeout passed") {
+		t.Fatalf("%+v", r.Sessions)
+	}
+
+	tt = newTester(t, []string{"login"}, `sleep 30`, 10*time.Second)
+	sc, _ = Lookup("login")
+	tt.cfg.Scenarios = []Scenario{sc}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	o := tt.Run(ctx2)[ProbeID("login")]
+	if o.Status != probes.StatusTimeout || !strings.Contains(o.Reason, "stopped by imscore: the run's --timeout passed") {
+		t.Fatalf("%s: %s", o.Status, o.Reason)
 	}
 }
 

@@ -33,6 +33,10 @@ var (
 // maxSessions bounds the connections served per scenario.
 const maxSessions = 8
 
+// maxBacklog bounds the connections an interactive run keeps for the
+// scenarios after the current one; more are closed.
+const maxBacklog = 16
+
 // Config configures a Tester.
 type Config struct {
 	// Domain is the XMPP domain the tester serves.
@@ -174,19 +178,30 @@ func (t *Tester) vars(sc Scenario) map[string]string {
 // with status timeout. It closes the listener.
 func (t *Tester) Run(ctx context.Context) probes.Results {
 	conns := make(chan net.Conn, 16)
+	stopAccept := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var backoff time.Duration
 		for {
 			c, err := t.cfg.Listener.Accept()
 			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					continue
+				if errors.Is(err, net.ErrClosed) {
+					return
 				}
-				return
+				// Out of file descriptors (EMFILE), an aborted
+				// connection, …: try again shortly rather than stop
+				// serving for the rest of the run.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-stopAccept:
+					return
+				case <-time.After(backoff):
+				}
+				continue
 			}
+			backoff = 0
 			select {
 			case conns <- c:
 			default:
@@ -195,6 +210,7 @@ func (t *Tester) Run(ctx context.Context) probes.Results {
 		}
 	}()
 	defer func() {
+		close(stopAccept)
 		t.cfg.Listener.Close()
 		wg.Wait()
 		for _, c := range t.backlog {
@@ -280,7 +296,7 @@ func (t *Tester) scenario(ctx context.Context, sc Scenario, conns chan net.Conn)
 		s := &Session{Remote: c.RemoteAddr().String(), StartMS: time.Since(start).Milliseconds(), Events: []string{}}
 		r.Sessions = append(r.Sessions, s)
 		active++
-		ss := &session{srv: t.srv, sc: sc, p: sc.plan.withDefaults(), out: s, start: start, ctx: sctx,
+		ss := &session{srv: t.srv, sc: sc, p: sc.plan.withDefaults(), out: s, start: start, ctx: sctx, runCtx: ctx,
 			deadline: deadline, tcp: c, rec: &recorder{}}
 		go func() {
 			ss.serve()
@@ -295,7 +311,7 @@ func (t *Tester) scenario(ctx context.Context, sc Scenario, conns chan net.Conn)
 	if ch != nil {
 		childDone = ch.done
 	}
-	atDeadline := false
+	atDeadline, runOver := false, false
 loop:
 	for {
 		select {
@@ -303,8 +319,12 @@ loop:
 			switch {
 			case ch == nil:
 				// Interactive: a further connection is the next
-				// scenario's.
-				t.backlog = append(t.backlog, c)
+				// scenario's (a bounded number of them).
+				if len(t.backlog) >= maxBacklog {
+					c.Close()
+				} else {
+					t.backlog = append(t.backlog, c)
+				}
 			case len(r.Sessions) >= maxSessions:
 				r.Extra++
 				c.Close()
@@ -329,6 +349,7 @@ loop:
 			break loop
 		case <-sctx.Done():
 			atDeadline = ctx.Err() == nil
+			runOver = !atDeadline
 			break loop
 		}
 	}
@@ -346,7 +367,9 @@ loop:
 	if len(r.Sessions) == 0 {
 		o.Status = probes.StatusTimeout
 		o.Reason = "the client did not connect within " + t.cfg.ScenarioTimeout.String()
-		if r.Child != nil && !r.Child.AtDeadline {
+		if runOver {
+			o.Reason = runStopped(ctx) + " before the client connected"
+		} else if r.Child != nil && !r.Child.AtDeadline {
 			o.Reason = "the client ended (" + r.Child.Exit + ") without connecting"
 			if r.Child.Crashed {
 				o.Reason = "the client crashed (" + r.Child.Exit + ") without connecting"
@@ -356,6 +379,15 @@ loop:
 	// The evidence is derived from the data (Result.Evidence) when a
 	// criterion cites it; keeping it here too would double the report.
 	return o
+}
+
+// runStopped says why the run (ctx, done) ended a scenario: it was imscore,
+// not the client.
+func runStopped(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "stopped by imscore: the run's --timeout passed"
+	}
+	return "stopped by imscore: the run was cancelled"
 }
 
 // outcomeLine is the progress line after a scenario.

@@ -160,3 +160,39 @@ func TestSelectScenarios(t *testing.T) {
 		seen[s.ID] = true
 	}
 }
+
+// A password straddling the cut of the client's output tail or of the
+// transcript leaves no part of itself behind.
+func TestRedactionAtTheCut(t *testing.T) {
+	const pw = "s3cretPassw0rdXYZ"
+	forms := secretForms(pw)
+	for cut := 1; cut < len(pw); cut++ {
+		// The output tail: the cut falls inside the password.
+		tb := &tailBuffer{}
+		_, _ = tb.Write([]byte(strings.Repeat("x", maxOutput) + pw + strings.Repeat("y", maxOutput-(len(pw)-cut))))
+		out := redactSecret(tb.text(forms), pw)
+		if strings.Contains(out, pw[cut:]+"y") || !strings.HasSuffix(out, "yyyy") {
+			t.Fatalf("tail cut %d: %q left", cut, out[:40])
+		}
+		// The transcript: the cut falls inside the password.
+		r := &recorder{}
+		r.add([]byte(strings.Repeat("x", maxTranscript-cut) + pw + "more"))
+		tr := redactSecret(r.text(forms), pw)
+		if strings.Contains(tr, "x"+pw[:cut]) || !strings.Contains(tr, "bytes in all") {
+			t.Fatalf("transcript cut %d: %q left", cut, tr[len(tr)-80:])
+		}
+	}
+	// The base64 PLAIN form is trimmed the same way.
+	b64 := forms[1]
+	r := &recorder{}
+	r.add([]byte(strings.Repeat("x", maxTranscript-10) + b64))
+	if tr := r.text(forms); strings.Contains(tr, "x"+b64[:10]) {
+		t.Errorf("a PLAIN message's start survived the cut")
+	}
+	// Nothing is dropped when nothing was cut.
+	r = &recorder{}
+	r.add([]byte("abc" + pw[:3]))
+	if tr := r.text(forms); tr != "abc"+pw[:3] {
+		t.Errorf("uncut transcript changed: %q", tr)
+	}
+}

@@ -30,7 +30,10 @@ type session struct {
 	out   *Session
 	start time.Time // the scenario's start (Session times are relative to it)
 
-	ctx      context.Context
+	ctx context.Context
+	// runCtx is the whole run's context: when it ends a session, the
+	// client is not to blame.
+	runCtx   context.Context
 	deadline time.Time
 	tcp      net.Conn
 	st       *stream
@@ -95,12 +98,17 @@ func (s *session) serve() {
 		err = nil
 	}
 	by, words := endOf(err)
-	if by == EndDeadline && s.ctx.Err() != nil && !errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
+	if s.out.EndBy != "" {
+		by, words = s.out.EndBy, s.out.End
+	}
+	switch {
+	case by == EndDeadline && s.runCtx != nil && s.runCtx.Err() != nil:
+		// Not the client's doing: the run ended the scenario.
+		by, words = EndAborted, runStopped(s.runCtx)
+	case by == EndDeadline && s.ctx.Err() != nil && !errors.Is(s.ctx.Err(), context.DeadlineExceeded):
 		by, words = EndAborted, "the run was cancelled"
 	}
-	if s.out.EndBy == "" {
-		s.out.EndBy, s.out.End = by, words
-	}
+	s.out.EndBy, s.out.End = by, words
 	if !s.injected.IsZero() {
 		switch s.out.EndBy {
 		case EndClientClosedStream, EndClientClosed, EndClientReset, EndProtocolError:
@@ -110,7 +118,13 @@ func (s *session) serve() {
 	s.event("end: %s", s.out.End)
 	s.out.EndMS = s.since(time.Now())
 	s.out.Bytes = s.rec.bytes()
-	s.out.Transcript = s.redact(s.rec.String())
+	forms := secretForms(s.srv.password)
+	for _, r := range s.redactions {
+		if r[0] != "" {
+			forms = append(forms, r[0])
+		}
+	}
+	s.out.Transcript = s.redact(s.rec.text(forms))
 	// Every other field that quotes the client passes the same filter.
 	// (Clipped only after redaction: a clipped SASL payload would no
 	// longer match its redaction.)
@@ -324,7 +338,13 @@ func (s *session) sendHeaderAndFeatures() error {
 		what = append([]string{"a DTD with nested entities before the stream header"}, what...)
 	}
 	s.event("tester sent its stream header and features: %s", strings.Join(what, ", "))
-	return s.st.write(b.String())
+	if err := s.st.write(b.String()); err != nil {
+		return err
+	}
+	if firstStream && (s.p.prolog != "" || s.p.extraFeature != "") {
+		s.out.HostileSent = true
+	}
+	return nil
 }
 
 // mechanisms writes the SASL mechanisms (and XEP-0440 channel-binding
@@ -365,12 +385,14 @@ func (s *session) sendOversized(head string, what []string) error {
 	for sent < s.p.oversize {
 		if err := s.st.write(chunk); err != nil {
 			s.out.OversizeSent = sent
+			s.out.HostileSent = sent > 0
 			s.event("the client stopped taking the element after %d bytes were written", sent)
 			return err
 		}
 		sent += int64(len(chunk))
 	}
 	s.out.OversizeSent = sent
+	s.out.HostileSent = true
 	s.event("the tester wrote all %d bytes of the element (read by the client or held in its socket buffers)", sent)
 	return s.st.write("</filler></stream:features>")
 }

@@ -60,11 +60,15 @@ func (r *recorder) note(s string) {
 	}
 }
 
-func (r *recorder) String() string {
+// text is what was kept; when the rest was cut off, a part of any of
+// forms (secrets) the cut left at the end is removed first, so that no
+// part of a secret survives its redaction.
+func (r *recorder) text(forms []string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.buf.String()
 	if r.cut {
+		s = trimCutSecret(s, forms, true)
 		s += fmt.Sprintf("\n[… %d bytes in all; the rest is not kept]", r.total)
 	}
 	return s

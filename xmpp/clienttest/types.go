@@ -112,6 +112,10 @@ type Session struct {
 	// before the client stopped reading or hung up (socket buffers hold a
 	// few MiB the client may never read).
 	OversizeSent int64 `json:"oversize_sent,omitempty"`
+	// HostileSent: the tester wrote the scenario's hostile payload (the
+	// entity-bomb DTD and its element, or the start of the oversized
+	// element) to the client; a hang-up before that proves nothing.
+	HostileSent bool `json:"hostile_sent,omitempty"`
 	// Events is the time line ("+12ms client <starttls/>").
 	Events []string `json:"events"`
 	// End says how the session ended; EndBy is one of client-closed-stream,
