@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -40,6 +41,26 @@ func TestBatchSchema(t *testing.T) {
 	}
 	if err := summary.Validate(inst); err != nil {
 		t.Errorf("the summary does not validate: %v", err)
+	}
+	// An interrupted run's summary names the targets left without a result.
+	cut := &BatchSummary{Rows: append([]BatchRow(nil), s.Rows...)}
+	cut.Rows = append(cut.Rows, BatchRow{BatchEntry: NewBatchRecord("xmpp", "later.example", BatchUnfinished,
+		"not scanned: the batch was interrupted first; run it again to go on", time.Time{}, 0)})
+	var tally BatchTally
+	for i := range cut.Rows {
+		tally.Add(&cut.Rows[i])
+	}
+	cut.Stats = tally.Stats()
+	b.Reset()
+	if err := WriteBatchJSON(&b, cut); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte(`"unfinished": 1`)) {
+		t.Errorf("the interrupted summary does not count its unfinished target:\n%s", b.Bytes())
+	}
+	inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(b.Bytes()))
+	if err := summary.Validate(inst); err != nil {
+		t.Errorf("an interrupted run's summary does not validate: %v", err)
 	}
 	for _, r := range s.Rows {
 		line, err := json.Marshal(r.BatchEntry)

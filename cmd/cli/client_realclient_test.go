@@ -96,7 +96,7 @@ func runTesterCmd(t *testing.T, h *clients.Harness, command, variant string, sce
 	}
 	var stdout, stderr bytes.Buffer
 	if code := Main(context.Background(), args, &stdout, &stderr); code != ExitOK {
-		t.Fatalf("%s: test-client exit %d: %s", h.Client.Name, code, stderr.String())
+		t.Fatalf("%s: test-client exit %d: %s%s", h.Client.Name, code, stderr.String(), h.Screens())
 	}
 	// Every client process ended with its scenario: none may be left to
 	// connect into a later one.
