@@ -50,8 +50,9 @@ func (cv Coverage) UnknownShare() float64 {
 
 // Unpublishable lists why c is not fit to publish yet (issue 15): more
 // than MaxUnknownShare percent of the cells unknown, or a current
-// messenger with more than MaxUnknownCurrent unknown criteria. Empty when
-// it is.
+// messenger with more than MaxUnknownCurrent unknown criteria, or a
+// messenger whose status no source settles (a reader must know whether it
+// is still maintained). Empty when it is.
 func (c *Catalogue) Unpublishable() []string {
 	cv := c.Coverage()
 	var out []string
@@ -61,6 +62,9 @@ func (c *Catalogue) Unpublishable() []string {
 	for _, m := range c.Messengers {
 		if m.Status == StatusCurrent && cv.ByMessenger[m.ID] > MaxUnknownCurrent {
 			out = append(out, fmt.Sprintf("%s: %d unknown criteria (a current messenger may have at most %d)", m.ID, cv.ByMessenger[m.ID], MaxUnknownCurrent))
+		}
+		if m.Status == StatusUnknown {
+			out = append(out, fmt.Sprintf("%s: status unknown (want current, or discontinued with a sourced date)", m.ID))
 		}
 	}
 	return out
