@@ -175,6 +175,22 @@ func clientLeftBy(s *clienttest.Session) string {
 	return fmt.Sprintf("%s after %d ms", s.End, s.EndMS-s.StartMS)
 }
 
+// cutShort is an error verdict when the run itself (its --timeout, or a
+// cancel) ended sess, not the client and not the scenario's deadline:
+// whatever the client had not done yet, it might still have done, so a
+// verdict that rests on what the client did not do is not measured.
+// Called after the checks of what the client did (a failure seen stands).
+func cutShort(s scenarioRun, sess *clienttest.Session, ev []probes.Evidence) *Verdict {
+	if sess.EndBy != clienttest.EndAborted {
+		return nil
+	}
+	if ev == nil {
+		ev = s.evidence()
+	}
+	return &Verdict{Status: report.Error, Evidence: ev,
+		Summary: "Could not be measured in scenario " + s.id + ": imscore ended it before the client showed what it does (" + clientLeftBy(sess) + ")."}
+}
+
 // clientGone: the client ended the session itself (not the deadline, not
 // the tester).
 func clientGone(s *clienttest.Session) bool {

@@ -70,6 +70,10 @@ func evalClientStartTLSStripped(in Input) Verdict {
 			vs = append(vs, *f)
 			continue
 		}
+		if c := cutShort(s, sess, nil); c != nil {
+			vs = append(vs, *c)
+			continue
+		}
 		how := "hung up without authenticating (" + clientLeftBy(sess) + ")"
 		if !clientGone(sess) {
 			how = "never authenticated; " + clientLeftBy(sess)
@@ -103,6 +107,10 @@ func evalClientStartTLSOptional(in Input) Verdict {
 				Summary: "Could not be measured: the client never opened an XMPP stream in scenario starttls-optional (" + clientLeftBy(sess) + ")."})
 			continue
 		}
+		if c := cutShort(s, sess, nil); c != nil {
+			vs = append(vs, *c)
+			continue
+		}
 		if ok, c := clientControl(in); !ok {
 			c.Evidence = s.evidence()
 			vs = append(vs, c)
@@ -128,6 +136,10 @@ func evalClientStartTLSFailure(in Input) Verdict {
 		if !sess.StartTLS {
 			vs = append(vs, Verdict{Status: report.Error, Evidence: s.evidence(),
 				Summary: "Could not be measured: the client never asked for STARTTLS in scenario starttls-failure (" + clientLeftBy(sess) + ")."})
+			continue
+		}
+		if c := cutShort(s, sess, nil); c != nil {
+			vs = append(vs, *c)
 			continue
 		}
 		how := "gave up after <failure/> (" + clientLeftBy(sess) + ")"
@@ -160,6 +172,8 @@ func evalClientStartTLSInjection(in Input) Verdict {
 		case sess.TLS == nil || !sess.StartTLS:
 			vs = append(vs, Verdict{Status: report.Error, Evidence: s.evidence(),
 				Summary: "Could not be measured: the client did not reach <proceed/> in scenario starttls-injection (" + clientLeftBy(sess) + ")."})
+		case cutShort(s, sess, nil) != nil:
+			vs = append(vs, *cutShort(s, sess, nil))
 		case !sess.TLS.Done:
 			vs = append(vs, Verdict{Status: report.Pass, Evidence: s.evidence(),
 				Summary: "The injected plaintext broke the client's TLS handshake (" + sess.TLS.Error + "): it did not act on it as XMPP."})

@@ -64,6 +64,13 @@ func hit(s *clienttest.Session) *clienttest.Session {
 	return s
 }
 
+// cut marks a session the run's --timeout ended (not the client, not the
+// scenario's deadline).
+func cut(s *clienttest.Session) *clienttest.Session {
+	s.EndBy, s.End = clienttest.EndAborted, "stopped by imscore: the run's --timeout passed"
+	return s
+}
+
 func held() *clienttest.Session {
 	return &clienttest.Session{EndBy: clienttest.EndDeadline, End: "the client was still connected when the scenario's deadline passed"}
 }
@@ -101,6 +108,7 @@ type clientCase struct {
 
 var clientCases = map[string][]clientCase{
 	"xmpp.client.starttls-stripped": {
+		{"run ended it", clientRes(ctl, on("starttls-stripped", cut(&clienttest.Session{Header: true}))), report.Error, "imscore ended it"},
 		{"hung up", clientRes(ctl, on("starttls-stripped", left())), report.Pass, "hung up without authenticating"},
 		{"PLAIN in the clear", clientRes(ctl, on("starttls-stripped", plainInClear())), report.Fail, "password in the clear"},
 		{"no control", clientRes(on("login", left()), on("starttls-stripped", left())), report.Error, "never logged in"},
@@ -110,6 +118,7 @@ var clientCases = map[string][]clientCase{
 		{"not selected", clientRes(ctl), report.Skip, "not run"},
 	},
 	"xmpp.client.starttls-optional": {
+		{"run ended it", clientRes(ctl, on("starttls-optional", cut(&clienttest.Session{Header: true}))), report.Error, "imscore ended it"},
 		{"upgraded", clientRes(on("starttls-optional", loggedIn())), report.Pass, "upgraded with STARTTLS"},
 		{"auth in the clear", clientRes(on("starttls-optional", plainInClear())), report.Fail, "although STARTTLS was offered"},
 		{"neither", clientRes(ctl, on("starttls-optional", func() *clienttest.Session { s := left(); s.Header = true; return s }())), report.Warn, "neither upgraded"},
@@ -117,12 +126,14 @@ var clientCases = map[string][]clientCase{
 		{"neither, no control", clientRes(on("login", left()), on("starttls-optional", func() *clienttest.Session { s := left(); s.Header = true; return s }())), report.Error, "never logged in"},
 	},
 	"xmpp.client.starttls-failure": {
+		{"run ended it", clientRes(ctl, on("starttls-failure", cut(&clienttest.Session{Header: true, StartTLS: true}))), report.Error, "imscore ended it"},
 		{"gave up", clientRes(ctl, on("starttls-failure", &clienttest.Session{StartTLS: true, EndBy: clienttest.EndClientClosedStream, End: "closed"})), report.Pass, "gave up"},
 		{"waited", clientRes(ctl, on("starttls-failure", &clienttest.Session{StartTLS: true, EndBy: clienttest.EndDeadline})), report.Pass, "did not continue"},
 		{"fell back", clientRes(ctl, on("starttls-failure", plainInClear())), report.Fail, "after the server answered"},
 		{"never asked", clientRes(ctl, on("starttls-failure", left())), report.Error, "never asked for STARTTLS"},
 	},
 	"xmpp.client.starttls-injection": {
+		{"run ended it", clientRes(ctl, on("starttls-injection", cut(&clienttest.Session{StartTLS: true, TLS: &clienttest.TLSInfo{Error: "use of closed network connection"}}))), report.Error, "imscore ended it"},
 		{"discarded", clientRes(ctl, on("starttls-injection", loggedIn())), report.Pass, "discarded"},
 		{"acted on it", clientRes(ctl, on("starttls-injection", func() *clienttest.Session {
 			s := loggedIn()
@@ -132,6 +143,7 @@ var clientCases = map[string][]clientCase{
 		{"handshake broke", clientRes(ctl, on("starttls-injection", &clienttest.Session{StartTLS: true, TLS: &clienttest.TLSInfo{Error: "local error: tls: bad record MAC"}, EndBy: clienttest.EndTLSFailed})), report.Pass, "broke the client's TLS handshake"},
 	},
 	"xmpp.client.cert-untrusted": {
+		{"run ended it", clientRes(ctl, on("cert-unknown-ca", refusedCert(clienttest.CertUnknownCA)), on("cert-self-signed", cut(&clienttest.Session{StartTLS: true, TLS: &clienttest.TLSInfo{Cert: clienttest.CertSelfSigned, Error: "use of closed network connection"}}))), report.Error, "imscore ended it"},
 		{"one never reached TLS", clientRes(ctl, on("cert-unknown-ca", refusedCert(clienttest.CertUnknownCA)), on("cert-self-signed", held())), report.Error, "never started TLS"},
 		{"refused both", clientRes(ctl, on("cert-unknown-ca", refusedCert(clienttest.CertUnknownCA)), on("cert-self-signed", refusedCert(clienttest.CertSelfSigned))), report.Pass, "alert \"bad certificate\""},
 		{"held", clientRes(ctl, on("cert-unknown-ca", refusedCert(clienttest.CertUnknownCA)), on("cert-self-signed", &clienttest.Session{StartTLS: true, TLS: &clienttest.TLSInfo{Error: "context deadline exceeded"}, EndBy: clienttest.EndDeadline})), report.Pass, "asking its user"},
@@ -195,6 +207,10 @@ var clientCases = map[string][]clientCase{
 		}))), report.Fail, "fell back to PLAIN"},
 	},
 	"xmpp.client.sasl-downgrade": {
+		{"run ended it", clientRes(on("sasl-downgrade", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
+			a.Mechanism, a.CredentialsSent, a.Outcome, s.Bound = "SCRAM-SHA-1", false, "", ""
+			cut(s)
+		})), on("sasl-plus", loggedIn())), report.Error, "imscore ended it"},
 		{"detected", clientRes(on("sasl-downgrade", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
 			a.Mechanism, a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = "SCRAM-SHA-1", false, "", "", clienttest.EndClientClosed
 		})), on("sasl-plus", loggedIn())), report.Pass, "went on where the hash was right"},
@@ -205,6 +221,8 @@ var clientCases = map[string][]clientCase{
 		})), on("sasl-plus", left())), report.Error, "another cause"},
 	},
 	"xmpp.client.scram-server-signature": {
+		{"run ended it", clientRes(on("scram-wrong-signature", scramWith(func(_ *clienttest.Auth, s *clienttest.Session) { s.Bound = ""; cut(s) })),
+			on("scram-no-signature", scramWith(func(_ *clienttest.Auth, s *clienttest.Session) { s.Bound, s.EndBy = "", clienttest.EndClientClosed }))), report.Error, "imscore ended it"},
 		{"refused", clientRes(on("scram-wrong-signature", scramWith(func(_ *clienttest.Auth, s *clienttest.Session) { s.Bound, s.EndBy = "", clienttest.EndClientClosed })),
 			on("scram-no-signature", scramWith(func(_ *clienttest.Auth, s *clienttest.Session) { s.Bound, s.EndBy = "", clienttest.EndClientClosed }))), report.Pass, "refused <success/>"},
 		{"accepted", clientRes(on("scram-wrong-signature", scramWith(func(_ *clienttest.Auth, s *clienttest.Session) { s.RestartedAfterSuccess = true })),
@@ -225,7 +243,7 @@ var clientCases = map[string][]clientCase{
 		{"no SCRAM", clientRes(on("scram-iterations", held())), report.Skip, "does not use SCRAM"},
 		{"run ended it", clientRes(on("scram-iterations", scramWith(func(a *clienttest.Auth, s *clienttest.Session) {
 			a.CredentialsSent, a.Outcome, s.Bound, s.EndBy = false, "", "", clienttest.EndAborted
-		}))), report.Error, "imscore ended the scenario"},
+		}))), report.Error, "imscore ended it"},
 	},
 	"xmpp.client.xml-hardening": {
 		{"ended", clientRes(ctl, on("xml-entity-bomb", hit(left())), on("xml-oversized", hit(left()))), report.Pass, "ended the session"},
@@ -240,6 +258,7 @@ var clientCases = map[string][]clientCase{
 		{"run ended it", clientRes(ctl, on("xml-entity-bomb", hit(&clienttest.Session{EndBy: clienttest.EndAborted, End: "stopped by imscore: the run's --timeout passed"})), on("xml-oversized", hit(left()))), report.Error, "imscore ended it"},
 	},
 	"xmpp.client.carbon-spoofing": {
+		{"run ended it", clientRes(on("carbon-forged", func() *clienttest.Session { s := loggedIn(); s.Injected = []string{"carbon"}; return cut(s) }())), report.Error, "imscore ended it"},
 		{"no reaction", clientRes(on("carbon-forged", func() *clienttest.Session { s := loggedIn(); s.Injected = []string{"carbon"}; return s }())), report.Info, "Check the client's display"},
 		{"receipt", clientRes(on("carbon-forged", func() *clienttest.Session {
 			s := loggedIn()
@@ -258,6 +277,11 @@ var clientCases = map[string][]clientCase{
 		}())), report.Info, "ended the session"},
 	},
 	"xmpp.client.metadata": {
+		{"run ended it", clientRes(on("login", func() *clienttest.Session {
+			s := loggedIn()
+			s.Version = &clienttest.SoftwareVersion{Answered: false}
+			return cut(s)
+		}())), report.Error, "imscore ended it"},
 		{"discloses", clientRes(ctl), report.Warn, "operating system \"Linux\""},
 		{"declines", clientRes(on("login", func() *clienttest.Session {
 			s := loggedIn()
