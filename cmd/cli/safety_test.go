@@ -146,3 +146,29 @@ meta.hostile.example.net. 60 IN A 169.254.169.254
 		t.Errorf("matrix.discovery.server: %+v", f)
 	}
 }
+
+// --untrusted-target: a target someone else named gets no exemption, so a
+// name (or IP literal) pointing at loopback is not contacted; without the
+// flag the same target is the user's own and is scanned.
+func TestUntrustedTarget(t *testing.T) {
+	srv := testenv.StartCountingProxy(t, "127.0.0.6", "")
+	_, port, _ := strings.Cut(srv.Addr, ":")
+	dns := testenv.StartDNS(t, fmt.Sprintf("_xmpp-client._tcp.inside.example.net. 60 IN SRV 0 0 %s xmpp.inside.example.net.\nxmpp.inside.example.net. 60 IN A 127.0.0.6\ninside.example.net. 60 IN A 127.0.0.6\n", port), false)
+	code, _, stderr := run(t, "scan", "xmpp", "inside.example.net", "--untrusted-target", "--resolver", dns.Addr, "--timeout", "20s", "-q")
+	if code != ExitCannotScan || !strings.Contains(stderr, "127.0.0.6: internal address, not contacted") {
+		t.Errorf("scan xmpp --untrusted-target: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = run(t, "scan", "tls", srv.Addr, "--untrusted-target", "--timeout", "20s", "-q")
+	if code != ExitCannotScan || !strings.Contains(stderr, "internal address, not contacted") {
+		t.Errorf("scan tls --untrusted-target: exit %d, %q", code, stderr)
+	}
+	if _, total := srv.Peak(); total != 0 {
+		t.Fatalf("an untrusted target on loopback got %d connections", total)
+	}
+	// The same IP literal, given as the user's own, is contacted (the
+	// proxy says nothing, so the scan cannot finish: exit 3 again).
+	run(t, "scan", "tls", srv.Addr, "--timeout", "5s", "-q")
+	if _, total := srv.Peak(); total == 0 {
+		t.Error("without --untrusted-target the target's own address was not contacted")
+	}
+}

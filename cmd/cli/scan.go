@@ -45,6 +45,7 @@ type scanOptions struct {
 	ipv4, ipv6   bool
 	allFamilies  bool
 	allowPrivate bool
+	untrusted    bool
 }
 
 var formats = []string{"table", "json", "junit", "sarif", "html"}
@@ -68,6 +69,7 @@ func (o *scanOptions) register(cmd *cobra.Command) {
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "scan IPv6 addresses only (IPv4 ones are listed as not tested)")
 	f.BoolVar(&o.allFamilies, "require-all-families", false, "exit 1 unless both IPv4 and IPv6 were tested and answer (net.dual-stack passes)")
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "follow the scanned server to internal addresses (loopback, private, link-local) it points to: for scanning your own network")
+	f.BoolVar(&o.untrusted, "untrusted-target", false, "the target was named by someone else (a web form, a shared CI job): its own internal addresses are refused too, as for a batch list's targets")
 }
 
 // validate checks flags that do not depend on the target.
@@ -120,7 +122,7 @@ func (o *scanOptions) validate() error {
 func (o *scanOptions) env() (*probes.Env, error) {
 	// The system's routing table decides what this machine can test, also
 	// when a dialer is wrapped later (a guard, progress).
-	env := &probes.Env{Routes: probes.SystemRouter{}, Scope: probes.Scope{AllowPrivate: o.allowPrivate}}
+	env := &probes.Env{Routes: probes.SystemRouter{}, Scope: probes.Scope{AllowPrivate: o.allowPrivate, Listed: o.untrusted}}
 	switch {
 	case o.ipv4:
 		env.Family = probes.IPv4Only
