@@ -175,19 +175,20 @@ func clientLeftBy(s *clienttest.Session) string {
 	return fmt.Sprintf("%s after %d ms", s.End, s.EndMS-s.StartMS)
 }
 
-// cutShort is an error verdict when the run itself (its --timeout, or a
-// cancel) ended sess, not the client and not the scenario's deadline:
-// whatever the client had not done yet, it might still have done, so a
-// verdict that rests on what the client did not do is not measured.
-// Called after the checks of what the client did (a failure seen stands).
-func cutShort(s scenarioRun, sess *clienttest.Session, ev []probes.Evidence) *Verdict {
-	if sess.EndBy != clienttest.EndAborted {
-		return nil
-	}
+// cutShort: the run itself (its --timeout, or a cancel) ended sess, not
+// the client and not the scenario's deadline. Whatever the client had not
+// done yet, it might still have done, so a verdict that rests on what it
+// did not do is not measured (cutVerdict); checked after what the client
+// did (a failure seen stands).
+func cutShort(sess *clienttest.Session) bool { return sess.EndBy == clienttest.EndAborted }
+
+// cutVerdict is the verdict of a session cut short (ev: the evidence, nil
+// for the scenario's).
+func cutVerdict(s scenarioRun, sess *clienttest.Session, ev []probes.Evidence) Verdict {
 	if ev == nil {
 		ev = s.evidence()
 	}
-	return &Verdict{Status: report.Error, Evidence: ev,
+	return Verdict{Status: report.Error, Evidence: ev,
 		Summary: "Could not be measured in scenario " + s.id + ": imscore ended it before the client showed what it does (" + clientLeftBy(sess) + ")."}
 }
 

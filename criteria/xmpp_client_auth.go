@@ -141,8 +141,8 @@ func evalClientSASLDowngrade(in Input) Verdict {
 		return Verdict{Status: report.Skip, Evidence: s.evidence(),
 			Summary: "The client does not use SCRAM-SHA-1 when it is the only mechanism offered (" + clientFirstEnd(s) + "); XEP-0474 does not apply."}
 	}
-	if c := cutShort(s, sess, nil); c != nil && !a.CredentialsSent && !a.Aborted {
-		return *c
+	if cutShort(sess) && !a.CredentialsSent && !a.Aborted {
+		return cutVerdict(s, sess, nil)
 	}
 	if a.CredentialsSent {
 		return Verdict{Status: report.Info, Evidence: s.evidence(),
@@ -189,8 +189,8 @@ func evalClientSCRAMSignature(in Input) Verdict {
 		case sess.RestartedAfterSuccess:
 			vs = append(vs, Verdict{Status: report.Fail, Evidence: s.evidence(),
 				Summary: "The client accepted <success/> with " + what + " and went on to use the session: it cannot tell a server that does not know its password (RFC 5802 §3)."})
-		case cutShort(s, sess, nil) != nil:
-			vs = append(vs, *cutShort(s, sess, nil))
+		case cutShort(sess):
+			vs = append(vs, cutVerdict(s, sess, nil))
 		default:
 			vs = append(vs, Verdict{Status: report.Pass, Evidence: s.evidence(),
 				Summary: "The client refused <success/> with " + what + " (" + clientLeftBy(sess) + ")."})
@@ -224,8 +224,8 @@ func evalClientSCRAMIterations(in Input) Verdict {
 	case a.Aborted || clientGone(sess):
 		return Verdict{Status: report.Pass, Evidence: s.evidence(),
 			Summary: "Asked for 2^31-1 iterations, the client refused (" + clientLeftBy(sess) + ")."}
-	case cutShort(s, sess, nil) != nil:
-		return *cutShort(s, sess, nil)
+	case cutShort(sess):
+		return cutVerdict(s, sess, nil)
 	}
 	return Verdict{Status: report.Fail, Evidence: s.evidence(),
 		Summary: "Asked for 2^31-1 iterations, the client neither answered nor gave up: " + clientLeftBy(sess) + " (it is computing or stuck; a hostile server can tie it up)."}

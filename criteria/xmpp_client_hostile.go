@@ -45,9 +45,8 @@ func xmlScenario(in Input, id, what string) Verdict {
 			}
 			return Verdict{Status: report.Warn, Evidence: ev,
 				Summary: "Sent " + what + ", the client carried on with the stream" + took + ": it accepts what RFC 6120 §11 tells it to refuse, though it survived."}
-		case sess.EndBy == clienttest.EndAborted && !clientGone(sess):
-			return Verdict{Status: report.Error, Evidence: ev,
-				Summary: "Could not be measured in scenario " + id + ": imscore ended it before the client refused or went on (" + clientLeftBy(sess) + ")."}
+		case cutShort(sess):
+			return cutVerdict(s, sess, ev)
 		case clientGone(sess) && !controlOK:
 			return Verdict{Status: report.Error, Evidence: ev,
 				Summary: "Could not be measured in scenario " + id + ": the client hung up after " + what + ", but " + strings.TrimPrefix(control.Summary, "Could not be measured: ")}
@@ -89,8 +88,8 @@ func forgery(in Input, id, what string) Verdict {
 		case len(sess.Reactions) > 0:
 			return Verdict{Status: report.Fail, Evidence: ev,
 				Summary: "The client treated " + what + " as a real message: it answered it (" + clientClip(sess.Reactions[0], 200) + ")."}
-		case cutShort(s, sess, ev) != nil:
-			return *cutShort(s, sess, ev)
+		case cutShort(sess):
+			return cutVerdict(s, sess, ev)
 		default:
 			next := fmt.Sprintf("it sent %d more element(s) and no reply, receipt or marker for it", sess.SentAfterInjection)
 			if sess.LeftAfterInjection {
@@ -138,8 +137,8 @@ func evalClientMetadata(in Input) Verdict {
 	case v == nil:
 		return Verdict{Status: report.Error, Evidence: s.evidence(),
 			Summary: "Could not be measured: the client did not answer the software-version query (XEP-0092) before the session ended; it told the server: " + strings.Join(told, ", ") + "."}
-	case !v.Answered && cutShort(s, sess, nil) != nil:
-		return *cutShort(s, sess, nil)
+	case !v.Answered && cutShort(sess):
+		return cutVerdict(s, sess, nil)
 	case !v.Answered || (v.Version == "" && v.OS == ""):
 		return Verdict{Status: report.Pass, Evidence: s.evidence(),
 			Summary: "The client does not disclose its version or operating system on request (XEP-0092). Unasked it told the server: " + strings.Join(told, ", ") + "."}

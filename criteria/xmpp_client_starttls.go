@@ -70,8 +70,8 @@ func evalClientStartTLSStripped(in Input) Verdict {
 			vs = append(vs, *f)
 			continue
 		}
-		if c := cutShort(s, sess, nil); c != nil {
-			vs = append(vs, *c)
+		if cutShort(sess) {
+			vs = append(vs, cutVerdict(s, sess, nil))
 			continue
 		}
 		how := "hung up without authenticating (" + clientLeftBy(sess) + ")"
@@ -107,8 +107,8 @@ func evalClientStartTLSOptional(in Input) Verdict {
 				Summary: "Could not be measured: the client never opened an XMPP stream in scenario starttls-optional (" + clientLeftBy(sess) + ")."})
 			continue
 		}
-		if c := cutShort(s, sess, nil); c != nil {
-			vs = append(vs, *c)
+		if cutShort(sess) {
+			vs = append(vs, cutVerdict(s, sess, nil))
 			continue
 		}
 		if ok, c := clientControl(in); !ok {
@@ -138,8 +138,8 @@ func evalClientStartTLSFailure(in Input) Verdict {
 				Summary: "Could not be measured: the client never asked for STARTTLS in scenario starttls-failure (" + clientLeftBy(sess) + ")."})
 			continue
 		}
-		if c := cutShort(s, sess, nil); c != nil {
-			vs = append(vs, *c)
+		if cutShort(sess) {
+			vs = append(vs, cutVerdict(s, sess, nil))
 			continue
 		}
 		how := "gave up after <failure/> (" + clientLeftBy(sess) + ")"
@@ -172,8 +172,8 @@ func evalClientStartTLSInjection(in Input) Verdict {
 		case sess.TLS == nil || !sess.StartTLS:
 			vs = append(vs, Verdict{Status: report.Error, Evidence: s.evidence(),
 				Summary: "Could not be measured: the client did not reach <proceed/> in scenario starttls-injection (" + clientLeftBy(sess) + ")."})
-		case cutShort(s, sess, nil) != nil:
-			vs = append(vs, *cutShort(s, sess, nil))
+		case cutShort(sess):
+			vs = append(vs, cutVerdict(s, sess, nil))
 		case !sess.TLS.Done:
 			vs = append(vs, Verdict{Status: report.Pass, Evidence: s.evidence(),
 				Summary: "The injected plaintext broke the client's TLS handshake (" + sess.TLS.Error + "): it did not act on it as XMPP."})

@@ -46,8 +46,8 @@ func certRefused(in Input, id, what string) Verdict {
 		case sess.TLS.ClientAlert != "":
 			return Verdict{Status: report.Pass, Evidence: ev,
 				Summary: fmt.Sprintf("Shown %s, the client aborted the TLS handshake (alert \"%s\").", what, sess.TLS.ClientAlert)}
-		case cutShort(s, sess, ev) != nil:
-			return *cutShort(s, sess, ev)
+		case cutShort(sess):
+			return cutVerdict(s, sess, ev)
 		case !sess.TLS.Done && sess.EndBy == clienttest.EndDeadline:
 			return Verdict{Status: report.Pass, Evidence: ev,
 				Summary: fmt.Sprintf("Shown %s, the client held the TLS handshake until the deadline without sending credentials (it may be asking its user, who could still accept).", what)}

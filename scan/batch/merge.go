@@ -122,6 +122,14 @@ func readStore(dir string) (*Store, error) {
 // the files as a resumed run makes them.
 func recoverLost(in *Store, note func(string)) (map[string]report.BatchEntry, error) {
 	out := map[string]report.BatchEntry{}
+	// The files the index vouches for (by file, the time of its line): a
+	// file of that time is not read here.
+	indexed := map[string]time.Time{}
+	for _, k := range in.Keys() {
+		if m, ok := in.Meta(k); ok {
+			indexed[m.File] = m.WrittenAt
+		}
+	}
 	for _, kind := range []string{KindXMPP, KindMatrix, KindTLS} {
 		des, err := os.ReadDir(filepath.Join(in.Dir, kind))
 		if errors.Is(err, fs.ErrNotExist) {
@@ -142,6 +150,9 @@ func recoverLost(in *Store, note func(string)) (map[string]report.BatchEntry, er
 				continue
 			}
 			mtime := fi.ModTime().UTC()
+			if w, ok := indexed[rel]; ok && w.Equal(mtime) {
+				continue // its index line is the file's
+			}
 			rep, rec, err := ReadTargetFile(path)
 			if err != nil {
 				note(fmt.Sprintf("%s: left out: %v", path, err))
@@ -158,11 +169,7 @@ func recoverLost(in *Store, note func(string)) (map[string]report.BatchEntry, er
 				note(fmt.Sprintf("%s: left out: not the file of the target it holds", path))
 				continue
 			}
-			m, ok := in.Meta(e.Key())
-			if ok && m.WrittenAt.Equal(mtime) {
-				continue // its index line is the file's
-			}
-			if ok {
+			if m, ok := in.Meta(e.Key()); ok {
 				if old, err := in.read(&m); err == nil {
 					e.Source = old.Source
 				}

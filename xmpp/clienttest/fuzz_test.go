@@ -62,7 +62,7 @@ func FuzzClientStream(f *testing.F) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		out := &Session{Remote: "pipe", Events: []string{}}
-		s := &session{srv: srv, sc: sc, p: sc.plan.withDefaults(), out: out, start: time.Now(), ctx: ctx,
+		s := &session{srv: srv, sc: sc, p: sc.plan.withDefaults(), out: out, start: time.Now(), ctx: ctx, runCtx: ctx,
 			deadline: time.Now().Add(300 * time.Millisecond), tcp: server, rec: &recorder{}}
 		done := make(chan struct{})
 		go func() {

@@ -31,8 +31,8 @@ type session struct {
 	start time.Time // the scenario's start (Session times are relative to it)
 
 	ctx context.Context
-	// runCtx is the whole run's context: when it ends a session, the
-	// client is not to blame.
+	// runCtx is the whole run's context (ctx is derived from it): when it
+	// ends a session, the client is not to blame.
 	runCtx   context.Context
 	deadline time.Time
 	tcp      net.Conn
@@ -101,12 +101,9 @@ func (s *session) serve() {
 	if s.out.EndBy != "" {
 		by, words = s.out.EndBy, s.out.End
 	}
-	switch {
-	case by == EndDeadline && s.runCtx != nil && s.runCtx.Err() != nil:
+	if by == EndDeadline && s.runCtx.Err() != nil {
 		// Not the client's doing: the run ended the scenario.
 		by, words = EndAborted, runStopped(s.runCtx)
-	case by == EndDeadline && s.ctx.Err() != nil && !errors.Is(s.ctx.Err(), context.DeadlineExceeded):
-		by, words = EndAborted, "the run was cancelled"
 	}
 	s.out.EndBy, s.out.End = by, words
 	if !s.injected.IsZero() {
